@@ -1,0 +1,41 @@
+"""Atomic file writes: a temp file in the same folder, then a rename.
+
+A reader (or a resumed run) sees the old file or the new one, never half.
+"""
+
+import contextlib
+import json
+import os
+import tempfile
+
+
+@contextlib.contextmanager
+def replacing(path, suffix=""):
+    """Yields a temp path beside ``path``; renames it onto ``path`` on success.
+
+    Example:
+        >>> with replacing("model.keras", suffix=".keras") as tmp:
+        ...     model.save(tmp)
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_text(path, text):
+    """Writes ``text`` to ``path`` atomically."""
+    with replacing(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+def write_json(path, data):
+    """Writes ``data`` as indented JSON to ``path`` atomically."""
+    write_text(path, json.dumps(data, indent=1) + "\n")

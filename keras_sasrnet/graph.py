@@ -1,0 +1,135 @@
+"""A plain description of a functional Keras model: layers, edges, shapes.
+
+Grouping, planning and profiling work on this description instead of on
+Keras internals, so they stay small pure functions that any functional model
+(SRNet, XuNet, a user's own) passes through unchanged.
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Node:
+    """One layer of the graph.
+
+    Attributes:
+        name: the layer name (unique in a functional model).
+        kind: the Keras class name, e.g. "Conv2D".
+        inputs: names of the layers feeding it, in call order.
+        config: the layer's ``get_config()``.
+        input_shapes: shapes of its inputs (batch dimension included).
+        output_shape: shape of its output.
+    """
+
+    name: str
+    kind: str
+    inputs: tuple[str, ...]
+    config: dict
+    input_shapes: tuple[tuple, ...]
+    output_shape: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class Graph:
+    """Layers in topological order plus the names of the output layers."""
+
+    nodes: dict[str, Node]
+    outputs: tuple[str, ...]
+
+    def consumers(self, name):
+        """Names of the layers that take ``name``'s output as an input."""
+        return [n.name for n in self.nodes.values() if name in n.inputs]
+
+
+def _history_names(obj):
+    """Layer names referenced by the keras tensors in a serialised call."""
+    if isinstance(obj, dict):
+        if obj.get("class_name") == "__keras_tensor__":
+            return [obj["config"]["keras_history"][0]]
+        return [n for v in obj.values() for n in _history_names(v)]
+    if isinstance(obj, list | tuple):
+        return [n for v in obj for n in _history_names(v)]
+    return []
+
+
+def _output_names(spec):
+    """Names in ``output_layers``: [name, node, tensor] or a nest of those."""
+    if len(spec) == 3 and isinstance(spec[0], str):
+        return [spec[0]]
+    if isinstance(spec, dict):
+        spec = list(spec.values())
+    return [n for s in spec for n in _output_names(s)]
+
+
+def from_model(model, input_size=None):
+    """Describes a functional model, with shapes at an optional input size.
+
+    Args:
+        model: a functional ``keras.Model`` (no layer called twice).
+        input_size: (H, W) to compute shapes at; default the model's own
+            input shape (which may hold None for dynamic sizes).
+
+    Example:
+        >>> graph = from_model(model, input_size=(256, 256))
+        >>> graph.nodes["l1_conv"].output_shape
+        (1, 256, 256, 64)
+    """
+    if not isinstance(model, keras.Model) or not hasattr(model, "_run_through_graph"):
+        raise ValueError(
+            f"expected a functional keras.Model; received {type(model).__name__}"
+        )
+    config = model.get_config()
+    layers = {layer.name: layer for layer in model.layers}
+    nodes = {}
+    for entry in config["layers"]:
+        name = entry["name"]
+        if len(entry["inbound_nodes"]) > 1:
+            raise ValueError(f"layer {name!r} is called more than once; unsupported")
+        inputs = tuple(_history_names(entry["inbound_nodes"]))
+        layer = layers[name]
+        if not inputs:
+            shape = tuple(layer.output.shape)
+            if input_size is not None:
+                shape = (1, *input_size, *shape[3:])
+            in_shapes, out_shape = (), shape
+        else:
+            in_shapes = tuple(nodes[i].output_shape for i in inputs)
+            arg = list(in_shapes) if len(in_shapes) > 1 else in_shapes[0]
+            if input_size is None:
+                out_shape = tuple(layer.output.shape)
+            else:
+                out_shape = tuple(layer.compute_output_shape(arg))
+        nodes[name] = Node(
+            name, type(layer).__name__, inputs, layer.get_config(), in_shapes, out_shape
+        )
+    outputs = tuple(_output_names(config["output_layers"]))
+    return Graph(nodes, outputs)
+
+
+def macs(node):
+    """Multiply-accumulates of one layer for one image (0 for cheap layers).
+
+    Conv: H_out * W_out * kh * kw * C_in / groups * C_out. Depthwise conv:
+    H_out * W_out * kh * kw * C_in * multiplier. Dense: positions * in * out.
+    Element-wise layers, BN and pooling are not counted (as in the paper).
+    """
+    out = node.output_shape
+    if node.kind in ("Conv2D", "Conv2DTranspose", "DepthwiseConv2D"):
+        if any(s is None for s in out[1:]) or node.input_shapes[0][-1] is None:
+            raise ValueError(f"MACs of {node.name} need a concrete input size")
+        kh, kw = node.config["kernel_size"]
+        c_in = node.input_shapes[0][-1]
+        if node.kind == "DepthwiseConv2D":
+            per_position = kh * kw * c_in * node.config["depth_multiplier"]
+        else:
+            groups = node.config.get("groups", 1)
+            per_position = kh * kw * (c_in // groups) * out[-1]
+        spatial = node.input_shapes[0] if node.kind == "Conv2DTranspose" else out
+        return int(np.prod(spatial[1:3])) * per_position
+    if node.kind == "Dense":
+        positions = int(np.prod(out[1:-1])) if len(out) > 2 else 1
+        return positions * node.input_shapes[0][-1] * out[-1]
+    return 0

@@ -1,0 +1,180 @@
+"""What a model costs: parameters, analytic MACs per layer, CPU latency.
+
+MACs are counted analytically from the graph (H_out * W_out * k * k * C_in *
+C_out per conv): the TF profiler silently counts 0 for convs when the batch
+dimension is None, and an analytic count is exact for any width.
+"""
+
+import dataclasses
+import statistics
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from keras_sasrnet import atomic
+from keras_sasrnet import graph as graph_lib
+
+
+@dataclasses.dataclass
+class Profile:
+    """Costs of one model at one input size.
+
+    Attributes:
+        name: a label for tables.
+        params: all parameters (trainable + non-trainable).
+        trainable: trainable parameters.
+        macs: multiply-accumulates per image.
+        macs_per_layer: {layer name: MACs} for layers that have any.
+        latency_ms: {batch size: median milliseconds per batch}.
+        input_size: (H, W) the figures are for.
+    """
+
+    name: str
+    params: int
+    trainable: int
+    macs: int
+    macs_per_layer: dict[str, int]
+    latency_ms: dict[int, float]
+    input_size: tuple[int, int]
+
+
+def count_params(model):
+    """(trainable, total) parameter counts."""
+    trainable = sum(int(np.prod(v.shape)) for v in model.trainable_weights)
+    total = sum(int(np.prod(v.shape)) for v in model.weights)
+    return trainable, total
+
+
+def count_macs(model, input_size):
+    """{layer name: MACs per image} at ``input_size`` (H, W), non-zero only.
+
+    Example:
+        >>> sum(count_macs(srnet(), (256, 256)).values())
+        5951718400
+    """
+    g = graph_lib.from_model(model, tuple(input_size))
+    per_layer = {name: graph_lib.macs(node) for name, node in g.nodes.items()}
+    return {name: m for name, m in per_layer.items() if m}
+
+
+def _input_shape(model, input_size):
+    shape = tuple(model.input_shape[1:])
+    for fixed, wanted in zip(shape[:2], input_size, strict=True):
+        if fixed is not None and fixed != wanted:
+            raise ValueError(
+                f"model {model.name!r} takes {shape[:2]} inputs; received "
+                f"input_size {tuple(input_size)} (rebuild it at that size)"
+            )
+    return (*input_size, *shape[2:])
+
+
+def latency(model, input_size, batch_size=1, warmup=2, repeats=10, seed=0):
+    """Median wall-clock milliseconds of one inference call on a batch.
+
+    The call is a compiled ``tf.function`` (graph mode, as in deployment);
+    ``warmup`` calls (tracing included) are not timed.
+
+    Args:
+        model: a Keras model.
+        input_size: (H, W).
+        batch_size: images per call.
+        warmup: untimed calls first.
+        repeats: timed calls; the median is returned.
+        seed: for the random input.
+    """
+    if repeats < 1 or warmup < 0 or batch_size < 1:
+        raise ValueError(
+            "latency needs repeats >= 1, warmup >= 0 and batch_size >= 1; received "
+            f"repeats={repeats}, warmup={warmup}, batch_size={batch_size}"
+        )
+    shape = (batch_size, *_input_shape(model, input_size))
+    x = tf.constant(np.random.default_rng(seed).normal(128, 40, shape), tf.float32)
+    infer = tf.function(lambda t: model(t, training=False))
+    for _ in range(max(warmup, 1)):  # at least one call traces the function
+        infer(x).numpy()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        infer(x).numpy()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def profile(model, input_size, batch_sizes=(1,), warmup=2, repeats=10, name=None):
+    """Parameters, MACs and latency of ``model`` at ``input_size``.
+
+    Args:
+        model: a functional Keras model.
+        input_size: (H, W).
+        batch_sizes: batch sizes to time; empty to skip timing.
+        warmup, repeats: see ``latency``.
+        name: label (default the model's name).
+
+    Example:
+        >>> profile(srnet(), (256, 256), batch_sizes=(1, 8)).macs
+        5951718400
+    """
+    input_size = tuple(int(s) for s in input_size)
+    trainable, total = count_params(model)
+    per_layer = count_macs(model, input_size)
+    timings = {
+        b: latency(model, input_size, b, warmup=warmup, repeats=repeats)
+        for b in batch_sizes
+    }
+    return Profile(
+        name or model.name,
+        total,
+        trainable,
+        sum(per_layer.values()),
+        per_layer,
+        timings,
+        input_size,
+    )
+
+
+def format_table(profiles, baseline=None):
+    """A Markdown table of profiles; percentages relative to ``baseline``.
+
+    Args:
+        profiles: list of ``Profile``.
+        baseline: the ``Profile`` that counts as 100 % (default the first).
+    """
+    if not profiles:
+        return ""
+    base = baseline or profiles[0]
+    batches = sorted({b for p in profiles for b in p.latency_ms})
+    head = ["model", "trainable params", "params %", "MACs", "MACs %"]
+    head += [f"latency b{b} (ms/img)" for b in batches]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for p in profiles:
+        cells = [
+            p.name,
+            f"{p.trainable:,}",
+            f"{100 * p.trainable / base.trainable:.2f}",
+            _giga(p.macs),
+            f"{100 * p.macs / base.macs:.1f}" if base.macs else "-",
+        ]
+        for b in batches:
+            ms = p.latency_ms.get(b)
+            cells.append("-" if ms is None else f"{ms / b:.2f}")
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def _giga(macs):
+    if macs >= 1e9:
+        return f"{macs / 1e9:.3f} G"
+    return f"{macs / 1e6:.1f} M"
+
+
+def to_dict(p):
+    """A JSON-ready dict of a ``Profile``."""
+    data = dataclasses.asdict(p)
+    data["latency_ms"] = {str(b): ms for b, ms in p.latency_ms.items()}
+    return data
+
+
+def save_json(profiles, path):
+    """Writes a list of profile dicts to ``path`` atomically."""
+    atomic.write_json(path, profiles)

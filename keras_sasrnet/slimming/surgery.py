@@ -1,0 +1,296 @@
+"""Model surgery: rebuild a narrower model and copy the surviving weights.
+
+The only slimming module that touches Keras layers. The rebuild clones the
+functional graph with reduced ``filters``/``units`` and copies weights by
+layer name (never by index): conv/dense kernels are sliced on their output
+axis ``[..., keep]`` and input axis (``[:, :, keep, :]``, ``[keep, :]``),
+BN gamma/beta/moving statistics on ``[keep]``.
+
+Folding: a removed channel whose BN output is (close to) the constant beta
+still fed a constant into the layers reading it. Its expected value is
+carried through the channel-preserving layers (activations exactly, pooling
+as identity) and its contribution ``sum(kernel[..., c, :] * value_c)`` is
+moved into the reader: its bias, else the moving mean of the BN right after
+it, else a new bias. Exact away from zero-padded borders.
+"""
+
+import keras
+import numpy as np
+
+from keras_sasrnet import graph as graph_lib
+from keras_sasrnet.slimming.groups import MERGE, find_groups
+from keras_sasrnet.slimming.plan import plan_model
+from keras_sasrnet.slimming.regularizer import GammaL1
+
+_IDENTITY_ON_CONSTANTS = frozenset(
+    {
+        "AveragePooling2D",
+        "MaxPooling2D",
+        "GlobalAveragePooling2D",
+        "GlobalMaxPooling2D",
+        "ZeroPadding2D",
+        "Cropping2D",
+        "Dropout",
+        "SpatialDropout2D",
+        "GaussianNoise",
+        "GaussianDropout",
+        "Identity",
+    }
+)
+
+
+def _weights(model):
+    """{layer name: {variable name: numpy copy}}."""
+    return {
+        layer.name: {v.name: np.array(v.numpy()) for v in layer.weights}
+        for layer in model.layers
+    }
+
+
+def _keep_per_group(groups, plan_keep):
+    """{group name: kept indices} for groups the plan narrows; validates it."""
+    producers = {p: g for g in groups for p in g.producers}
+    unknown = [name for name in plan_keep if name not in producers]
+    if unknown:
+        raise ValueError(f"plan names layers that produce no channel group: {unknown}")
+    result = {}
+    for g in groups:
+        lists = {tuple(plan_keep[p]) for p in g.producers if p in plan_keep}
+        if not lists:
+            continue
+        if (
+            len(lists) > 1
+            or len(lists) == 1
+            and any(p not in plan_keep for p in g.producers)
+        ):
+            raise ValueError(
+                f"plan must keep the same channels of every producer of group "
+                f"{g.name} {list(g.producers)}"
+            )
+        keep = np.array(lists.pop(), dtype=int)
+        if keep.size == 0:
+            raise ValueError(f"plan empties group {g.name}; keep at least 1 channel")
+        if (
+            keep.min() < 0
+            or keep.max() >= g.channels
+            or np.unique(keep).size != keep.size
+        ):
+            raise ValueError(
+                f"kept channels of group {g.name} must be distinct indices in "
+                f"[0, {g.channels}); received {keep.tolist()}"
+            )
+        if keep.size < g.channels:
+            if not g.prunable:
+                raise ValueError(f"group {g.name} cannot be pruned: {g.reason}")
+            result[g.name] = np.sort(keep)
+    return result
+
+
+def _constant_values(graph, group, model, weights):
+    """Expected value of every channel at each member's output (NaN: unknown)."""
+    value = {p: np.full(group.channels, np.nan) for p in group.producers}
+    for name in group.members:  # topological order
+        node = graph.nodes[name]
+        ins = [value[i] for i in node.inputs]
+        if node.kind == "BatchNormalization":
+            w, cfg = weights[name], node.config
+            gamma = w.get("gamma", np.ones(group.channels))
+            beta = w.get("beta", np.zeros(group.channels))
+            std = np.sqrt(w["moving_variance"] + cfg["epsilon"])
+            known = gamma * (ins[0] - w["moving_mean"]) / std + beta
+            value[name] = np.where(np.isnan(ins[0]), beta, known)
+        elif node.kind in _IDENTITY_ON_CONSTANTS:
+            value[name] = ins[0]
+        else:  # element-wise activation or merge: ask the layer itself
+            layer = model.get_layer(name)
+            tensors = [
+                np.nan_to_num(v).reshape(1, 1, 1, -1).astype("float32") for v in ins
+            ]
+            out = layer(tensors if node.kind in MERGE else tensors[0])
+            unknown = np.any([np.isnan(v) for v in ins], axis=0)
+            value[name] = np.where(unknown, np.nan, np.asarray(out).reshape(-1))
+    return value
+
+
+def _fold(graph, groups, keep, model, weights):
+    """Moves removed channels' constant contributions into their readers.
+
+    Mutates ``weights`` (full size, before slicing); returns names of layers
+    that need a new bias.
+    """
+    new_bias = set()
+    for g in groups:
+        if g.name not in keep:
+            continue
+        removed = np.setdiff1d(np.arange(g.channels), keep[g.name])
+        value = _constant_values(graph, g, model, weights)
+        for reader in g.consumers:
+            node = graph.nodes[reader]
+            v = value[node.inputs[0]][removed]
+            ok = ~np.isnan(v)
+            kernel = weights[reader]["kernel"]
+            if node.kind == "Conv2D":
+                taps = kernel[:, :, removed[ok], :].sum(axis=(0, 1))
+            else:
+                taps = kernel[removed[ok], :]
+            delta = v[ok] @ taps
+            if not np.any(delta):
+                continue
+            after = graph.consumers(reader)
+            if "bias" in weights[reader]:
+                weights[reader]["bias"] += delta
+            elif (
+                len(after) == 1
+                and graph.nodes[after[0]].kind == "BatchNormalization"
+                and reader not in graph.outputs
+            ):
+                weights[after[0]]["moving_mean"] -= delta
+            else:
+                weights[reader]["bias"] = delta.astype(kernel.dtype)
+                new_bias.add(reader)
+    return new_bias
+
+
+def _slice(graph, groups, keep, weights):
+    """Slices the full weights to the kept channels, by layer name."""
+    out_keep, in_keep, chan_keep = {}, {}, {}
+    for g in groups:
+        if g.name in keep:
+            for p in g.producers:
+                out_keep[p] = keep[g.name]
+            for m in g.members:
+                chan_keep[m] = keep[g.name]
+            for c in g.consumers:
+                in_keep[c] = keep[g.name]
+    sliced = {}
+    for name, arrays in weights.items():
+        kind = graph.nodes[name].kind
+        new = dict(arrays)
+        if name in chan_keep:
+            new = {k: a[chan_keep[name]] for k, a in arrays.items()}
+        if kind in ("Conv2D", "Dense"):
+            axis_in = 2 if kind == "Conv2D" else 0
+            if name in in_keep:
+                new["kernel"] = np.take(new["kernel"], in_keep[name], axis=axis_in)
+            if name in out_keep:
+                new["kernel"] = new["kernel"][..., out_keep[name]]
+                if "bias" in new:
+                    new["bias"] = new["bias"][out_keep[name]]
+        sliced[name] = new
+    return sliced, {name: len(k) for name, k in out_keep.items()}
+
+
+def _clone(model, edit_config, weights):
+    """Clones ``model`` with per-layer config edits and assigns ``weights``."""
+
+    def clone_layer(layer):
+        cfg = layer.get_config()
+        edit_config(layer, cfg)
+        return type(layer).from_config(cfg)
+
+    new = keras.models.clone_model(model, clone_function=clone_layer)
+    for layer in new.layers:
+        arrays = weights[layer.name]
+        for var in layer.weights:
+            array = arrays[var.name]
+            if tuple(var.shape) != array.shape:
+                raise AssertionError(
+                    f"{var.path}: rebuilt shape {tuple(var.shape)} != {array.shape}"
+                )
+            var.assign(array)
+    return new
+
+
+def rebuild(model, plan, fold=True):
+    """A narrower copy of ``model`` keeping the channels a plan names.
+
+    Args:
+        model: a functional ``keras.Model``.
+        plan: a ``Plan`` or its ``keep`` dict {producer name: kept indices}.
+        fold: move the constant contribution of removed channels into the
+            layers that read them (see the module docstring).
+
+    Returns:
+        A new functional model with the same layer names. Keeping all
+        channels reproduces the model exactly.
+
+    Example:
+        >>> slim = rebuild(model, make_plan(groups, scores, 0.6))
+    """
+    plan_keep = getattr(plan, "keep", plan)
+    graph = graph_lib.from_model(model)
+    groups = find_groups(graph)
+    keep = _keep_per_group(groups, plan_keep)
+    weights = _weights(model)
+    new_bias = _fold(graph, groups, keep, model, weights) if fold else set()
+    sliced, widths = _slice(graph, groups, keep, weights)
+
+    def edit(layer, cfg):
+        if layer.name in widths:
+            cfg["filters" if "filters" in cfg else "units"] = widths[layer.name]
+        if layer.name in new_bias:
+            cfg["use_bias"] = True
+            cfg["bias_initializer"] = "zeros"
+
+    return _clone(model, edit, sliced)
+
+
+def with_sparsity(model, alpha, gamma_init=None):
+    """A copy of ``model`` whose prunable BNs carry the gamma-L1 penalty.
+
+    Used to sparsity-train a pre-trained detector (the paper's recipe).
+
+    Args:
+        model: a functional ``keras.Model``.
+        alpha: penalty strength (the paper: 1e-4).
+        gamma_init: if given, reset every prunable gamma to this value.
+
+    Example:
+        >>> sparse = with_sparsity(trained, 1e-4)
+    """
+    regularizer = GammaL1(alpha)
+    bns = {b for g in find_groups(model) if g.prunable for b in g.bns}
+    weights = _weights(model)
+    if gamma_init is not None:
+        for b in bns:
+            weights[b]["gamma"] = np.full_like(weights[b]["gamma"], gamma_init)
+
+    def edit(layer, cfg):
+        if layer.name in bns:
+            cfg["gamma_regularizer"] = keras.saving.serialize_keras_object(regularizer)
+
+    return _clone(model, edit, weights)
+
+
+def slim(model, rate, aggregate="mean", fold=True, **plan_kwargs):
+    """Plans and rebuilds in one step: (narrower model, plan).
+
+    Args:
+        model: a functional ``keras.Model`` with BN-scaled channel groups.
+        rate: fraction of prunable channels to remove, in [0, 1).
+        aggregate: "mean", "max" or "sum" of a group's |gamma|.
+        fold: see ``rebuild``.
+        **plan_kwargs: ``min_channels``, ``round_to``, ``flops_aware``,
+            ``input_size``, as in ``plan_model``.
+
+    Example:
+        >>> slim_model, plan = slim(model, 0.6)
+    """
+    plan = plan_model(model, rate, aggregate=aggregate, **plan_kwargs)
+    return rebuild(model, plan, fold=fold), plan
+
+
+def randomize_gammas(model, seed=0, scale=0.5):
+    """Sets every prunable BN gamma to ``scale * |N(0, 1)|`` (in place).
+
+    An untrained model has all gammas equal, so a |gamma| ranking is all
+    ties; random gammas stand in for a sparsity-trained model when only the
+    cost of a slimmed architecture is wanted (``bin/sasrnet_profile``).
+    """
+    rng = np.random.default_rng(seed)
+    for g in find_groups(model):
+        if g.prunable:
+            for b in g.bns:
+                gamma = model.get_layer(b).gamma
+                gamma.assign(scale * np.abs(rng.normal(size=gamma.shape)))
+    return model

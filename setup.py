@@ -1,0 +1,46 @@
+"""keras-sasrnet: slimming-assisted deep steganalysis detectors in Keras 3."""
+
+import pathlib
+
+import setuptools
+
+HERE = pathlib.Path(__file__).parent
+BINARIES = sorted(p.stem for p in (HERE / "bin").glob("sasrnet_*.py"))
+
+setuptools.setup(
+    name="keras-sasrnet",
+    version="0.1.0",
+    description=(
+        "SRNet/XuNet steganalysis detectors with network slimming: sparsity "
+        "training, dependency-aware channel pruning, exact rebuilds, export."
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    # bin/ holds the thin absl binaries; it is installed as keras_sasrnet.bin
+    # so that each one also gets a console command of its own name.
+    packages=setuptools.find_packages(include=["keras_sasrnet", "keras_sasrnet.*"])
+    + ["keras_sasrnet.bin"],
+    package_dir={"keras_sasrnet.bin": "bin"},
+    install_requires=[
+        "keras>=3.5",
+        "tensorflow>=2.16",
+        "numpy",
+        "pillow",
+        "absl-py",
+        "ml-collections",
+        "jpegio",
+        "conseal",
+        "scikit-image",
+        "matplotlib",
+        "ai-edge-litert",
+    ],
+    extras_require={
+        "test": ["pytest", "ruff"],
+        "cuda": ["tensorflow[and-cuda]>=2.16"],
+    },
+    entry_points={
+        "console_scripts": [f"{b}=keras_sasrnet.bin.{b}:run" for b in BINARIES],
+    },
+)

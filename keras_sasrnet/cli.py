@@ -3,10 +3,31 @@
 import os
 import sys
 
-# Set before TensorFlow is imported: its C++ start-up chatter hides the output.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from absl import app
 
-from absl import app  # noqa: E402
+
+def _import_tensorflow_quietly():
+    """Imports TensorFlow with stderr silenced (set SASRNET_TF_LOGS=1 to see it).
+
+    TF's C++ start-up lines (oneDNN, CUDA probing) bypass TF_CPP_MIN_LOG_LEVEL
+    in TF 2.21 and would bury a binary's one-line error messages.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if os.environ.get("SASRNET_TF_LOGS"):
+        return
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # CUDA probing logs here, once
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_import_tensorflow_quietly()
 
 # Errors a user can fix from the command line: shown as one line, no traceback.
 USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, PermissionError)
@@ -16,9 +37,9 @@ def run(main):
     """``app.run(main)``, turning user errors into ``error: ...`` and exit 2."""
 
     def guarded(argv):
-        if len(argv) > 1:
-            raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
         try:
+            if len(argv) > 1:
+                raise ValueError(f"unexpected arguments: {' '.join(argv[1:])}")
             return main(argv)
         except USER_ERRORS as e:
             print(f"error: {e}", file=sys.stderr)

@@ -190,6 +190,8 @@ def _clone(model, edit_config, weights):
 
     new = keras.models.clone_model(model, clone_function=clone_layer)
     for layer in new.layers:
+        if not layer.weights:
+            continue  # (an unnamed Input is renamed by the clone)
         arrays = weights[layer.name]
         for var in layer.weights:
             array = arrays[var.name]

@@ -1,0 +1,51 @@
+"""Shared fixtures: tiny detectors with non-trivial BN statistics."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from keras_sasrnet import models  # noqa: E402
+
+TINY = (32, 32)
+
+
+def randomize_bns(model, seed=0):
+    """Random gamma, beta and moving statistics in every BN (in place)."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights(
+                [
+                    rng.normal(0, 1, gamma.shape).astype("float32"),
+                    rng.normal(0, 0.5, beta.shape).astype("float32"),
+                    rng.normal(0, 2, mean.shape).astype("float32"),
+                    rng.uniform(0.5, 4, var.shape).astype("float32"),
+                ]
+            )
+    return model
+
+
+@pytest.fixture
+def images():
+    """Four 32x32 grayscale images with pixel-like values."""
+    rng = np.random.default_rng(1)
+    return rng.uniform(0, 255, (4, *TINY, 1)).astype("float32")
+
+
+@pytest.fixture
+def tiny_srnet():
+    model = models.build(
+        "srnet", width_scale=1 / 8, input_shape=(*TINY, 1), sparsity=1e-4
+    )
+    return randomize_bns(model)
+
+
+@pytest.fixture
+def tiny_xunet():
+    model = models.build("xunet", input_shape=(*TINY, 1), sparsity=1e-4)
+    return randomize_bns(model)

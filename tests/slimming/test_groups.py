@@ -1,0 +1,81 @@
+import keras
+
+from keras_sasrnet import models
+from keras_sasrnet.models.layers import Abs
+from keras_sasrnet.slimming import find_groups
+
+
+def by_bns(groups):
+    return {g.bns: g for g in groups if g.bns}
+
+
+def test_srnet_groups_from_the_graph():
+    groups = find_groups(models.srnet((64, 64, 1)))
+    prunable = by_bns(g for g in groups if g.prunable)
+    stream = ("l2_bn",) + tuple(f"l{k}_bn2" for k in range(3, 8))
+    expected = {stream}
+    expected |= {(f"l{k}_bn2", f"l{k}_shortcut_bn") for k in range(8, 12)}
+    expected |= {("l1_bn",), ("l12_bn1",), ("l12_bn2",)}
+    expected |= {(f"l{k}_bn1",) for k in range(3, 12)}
+    assert {tuple(sorted(b)) for b in prunable} == {tuple(sorted(b)) for b in expected}
+    assert prunable[stream].channels == 16
+    assert set(prunable[stream].producers) == {"l2_conv"} | {
+        f"l{k}_conv2" for k in range(3, 8)
+    }
+    # The stream is read by every type-2 first conv and by l8's two convs.
+    assert set(prunable[stream].consumers) == {f"l{k}_conv1" for k in range(3, 9)} | {
+        "l8_shortcut_conv"
+    }
+    l12 = prunable[("l12_bn2",)]
+    assert l12.consumers == ("fc",) and l12.channels == 512
+    # Input and head are never prunable, and say why.
+    closed = {g.name: g.reason for g in groups if not g.prunable}
+    assert closed == {
+        "image": "tied to the model input 'image'",
+        "fc": "tied to the model output 'fc'",
+    }
+
+
+def conv(filters, name, **kw):
+    return keras.layers.Conv2D(
+        filters, 3, padding="same", use_bias=False, name=name, **kw
+    )
+
+
+def test_unknown_layer_and_output_block_pruning():
+    x = keras.Input((8, 8, 1), name="in")
+    a = keras.layers.BatchNormalization(name="a_bn")(conv(4, "a")(x))
+    b = keras.layers.BatchNormalization(name="b_bn")(conv(4, "b")(a))
+    flat = keras.layers.Flatten(name="flat")(keras.layers.ReLU(name="r")(b))
+    c = keras.layers.BatchNormalization(name="c_bn")(conv(4, "c")(a))
+    model = keras.Model(x, [keras.layers.Dense(2, name="fc")(flat), c])
+    groups = {g.name: g for g in find_groups(model)}
+    assert groups["a"].prunable and groups["a"].consumers == ("b", "c")
+    assert not groups["b"].prunable
+    assert groups["b"].reason == "passes through Flatten layer 'flat'"
+    assert not groups["c"].prunable
+    assert groups["c"].reason == "tied to the model output 'c_bn'"
+
+
+def test_multiply_and_abs_tie_channels():
+    x = keras.Input((8, 8, 1))
+    a = keras.layers.BatchNormalization(name="a_bn")(Abs(name="abs")(conv(3, "a")(x)))
+    b = keras.layers.BatchNormalization(name="b_bn")(conv(3, "b")(x))
+    m = keras.layers.Multiply(name="mul")([a, b])
+    out = keras.layers.Dense(1, name="fc")(keras.layers.GlobalAveragePooling2D()(m))
+    groups = [g for g in find_groups(keras.Model(x, out)) if g.prunable]
+    assert len(groups) == 1
+    assert set(groups[0].bns) == {"a_bn", "b_bn"}
+    assert set(groups[0].members) >= {"abs", "mul"}
+
+
+def test_macs_per_channel():
+    groups = {g.name: g for g in find_groups(models.srnet((256, 256, 1)))}
+    # l1: its own 256*256*9 MACs per channel + l2_conv reading it (9 * 16).
+    assert groups["l1_conv"].macs_per_channel == 256 * 256 * 9 * (1 + 16)
+    dynamic = find_groups(models.srnet((None, None, 1)))
+    assert all(g.macs_per_channel is None for g in dynamic if g.prunable)
+    sized = find_groups(models.srnet((None, None, 1)), input_size=(256, 256))
+    assert {g.name: g.macs_per_channel for g in sized} == {
+        g.name: g.macs_per_channel for g in groups.values()
+    }

@@ -1,0 +1,51 @@
+import json
+import math
+
+import numpy as np
+import pytest
+
+from keras_sasrnet import models, profile
+
+
+def test_macs_per_layer_by_hand():
+    macs = profile.count_macs(models.srnet((256, 256, 1)), (256, 256))
+    assert macs["l1_conv"] == 256 * 256 * 9 * 1 * 64
+    assert macs["l8_shortcut_conv"] == 128 * 128 * 16 * 16  # 1x1, stride 2
+    assert macs["l12_conv2"] == 16 * 16 * 9 * 512 * 512
+    assert macs["fc"] == 512 * 2
+    assert "l1_bn" not in macs
+
+
+def test_macs_scale_with_input_area():
+    model = models.srnet((None, None, 1))
+    small = sum(profile.count_macs(model, (128, 128)).values())
+    assert sum(profile.count_macs(model, (256, 256)).values()) == 5_951_718_400
+    assert small == pytest.approx(5_951_718_400 / 4, rel=1e-3)
+    with pytest.raises(ValueError, match="concrete input size"):
+        from keras_sasrnet import graph
+
+        graph.macs(graph.from_model(model).nodes["l1_conv"])
+
+
+def test_profile_and_table(tiny_xunet):
+    p = profile.profile(tiny_xunet, (32, 32), batch_sizes=(1, 2), warmup=1, repeats=2)
+    assert p.trainable == 14_906 and p.macs == 1_148_160
+    assert set(p.latency_ms) == {1, 2}
+    assert all(math.isfinite(ms) and ms > 0 for ms in p.latency_ms.values())
+    half = profile.Profile(
+        "half", 20_000, 7_453, 574_080, {}, {1: 1.0, 2: 1.0}, (32, 32)
+    )
+    table = profile.format_table([p, half]).splitlines()
+    assert table[0].startswith("| model | trainable params |")
+    assert "| half | 7,453 | 50.00 | 0.6 M | 50.0 | 1.00 | 0.50 |" == table[3]
+    data = json.loads(json.dumps(profile.to_dict(p)))
+    assert data["macs"] == 1_148_160 and set(data["latency_ms"]) == {"1", "2"}
+
+
+def test_latency_input_checks(tiny_xunet):
+    with pytest.raises(ValueError, match=r"takes \(32, 32\) inputs"):
+        profile.latency(tiny_xunet, (64, 64))
+    with pytest.raises(ValueError, match="repeats >= 1"):
+        profile.latency(tiny_xunet, (32, 32), repeats=0)
+    assert profile.latency(models.xunet((None, None, 1)), (48, 48), repeats=1) > 0
+    assert np.isfinite(profile.latency(tiny_xunet, (32, 32), batch_size=3, repeats=1))

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from keras_sasrnet import atomic
+from keras_sasrnet.slimming.groups import find_groups
 
 AGGREGATES = {"mean": np.mean, "max": np.max, "sum": np.sum}
 
@@ -196,9 +197,6 @@ def plan_model(model, rate, aggregate="mean", input_size=None, **kwargs):
     Example:
         >>> plan = plan_model(model, 0.4, round_to=4)
     """
-    # Imported here: groups needs the graph module, plans themselves do not.
-    from keras_sasrnet.slimming.groups import find_groups
-
     groups = find_groups(model, input_size)
     if not any(g.prunable for g in groups):
         raise ValueError(

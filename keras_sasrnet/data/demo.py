@@ -1,0 +1,106 @@
+"""The embedded demo data: grayscale crops of scikit-image's photographs.
+
+No download: the photographs ship inside scikit-image's wheel
+(``skimage/data/*.png|jpg``). Crops are split by *source photo* (never two
+crops of one photo in different splits; the stereo motorcycle pair counts as
+one source), and near-flat crops (pixel std < 1 grey level, e.g. the black
+border of ``retina``) are dropped: nothing can hide in them.
+"""
+
+import os
+
+import numpy as np
+from PIL import Image
+
+from keras_sasrnet.data import images
+from keras_sasrnet.data.manifest import Manifest, sha256
+
+# photo file in skimage/data -> split. Chosen for variety in each split.
+PHOTOS = {
+    "retina.jpg": "train",
+    "hubble_deep_field.jpg": "train",
+    "motorcycle_left.png": "train",
+    "motorcycle_right.png": "train",
+    "astronaut.png": "train",
+    "brick.png": "train",
+    "gravel.png": "train",
+    "ihc.png": "train",
+    "rocket.jpg": "train",
+    "chelsea.png": "val",
+    "coins.png": "val",
+    "camera.png": "test",
+    "coffee.png": "test",
+    "grass.png": "test",
+    "moon.png": "test",
+}
+
+
+def photo_dir():
+    import skimage.data
+
+    return os.path.dirname(skimage.data.__file__)
+
+
+def default_cache():
+    base = os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache"))
+    return os.path.join(base, "keras_sasrnet")
+
+
+def crops(pixels, size, stride):
+    """(row, col, crop) for every size x size window at ``stride``."""
+    h, w = pixels.shape
+    for r in range(0, h - size + 1, stride):
+        for c in range(0, w - size + 1, stride):
+            yield r, c, pixels[r : r + size, c : c + size]
+
+
+def demo_covers(folder=None, size=64, stride=None, min_std=1.0):
+    """Writes (once) and returns a cover data set of demo crops.
+
+    Args:
+        folder: where to write; default ``~/.cache/keras_sasrnet/demo_<size>_<stride>``.
+        size: crop side in pixels.
+        stride: step between crops (default ``size``: no overlap).
+        min_std: drop crops whose pixel standard deviation is below this.
+
+    Returns:
+        The folder, holding ``<photo>_<row>_<col>.pgm`` and ``manifest.json``.
+
+    Example:
+        >>> covers = demo_covers(size=64)
+    """
+    stride = stride or size
+    if size < 8 or stride < 1:
+        raise ValueError(
+            f"demo crops need size >= 8, stride >= 1; got {size}, {stride}"
+        )
+    folder = folder or os.path.join(default_cache(), f"demo_{size}_{stride}")
+    info = {
+        "source": "scikit-image photographs",
+        "photos": PHOTOS,
+        "size": size,
+        "stride": stride,
+        "min_std": min_std,
+    }
+    try:
+        if Manifest.load(folder).info == info:
+            return folder
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    os.makedirs(folder, exist_ok=True)
+    files = []
+    for photo, split in PHOTOS.items():
+        path = os.path.join(photo_dir(), photo)
+        gray = images.to_gray(Image.open(path), path, convert_color=True)
+        stem = os.path.splitext(photo)[0]
+        for r, c, crop in crops(gray, size, stride):
+            if crop.std() < min_std:
+                continue
+            name = f"{stem}_{r:04d}_{c:04d}.pgm"
+            out = os.path.join(folder, name)
+            if not os.path.exists(out):
+                images.write_gray(out, np.ascontiguousarray(crop))
+            files.append({"name": name, "split": split, "sha256": sha256(out)})
+    manifest = Manifest("spatial", (size, size), files, info)
+    manifest.save(folder)
+    return folder

@@ -1,0 +1,127 @@
+"""Reading and writing 8-bit grayscale images, with errors that name the file.
+
+Real steganalysis sets (BOSSbase, BOWS2) are folders of 8-bit grayscale PGM
+files; PNG and TIFF are read the same way. Every check happens before any
+pixel is used, so one bad file can never enter a data set as zeros.
+"""
+
+import os
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from keras_sasrnet import atomic
+
+SPATIAL_SUFFIXES = (".pgm", ".png", ".tif", ".tiff", ".bmp")
+JPEG_SUFFIXES = (".jpg", ".jpeg")
+
+
+class ImageError(ValueError):
+    """An image file that cannot be used, with the file and the reason."""
+
+    def __init__(self, path, reason):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+def open_checked(path):
+    """Opens and fully decodes an image with Pillow, or raises ImageError.
+
+    Decoding everything catches truncated files (Pillow raises where libjpeg
+    and jpegio would silently fill the missing part with zeros).
+    """
+    if not os.path.isfile(path):
+        raise ImageError(path, "no such file")
+    try:
+        image = Image.open(path)
+        image.load()
+    except UnidentifiedImageError:
+        raise ImageError(path, "not an image file Pillow can read") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageError(path, f"unreadable or truncated ({e})") from None
+    return image
+
+
+def to_gray(image, path, convert_color=False):
+    """8-bit grayscale pixels of a decoded PIL image, or ImageError."""
+    if image.mode in ("RGB", "RGBA", "P", "CMYK", "YCbCr", "LA"):
+        if not convert_color:
+            raise ImageError(
+                path,
+                f"colour image (mode {image.mode}); the detectors take 8-bit "
+                "grayscale (convert it, or ask for conversion)",
+            )
+        image = image.convert("L")  # ITU-R 601 luma, as MATLAB rgb2gray
+    if image.mode == "1":
+        raise ImageError(path, "1-bit image; expected 8-bit grayscale")
+    if image.mode != "L":
+        raise ImageError(
+            path, f"bit depth/mode {image.mode} is not 8-bit grayscale (mode L)"
+        )
+    return np.array(image, dtype=np.uint8)
+
+
+def read_gray(path, size=None, convert_color=False):
+    """Reads an 8-bit grayscale image as a (H, W) uint8 array.
+
+    Args:
+        path: a PGM, PNG, TIFF or BMP file (JPEG: see ``jpeg``).
+        size: expected (H, W), or None to accept any.
+        convert_color: convert colour images to luma instead of failing.
+
+    Raises:
+        ImageError: naming the file, for unreadable, truncated, colour (unless
+            converted), non-8-bit or wrongly sized images.
+
+    Example:
+        >>> pixels = read_gray("BOSSbase/1.pgm", size=(512, 512))
+    """
+    pixels = to_gray(open_checked(path), path, convert_color)
+    check_size(pixels, path, size)
+    return pixels
+
+
+def check_size(pixels, path, size):
+    if size is not None and tuple(pixels.shape[:2]) != tuple(size):
+        raise ImageError(
+            path,
+            f"size {pixels.shape[0]}x{pixels.shape[1]}, expected "
+            f"{size[0]}x{size[1]} like the rest of the data set",
+        )
+
+
+def write_gray(path, pixels, quality=None):
+    """Writes a (H, W) uint8 image atomically; JPEG at ``quality`` if given.
+
+    The format follows the suffix (.pgm, .png, .jpg). JPEG uses libjpeg's
+    standard tables scaled to ``quality`` (as MATLAB's imwrite).
+    """
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8 or pixels.ndim != 2:
+        raise ValueError(
+            f"expected a 2-D uint8 image for {path}; received "
+            f"{pixels.dtype} {pixels.shape}"
+        )
+    suffix = os.path.splitext(path)[1].lower()
+    options = {}
+    if suffix in JPEG_SUFFIXES:
+        if quality is None or not 1 <= quality <= 100:
+            raise ValueError(f"JPEG quality must be in [1, 100]; received {quality}")
+        options = {"quality": int(quality), "subsampling": 0, "optimize": False}
+    with atomic.replacing(path, suffix=suffix) as tmp:
+        Image.fromarray(pixels, mode="L").save(tmp, **options)
+
+
+def list_images(folder, suffixes=SPATIAL_SUFFIXES + JPEG_SUFFIXES):
+    """Sorted file names in ``folder`` with an image suffix, or a clear error."""
+    if not os.path.isdir(folder):
+        raise NotADirectoryError(f"no such directory: {folder}")
+    names = sorted(
+        n
+        for n in os.listdir(folder)
+        if n.lower().endswith(suffixes) and not n.startswith(".")
+    )
+    if not names:
+        raise ValueError(f"{folder} holds no image ({', '.join(suffixes)})")
+    return names

@@ -1,0 +1,149 @@
+"""Turning a folder of cover images into a data set, as in the paper.
+
+Optional resize (MATLAB imresize, e.g. BOSSbase 512 -> 256), optional JPEG
+compression at a quality factor, a seeded split by source image, and a
+manifest. Resumable: finished outputs (written atomically) are kept.
+"""
+
+import dataclasses
+import os
+
+from keras_sasrnet.data import images, resize
+from keras_sasrnet.data.manifest import Manifest, sha256, split_names
+from keras_sasrnet.data.parallel import map_files
+
+
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    src: str
+    dst: str
+    size: tuple | None
+    quality: int | None
+    convert_color: bool
+
+
+def _prepare_one(job):
+    """(output name, sha256, error): one source image to one data set image."""
+    name = os.path.basename(job.dst)
+    try:
+        if not os.path.exists(job.dst):
+            if job.src.lower().endswith(images.JPEG_SUFFIXES):
+                pixels = images.to_gray(
+                    images.open_checked(job.src), job.src, job.convert_color
+                )
+            else:
+                pixels = images.read_gray(job.src, convert_color=job.convert_color)
+            if job.size is not None and pixels.shape != tuple(job.size):
+                pixels = resize.imresize(pixels, job.size)
+            images.write_gray(job.dst, pixels, quality=job.quality)
+        return name, sha256(job.dst), None
+    except images.ImageError as e:
+        return name, None, str(e)
+
+
+def prepare_dataset(
+    src,
+    out,
+    size=None,
+    jpeg_quality=None,
+    split="paper",
+    seed=0,
+    convert_color=False,
+    skip_bad=False,
+    workers=None,
+    progress=True,
+):
+    """Writes a data set of 8-bit grayscale covers and its manifest.
+
+    Args:
+        src: folder of source images (PGM, PNG, TIFF, JPEG).
+        out: output folder (created); outputs are ``<stem>.pgm`` or, with
+            ``jpeg_quality``, ``<stem>.jpg``.
+        size: (H, W) to resize every image to, or None to keep sizes (which
+            must then all be equal).
+        jpeg_quality: compress at this quality factor (1-100), or None.
+        split: see ``manifest.split_names`` ("paper" = 4000/1000/5000).
+        seed: seed of the split permutation.
+        convert_color: convert colour sources to luma instead of failing.
+        skip_bad: record unreadable sources in the manifest and go on,
+            instead of stopping at the first one.
+        workers: processes (default all cores).
+        progress: show a progress bar.
+
+    Returns:
+        The ``Manifest`` written to ``out``.
+
+    Example:
+        >>> prepare_dataset("BOSSbase_1.01", "boss256_q75", (256, 256), 75)
+    """
+    if jpeg_quality is not None and not 1 <= jpeg_quality <= 100:
+        raise ValueError(f"jpeg_quality must be in [1, 100]; received {jpeg_quality}")
+    if size is not None and (len(size) != 2 or min(size) < 1):
+        raise ValueError(f"size must be (H, W) with positive sides; received {size}")
+    if jpeg_quality is not None and size is not None and (size[0] % 8 or size[1] % 8):
+        raise ValueError(f"JPEG data sets need sides divisible by 8; received {size}")
+    names = images.list_images(src)
+    suffix = ".jpg" if jpeg_quality else ".pgm"
+    stems = {}
+    for n in names:
+        stems.setdefault(os.path.splitext(n)[0], []).append(n)
+    clash = {s: v for s, v in stems.items() if len(v) > 1}
+    if clash:
+        raise ValueError(f"source names differ only by suffix: {clash}")
+    os.makedirs(out, exist_ok=True)
+    jobs = [
+        _Job(
+            os.path.join(src, n),
+            os.path.join(out, os.path.splitext(n)[0] + suffix),
+            tuple(size) if size else None,
+            jpeg_quality,
+            convert_color,
+        )
+        for n in names
+    ]
+    files, failed = [], {}
+    for (name, digest, error), job in zip(
+        map_files(_prepare_one, jobs, workers, "prepare" if progress else ""),
+        jobs,
+        strict=True,
+    ):
+        if error:
+            if not skip_bad:
+                raise images.ImageError(job.src, error.split(": ", 1)[-1])
+            failed[os.path.basename(job.src)] = error
+        else:
+            files.append({"name": name, "sha256": digest})
+    if not files:
+        raise ValueError(f"no usable image in {src}")
+    out_size = tuple(size) if size else _common_size(out, files, jpeg_quality)
+    parts = split_names([f["name"] for f in files], split, seed)
+    files = [dict(f, split=parts[f["name"]]) for f in files if f["name"] in parts]
+    manifest = Manifest(
+        domain="jpeg" if jpeg_quality else "spatial",
+        size=out_size,
+        files=files,
+        info={
+            "source": os.path.abspath(src),
+            "resize": size,
+            "jpeg_quality": jpeg_quality,
+            "split": split,
+            "seed": seed,
+        },
+        failed=failed,
+    )
+    manifest.save(out)
+    return manifest
+
+
+def _common_size(folder, files, quality):
+    sizes = {}
+    for f in files:
+        path = os.path.join(folder, f["name"])
+        image = images.open_checked(path)
+        sizes.setdefault((image.height, image.width), path)
+    if len(sizes) > 1:
+        raise ValueError(
+            f"images differ in size {sorted(sizes)} (e.g. {list(sizes.values())[:2]}); "
+            "pass a resize size"
+        )
+    return next(iter(sizes))

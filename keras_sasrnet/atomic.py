@@ -39,3 +39,11 @@ def write_text(path, text):
 def write_json(path, data):
     """Writes ``data`` as indented JSON to ``path`` atomically."""
     write_text(path, json.dumps(data, indent=1) + "\n")
+
+
+def remove_stale(folder):
+    """Deletes temp files a killed run left in ``folder``; returns their count."""
+    stale = [n for n in os.listdir(folder) if n.startswith(".tmp-")]
+    for name in stale:
+        os.remove(os.path.join(folder, name))
+    return len(stale)

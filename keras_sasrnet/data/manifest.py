@@ -119,3 +119,18 @@ def split_names(names, split, seed=0):
             result[str(name)] = part
         start += count
     return result
+
+
+def parse_split(text):
+    """ "paper", "4000,1000,5000" (counts) or "0.8,0.1,0.1" (fractions)."""
+    if text == "paper":
+        return text
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        if all(p.isdigit() for p in parts):
+            return tuple(int(p) for p in parts)
+        return tuple(float(p) for p in parts)
+    except ValueError:
+        raise ValueError(
+            f"split must be 'paper', 3 counts or 3 fractions; received {text!r}"
+        ) from None

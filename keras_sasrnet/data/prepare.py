@@ -8,6 +8,7 @@ manifest. Resumable: finished outputs (written atomically) are kept.
 import dataclasses
 import os
 
+from keras_sasrnet import atomic
 from keras_sasrnet.data import images, resize
 from keras_sasrnet.data.manifest import Manifest, sha256, split_names
 from keras_sasrnet.data.parallel import map_files
@@ -91,6 +92,7 @@ def prepare_dataset(
     if clash:
         raise ValueError(f"source names differ only by suffix: {clash}")
     os.makedirs(out, exist_ok=True)
+    atomic.remove_stale(out)
     jobs = [
         _Job(
             os.path.join(src, n),
@@ -124,9 +126,9 @@ def prepare_dataset(
         files=files,
         info={
             "source": os.path.abspath(src),
-            "resize": size,
+            "resize": list(size) if size else None,
             "jpeg_quality": jpeg_quality,
-            "split": split,
+            "split": split if isinstance(split, str) else list(split),
             "seed": seed,
         },
         failed=failed,

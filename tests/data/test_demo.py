@@ -1,0 +1,28 @@
+import os
+
+from keras_sasrnet.data import demo
+from keras_sasrnet.data.images import read_gray
+from keras_sasrnet.data.manifest import Manifest
+
+
+def test_demo_covers_split_by_photo_and_cached(tmp_path):
+    folder = demo.demo_covers(str(tmp_path / "d"), size=64)
+    m = Manifest.load(folder)
+    photos = {}
+    for f in m.files:
+        stem = f["name"].rsplit("_", 2)[0]
+        photos.setdefault(stem, set()).add(f["split"])
+        assert read_gray(os.path.join(folder, f["name"]), size=(64, 64)).std() >= 1.0
+    assert all(len(splits) == 1 for splits in photos.values())
+    assert {s for v in photos.values() for s in v} == {"train", "val", "test"}
+    assert {p + ext for p in photos for ext in (".png", ".jpg")} & set(
+        demo.PHOTOS
+    ) == set(photos[p] and p for p in []) | {
+        n for n in demo.PHOTOS if os.path.splitext(n)[0] in photos
+    }
+    assert len(m.names("train")) > len(m.names("test")) > len(m.names("val")) > 0
+    stamp = os.stat(os.path.join(folder, "manifest.json")).st_mtime_ns
+    assert demo.demo_covers(str(tmp_path / "d"), size=64) == folder
+    assert os.stat(os.path.join(folder, "manifest.json")).st_mtime_ns == stamp
+    # Files come from the photographs on disk: no network involved.
+    assert all(os.path.exists(os.path.join(demo.photo_dir(), p)) for p in demo.PHOTOS)

@@ -1,0 +1,108 @@
+import os
+
+import numpy as np
+import pytest
+
+from keras_sasrnet.data import demo, embed, pairs
+from keras_sasrnet.data.manifest import Manifest
+
+
+@pytest.fixture(scope="module")
+def demo_pairs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pairs")
+    covers = demo.demo_covers(str(root / "covers"), size=32, stride=64)
+    stegos = str(root / "lsbm")
+    embed.embed_dataset(covers, stegos, "lsbm", 1.0, workers=2, progress=False)
+    return covers, stegos
+
+
+def dihedral(image):
+    """The 8 rotations/flips of an (H, W) image."""
+    out = []
+    for k in range(4):
+        r = np.rot90(image, k)
+        out += [r, r[:, ::-1]]
+    return out
+
+
+def test_batches_hold_covers_with_their_own_stego(demo_pairs):
+    covers, stegos = demo_pairs
+    originals = {}
+    for name in Manifest.load(covers).names("train"):
+        from keras_sasrnet.data.images import read_gray
+
+        originals[name] = read_gray(os.path.join(covers, name)).astype(np.float32)
+    bank = [v for image in originals.values() for v in dihedral(image)]
+    ds = pairs.pair_dataset(covers, stegos, "train", pairs_per_batch=4, seed=0)
+    for x, y in ds.take(5):
+        x, y = x.numpy(), y.numpy()
+        assert x.shape == (8, 32, 32, 1) and x.dtype == np.float32
+        np.testing.assert_array_equal(y, [0, 1] * 4)
+        for cover, stego in zip(x[0::2, ..., 0], x[1::2, ..., 0], strict=True):
+            # LSB matching changes pixels by +-1: any other orientation or
+            # another image would differ by far more.
+            diff = np.abs(stego - cover)
+            assert diff.max() == 1 and diff.mean() > 0.2
+            assert any(np.array_equal(cover, b) for b in bank)
+
+
+def test_deterministic_and_reshuffled(demo_pairs):
+    covers, stegos = demo_pairs
+
+    def first(seed, in_memory=None, n=30):
+        ds = pairs.pair_dataset(
+            covers, stegos, "train", 4, seed=seed, in_memory=in_memory
+        )
+        return [x.numpy() for x, _ in ds.take(n)]
+
+    a, b = first(1), first(1, in_memory=False)
+    assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
+    c = first(2)
+    assert not all(np.array_equal(p, q) for p, q in zip(a, c, strict=True))
+    # One epoch is len(train) // 4 batches; the next epoch's order differs.
+    per_epoch = pairs.steps_per_epoch(covers, "train", 4)
+    run = first(1, n=2 * per_epoch)
+    assert not np.array_equal(run[0], run[per_epoch])
+
+
+def test_evaluation_order_covers_every_pair_once(demo_pairs):
+    covers, stegos = demo_pairs
+    names = Manifest.load(covers).names("test")
+    batches = list(pairs.pair_dataset(covers, stegos, "test", 5, training=False))
+    assert sum(len(y) for _, y in batches) == 2 * len(names)
+    from keras_sasrnet.data.images import read_gray
+
+    first = read_gray(os.path.join(covers, names[0])).astype(np.float32)
+    np.testing.assert_array_equal(batches[0][0].numpy()[0, ..., 0], first)
+
+
+def test_cover_without_stego_is_listed(demo_pairs, tmp_path):
+    covers, stegos = demo_pairs
+    partial = Manifest.load(stegos)
+    dropped = partial.files[:2]
+    partial.files = partial.files[2:]
+    partial.save(str(tmp_path))
+    with pytest.raises(ValueError, match="2 cover.*have no stego") as info:
+        pairs.pair_dataset(covers, str(tmp_path), None, 4)
+    for f in dropped:
+        assert f["name"] in str(info.value)
+    with pytest.raises(ValueError, match="pairs_per_batch must be >= 1"):
+        pairs.pair_dataset(covers, stegos, "train", 0)
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        pairs.pair_dataset(covers, stegos, "val", 10_000)
+
+
+def test_jpeg_domain_feeds_unrounded_pixels(tmp_path):
+    from keras_sasrnet.data import prepare
+
+    src = demo.demo_covers(str(tmp_path / "src"), size=32, stride=128)
+    covers = str(tmp_path / "q75")
+    prepare.prepare_dataset(
+        src, covers, jpeg_quality=75, split=(0.8, 0.1, 0.1), workers=2, progress=False
+    )
+    stegos = str(tmp_path / "uerd")
+    embed.embed_dataset(covers, stegos, "uerd", 0.4, workers=2, progress=False)
+    x, _ = next(iter(pairs.pair_dataset(covers, stegos, "train", 2, seed=0)))
+    x = x.numpy()
+    assert not np.allclose(x, np.round(x))
+    assert x.min() < 0 or x.max() > 0  # plain float pixels, not clipped to a range

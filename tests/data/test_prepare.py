@@ -1,0 +1,107 @@
+import os
+
+import numpy as np
+import pytest
+
+from keras_sasrnet.data import images, jpeg, prepare
+from keras_sasrnet.data.images import ImageError
+from keras_sasrnet.data.manifest import Manifest, parse_split, sha256, split_names
+
+
+def test_split_counts_fractions_and_seed():
+    names = [f"{i}.pgm" for i in range(10)]
+    parts = split_names(names, (6, 2, 2), seed=1)
+    assert sorted(parts.values()).count("train") == 6
+    assert parts == split_names(list(reversed(names)), (6, 2, 2), seed=1)
+    assert parts != split_names(names, (6, 2, 2), seed=2)
+    fractions = split_names(names, (0.5, 0.2, 0.3))
+    assert [list(fractions.values()).count(s) for s in ("train", "val", "test")] == [
+        5,
+        2,
+        3,
+    ]
+    assert len(split_names(names, (3, 1, 1))) == 5  # the rest are left out
+    with pytest.raises(ValueError, match="needs 10000 images; the source has 10"):
+        split_names(names, "paper")
+    with pytest.raises(ValueError, match="sum to 1"):
+        split_names(names, (0.5, 0.2, 0.2))
+    assert parse_split("4000,1000,5000") == (4000, 1000, 5000)
+    assert parse_split("0.8,0.1,0.1") == (0.8, 0.1, 0.1)
+    with pytest.raises(ValueError, match="received 'a,b'"):
+        parse_split("a,b")
+
+
+def test_prepare_resize_jpeg_and_manifest(cover_folder, tmp_path):
+    out = tmp_path / "q75"
+    m = prepare.prepare_dataset(
+        str(cover_folder),
+        str(out),
+        size=(16, 16),
+        jpeg_quality=75,
+        split=(8, 2, 2),
+        workers=2,
+        progress=False,
+    )
+    assert m.domain == "jpeg" and m.size == (16, 16)
+    assert len(m.files) == 12 and sorted(m.names()) == [
+        f"img{k:02d}.jpg" for k in range(12)
+    ]
+    assert Manifest.load(str(out)) == m
+    for f in m.files:
+        path = str(out / f["name"])
+        assert f["sha256"] == sha256(path)
+        assert jpeg.read_pixels(path, size=(16, 16)).shape == (16, 16)
+    assert m.info["jpeg_quality"] == 75
+
+
+def test_bad_source_stops_with_its_name_or_is_skipped(cover_folder, tmp_path):
+    (cover_folder / "img03.pgm").write_bytes(b"P5\n32 32\n255\n" + b"\0" * 100)
+    with pytest.raises(ImageError, match="img03.pgm"):
+        prepare.prepare_dataset(
+            str(cover_folder),
+            str(tmp_path / "a"),
+            split=(0.5, 0.25, 0.25),
+            workers=1,
+            progress=False,
+        )
+    m = prepare.prepare_dataset(
+        str(cover_folder),
+        str(tmp_path / "b"),
+        split=(0.5, 0.25, 0.25),
+        skip_bad=True,
+        workers=1,
+        progress=False,
+    )
+    assert list(m.failed) == ["img03.pgm"] and len(m.files) == 11
+
+
+def test_sizes_must_agree_without_resize(cover_folder, tmp_path):
+    images.write_gray(str(cover_folder / "odd.pgm"), np.zeros((20, 32), np.uint8))
+    with pytest.raises(ValueError, match="differ in size"):
+        prepare.prepare_dataset(
+            str(cover_folder),
+            str(tmp_path / "o"),
+            split=(0.5, 0.25, 0.25),
+            workers=1,
+            progress=False,
+        )
+
+
+def test_rerun_keeps_finished_files(cover_folder, tmp_path):
+    out = tmp_path / "p"
+    kwargs = dict(split=(0.5, 0.25, 0.25), workers=1, progress=False)
+    first = prepare.prepare_dataset(str(cover_folder), str(out), **kwargs)
+    stamp = os.stat(out / "img00.pgm").st_mtime_ns
+    os.remove(out / "img05.pgm")
+    second = prepare.prepare_dataset(str(cover_folder), str(out), **kwargs)
+    assert second == first
+    assert os.stat(out / "img00.pgm").st_mtime_ns == stamp
+
+
+def test_config_errors(cover_folder, tmp_path):
+    with pytest.raises(ValueError, match="jpeg_quality must be in"):
+        prepare.prepare_dataset(str(cover_folder), str(tmp_path), jpeg_quality=101)
+    with pytest.raises(ValueError, match="divisible by 8"):
+        prepare.prepare_dataset(str(cover_folder), str(tmp_path), (20, 20), 75)
+    with pytest.raises(NotADirectoryError, match="no such directory"):
+        prepare.prepare_dataset(str(tmp_path / "none"), str(tmp_path / "o"))

@@ -35,6 +35,8 @@ setuptools.setup(
         "scikit-image",
         "matplotlib",
         "ai-edge-litert",
+        "tensorboard",
+        "tqdm",
     ],
     extras_require={
         "test": ["pytest", "ruff"],

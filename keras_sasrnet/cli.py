@@ -6,7 +6,7 @@ import sys
 from absl import app
 
 
-def _import_tensorflow_quietly():
+def import_tensorflow_quietly():
     """Imports TensorFlow with stderr silenced (set SASRNET_TF_LOGS=1 to see it).
 
     TF's C++ start-up lines (oneDNN, CUDA probing) bypass TF_CPP_MIN_LOG_LEVEL
@@ -26,8 +26,6 @@ def _import_tensorflow_quietly():
         os.close(saved)
         os.close(devnull)
 
-
-_import_tensorflow_quietly()
 
 # Errors a user can fix from the command line: shown as one line, no traceback.
 USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, PermissionError)

@@ -9,7 +9,7 @@ from keras_sasrnet.models import layers  # noqa: F401
 from keras_sasrnet.slimming import regularizer  # noqa: F401
 
 
-def load(path, input_size=None):
+def load(path, input_size=None, compile=False):
     """Loads a ``.keras`` model; with ``input_size`` (H, W) re-inputs it.
 
     SRNet and XuNet are fully convolutional up to global pooling, so the same
@@ -18,18 +18,29 @@ def load(path, input_size=None):
 
     Example:
         >>> model = load("srnet.keras", input_size=(512, 512))
+
+    Args:
+        path: a ``.keras`` file.
+        input_size: (H, W) to re-input the model at, or None.
+        compile: restore the optimizer (and its state) too, to resume.
     """
     if not os.path.exists(path):
         raise FileNotFoundError(f"no model file at {path}")
     if not str(path).endswith(".keras"):
         raise ValueError(f"expected a .keras model file; received {path}")
-    model = keras.models.load_model(path, compile=False)
+    model = keras.models.load_model(path, compile=compile)
     if input_size is None:
         return model
-    shape = tuple(model.input_shape[1:])
-    if tuple(shape[:2]) == tuple(input_size):
+    return reinput(model, input_size)
+
+
+def reinput(model, input_size):
+    """The same model (shared weights copied) on an (H, W) input."""
+    if tuple(model.input_shape[1:3]) == tuple(input_size):
         return model
-    inputs = keras.Input((*input_size, *shape[2:]), name=model.inputs[0].name)
+    inputs = keras.Input(
+        (*input_size, model.input_shape[-1]), name=model.inputs[0].name
+    )
     clone = keras.models.clone_model(model, input_tensors=inputs)
     clone.set_weights(model.get_weights())
     return clone

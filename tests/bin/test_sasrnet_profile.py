@@ -1,9 +1,6 @@
-import importlib.metadata
 import json
 import subprocess
 import sys
-
-from absl import flags
 
 MODULE = "keras_sasrnet.bin.sasrnet_profile"
 
@@ -15,25 +12,6 @@ def run(*args):
         text=True,
         timeout=300,
     )
-
-
-def test_help_explains_every_flag():
-    import keras_sasrnet.bin.sasrnet_profile as binary  # noqa: F401
-
-    own = flags.FLAGS.get_key_flags_for_module(binary)
-    assert len(own) >= 10
-    result = run("--help")  # absl exits 1 after printing help
-    assert "Params, MACs and CPU latency" in result.stdout
-    for flag in own:
-        assert (
-            f"--{flag.name}" in result.stdout or f"--[no]{flag.name}" in result.stdout
-        )
-        assert flag.help and flag.help.split()[0] in result.stdout
-
-
-def test_console_entry_point_is_installed():
-    scripts = importlib.metadata.entry_points(group="console_scripts")
-    assert scripts["sasrnet_profile"].value == f"{MODULE}:run"
 
 
 def test_bad_values_give_one_line_errors(tmp_path):

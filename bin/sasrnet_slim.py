@@ -1,0 +1,45 @@
+"""Runs the whole slimming schedule of a config (resumable).
+
+  sasrnet_slim --config=configs/demo.py --workdir=work/demo
+  sasrnet_slim --config=configs/srnet_uerd.py:qf=75,payload=0.4 \
+      --config.data.covers=data/boss256_q75 \
+      --config.data.stegos=data/boss256_q75_uerd04 --workdir=work/uerd
+
+Baseline training (or --config.baseline.model=trained.keras), sparsity
+training, then rounds of prune -> fine-tune up to --config.prune.target or
+until validation accuracy falls more than --config.prune.tolerance below the
+baseline; ends with the paper's Table 5 for this run. Rerunning the same
+command after an interruption resumes at the first unfinished stage.
+"""
+
+from absl import flags
+from ml_collections import config_flags
+
+from keras_sasrnet import cli
+from keras_sasrnet.train import pipeline
+
+FLAGS = flags.FLAGS
+config_flags.DEFINE_config_file(
+    "config",
+    None,
+    "Experiment config file (configs/*.py), ':arg' optional; "
+    "override fields with --config.a.b=value.",
+    lock_config=True,
+)
+flags.DEFINE_string("workdir", None, "Output folder (created; resumed if it exists).")
+flags.mark_flags_as_required(["config", "workdir"])
+
+
+def main(argv):
+    del argv
+    rows = pipeline.run_slimming(FLAGS.config, FLAGS.workdir)
+    print(f"\nTable 5 for this run ({FLAGS.workdir}/table5.md):\n")
+    print(pipeline.table5(rows))
+
+
+def run():
+    cli.run(main)
+
+
+if __name__ == "__main__":
+    run()

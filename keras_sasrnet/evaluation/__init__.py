@@ -1,0 +1,1 @@
+"""Evaluation: error rates of cover/stego detectors."""

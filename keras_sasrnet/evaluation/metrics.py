@@ -1,0 +1,52 @@
+"""Detection error rates over cover/stego pairs.
+
+Labels: 0 = cover, 1 = stego; a score is the probability of stego.
+P_FA = covers called stego, P_FN = stegos called cover,
+P_E = (P_FA + P_FN) / 2 (equal priors), accuracy = 1 - P_E.
+"""
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorRates:
+    p_fa: float
+    p_fn: float
+
+    @property
+    def p_e(self):
+        return (self.p_fa + self.p_fn) / 2
+
+    @property
+    def accuracy(self):
+        return 1 - self.p_e
+
+
+def error_rates(labels, scores, threshold=0.5):
+    """P_FA and P_FN of deciding "stego" when ``score > threshold``.
+
+    Example:
+        >>> error_rates([0, 0, 1, 1], [0.2, 0.7, 0.9, 0.4]).p_e
+        0.5
+    """
+    labels, scores = np.asarray(labels), np.asarray(scores, dtype=np.float64)
+    if labels.shape != scores.shape or labels.ndim != 1:
+        raise ValueError(
+            f"labels and scores must be equal-length vectors; received "
+            f"{labels.shape} and {scores.shape}"
+        )
+    covers, stegos = scores[labels == 0], scores[labels == 1]
+    if covers.size == 0 or stegos.size == 0:
+        raise ValueError("error rates need both covers (label 0) and stegos (label 1)")
+    return ErrorRates(
+        p_fa=float(np.mean(covers > threshold)),
+        p_fn=float(np.mean(stegos <= threshold)),
+    )
+
+
+def stego_probability(logits):
+    """Softmax probability of class 1 from (N, 2) logits."""
+    logits = np.asarray(logits, dtype=np.float64)
+    return 1 / (1 + np.exp(logits[:, 0] - logits[:, 1]))

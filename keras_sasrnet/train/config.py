@@ -1,0 +1,138 @@
+"""The experiment config: one ``ml_collections.ConfigDict`` for a whole run.
+
+``configs/*.py`` start from ``base()`` and change what their experiment
+needs; ``--config.a.b=value`` overrides any field; ``validate`` stops a run
+with one clear error *before* any work starts.
+"""
+
+import os
+
+import ml_collections
+
+from keras_sasrnet import models
+from keras_sasrnet.data import embed
+from keras_sasrnet.train.distribute import STRATEGIES
+
+
+def base():
+    """The paper's recipe (SASRNet, Table 5 setting) on data given by path."""
+    c = ml_collections.ConfigDict()
+    c.seed = 0
+    c.data = dict(
+        covers="",  # a cover set folder (sasrnet_prepare), or "" with demo
+        stegos="",  # its stego set (sasrnet_embed)
+        demo=False,  # make covers and stegos from the embedded demo photos
+        demo_dir="",  # where demo data are cached ("": ~/.cache/keras_sasrnet)
+        demo_crop=64,
+        demo_stride=0,  # step between demo crops (0: the crop size)
+        demo_algorithm="lsbm",
+        demo_payload=0.4,
+        pairs_per_replica=16,
+        in_memory=ml_collections.FieldReference(None, field_type=bool),
+    )
+    c.model = dict(arch="srnet", width_scale=1.0, weight_decay=1e-4, sync_bn=False)
+    c.train = dict(
+        steps_per_epoch=1000,  # iterations between validations/checkpoints
+        lr=1e-3,
+        decay=0.1,
+    )
+    # Baseline: train the full model (paper: 400k it at 1e-3, 100k at 1e-4),
+    # or start from a trained .keras file.
+    c.baseline = dict(model="", steps=500_000, decay_step=400_000)
+    c.sparsity = dict(alpha=1e-4, gamma_init=0.5, steps=100_000, decay_step=0)
+    c.prune = dict(
+        target=0.6,
+        rounds=1,
+        schedule="linear",
+        aggregate="mean",
+        min_channels=1,
+        round_to=1,
+        flops_aware=False,
+        fold=True,
+        tolerance=0.02,  # stop when val accuracy falls this far below baseline
+    )
+    c.finetune = dict(steps=50_000, lr=1e-4, decay_step=0, sparsity=True)
+    c.distribute = dict(strategy="default", logical_cpus=0)
+    c.report = dict(latency_size=256, latency_repeats=10)
+    return c
+
+
+def parse_arg(arg, **defaults):
+    """``"payload=0.2,qf=95"`` -> dict over ``defaults`` (types from defaults)."""
+    values = dict(defaults)
+    for item in filter(None, (arg or "").split(",")):
+        key, sep, text = item.partition("=")
+        if not sep or key not in defaults:
+            raise ValueError(
+                f"config argument {item!r} is not key=value with key in "
+                f"{sorted(defaults)}"
+            )
+        values[key] = type(defaults[key])(text)
+    return values
+
+
+def validate(c):
+    """Raises ValueError naming the first impossible value in config ``c``."""
+
+    def need(ok, message):
+        if not ok:
+            raise ValueError(message)
+
+    need(
+        c.model.arch in models.ARCHITECTURES,
+        f"model.arch must be one of {sorted(models.ARCHITECTURES)}; received "
+        f"{c.model.arch!r}",
+    )
+    need(
+        c.model.width_scale > 0,
+        f"model.width_scale must be > 0; received {c.model.width_scale}",
+    )
+    need(
+        0 <= c.prune.target < 1,
+        f"prune.target (rate) must be in [0, 1); received {c.prune.target}",
+    )
+    need(
+        c.sparsity.alpha >= 0,
+        f"sparsity.alpha must be >= 0; received {c.sparsity.alpha}",
+    )
+    need(c.prune.rounds >= 1, f"prune.rounds must be >= 1; received {c.prune.rounds}")
+    need(
+        c.prune.tolerance >= 0,
+        f"prune.tolerance must be >= 0; received {c.prune.tolerance}",
+    )
+    for stage in ("baseline", "sparsity", "finetune"):
+        steps = c[stage].steps
+        need(steps >= 0, f"{stage}.steps must be >= 0; received {steps}")
+    need(
+        c.data.pairs_per_replica >= 1,
+        f"data.pairs_per_replica must be >= 1; received {c.data.pairs_per_replica}",
+    )
+    need(
+        c.train.steps_per_epoch >= 1,
+        f"train.steps_per_epoch must be >= 1; received {c.train.steps_per_epoch}",
+    )
+    need(
+        c.distribute.strategy in STRATEGIES,
+        f"distribute.strategy must be one of {STRATEGIES}; received "
+        f"{c.distribute.strategy!r}",
+    )
+    if c.data.demo:
+        need(
+            c.data.demo_algorithm in embed.SPATIAL,
+            f"data.demo_algorithm must be a spatial algorithm {sorted(embed.SPATIAL)}; "
+            f"received {c.data.demo_algorithm!r}",
+        )
+    else:
+        for key in ("covers", "stegos"):
+            folder = c.data[key]
+            need(
+                bool(folder),
+                f"data.{key} is empty: give a data set folder or set data.demo=True",
+            )
+            need(os.path.isdir(folder), f"data.{key}: no such directory {folder}")
+    if c.baseline.model:
+        need(
+            os.path.isfile(c.baseline.model),
+            f"baseline.model: no such file {c.baseline.model}",
+        )
+    return c

@@ -1,0 +1,280 @@
+"""The slimming schedule: baseline -> sparsity -> (prune -> fine-tune) x K.
+
+Work directory layout (every stage resumable, every file written atomically):
+  config.json              the resolved config
+  baseline/                trained full model (best.keras), history, done.json
+  sparse/                  sparsity-trained model, done.json
+  round_K/                 plan.json, pruned.keras, finetune/, model.keras,
+                           metrics.json, config.json, done.json
+  table5.md, table5.json   the paper's Table 5 for this run
+A stage with done.json is never redone; a stage without it resumes from its
+last checkpoint.
+"""
+
+import functools
+import json
+import os
+import shutil
+
+from keras_sasrnet import atomic, models, profile, slimming
+from keras_sasrnet.data import demo, embed, pairs
+from keras_sasrnet.data.manifest import Manifest
+from keras_sasrnet.evaluation.evaluate import evaluate
+from keras_sasrnet.train import loop
+from keras_sasrnet.train.config import validate
+from keras_sasrnet.train.distribute import make_strategy
+
+DONE = "done.json"
+
+
+def resolve_data(c, log=print):
+    """(covers, stegos) folders; demo data are made (once) in the cache."""
+    if not c.data.demo:
+        return c.data.covers, c.data.stegos
+    crop, stride = c.data.demo_crop, c.data.demo_stride or c.data.demo_crop
+    folder = None
+    if c.data.demo_dir:
+        folder = os.path.join(c.data.demo_dir, f"demo_{crop}_{stride}")
+    covers = demo.demo_covers(folder, size=crop, stride=stride)
+    stegos = f"{covers}_{c.data.demo_algorithm}_{c.data.demo_payload}"
+    if not os.path.exists(os.path.join(stegos, "manifest.json")):
+        log(f"embedding demo stegos ({c.data.demo_algorithm} {c.data.demo_payload})")
+        m = embed.embed_dataset(
+            covers, stegos, c.data.demo_algorithm, c.data.demo_payload, seed=c.seed
+        )
+        if m.failed:
+            raise ValueError(f"demo embedding failed for {sorted(m.failed)}")
+    return covers, stegos
+
+
+class Run:
+    """Data, strategy and helpers shared by the stages of one run."""
+
+    def __init__(self, config, workdir, log=print):
+        self.c = validate(config)
+        self.workdir, self.log = workdir, log
+        self.strategy = make_strategy(
+            config.distribute.strategy, config.distribute.logical_cpus
+        )
+        self.covers, self.stegos = resolve_data(config, log)
+        size = Manifest.load(self.covers).size
+        self.size = tuple(size)
+        self.batch = config.data.pairs_per_replica * self.strategy.num_replicas_in_sync
+        n_train = len(Manifest.load(self.covers).names("train"))
+        self.steps_per_epoch = max(
+            1, min(config.train.steps_per_epoch, n_train // self.batch)
+        )
+        kwargs = dict(
+            pairs_per_batch=self.batch, training=False, in_memory=config.data.in_memory
+        )
+        self.val = pairs.pair_dataset(self.covers, self.stegos, "val", **kwargs)
+        self.test = pairs.pair_dataset(self.covers, self.stegos, "test", **kwargs)
+
+    def data_fn(self, stage_seed):
+        def make(offset):
+            return pairs.pair_dataset(
+                self.covers,
+                self.stegos,
+                "train",
+                self.batch,
+                seed=self.c.seed * 10_000 + stage_seed * 1_000 + offset,
+                in_memory=self.c.data.in_memory,
+            )
+
+        return make
+
+    def recipe(self, steps, lr, decay_step):
+        return loop.Recipe(
+            steps=steps,
+            steps_per_epoch=self.steps_per_epoch,
+            lr=lr,
+            decay_step=decay_step or None,
+            decay=self.c.train.decay,
+        )
+
+    def build(self, sparsity=None):
+        m = self.c.model
+        return models.build(
+            m.arch,
+            m.width_scale,
+            input_shape=(*self.size, 1),
+            sparsity=sparsity,
+            weight_decay=m.weight_decay,
+            sync_bn=m.sync_bn,
+        )
+
+    def val_accuracy(self, model):
+        return evaluate(model, self.val).accuracy
+
+    def measure(self, model):
+        """Validation and test accuracy, params, MACs, CPU latency of a model."""
+        rates = evaluate(model, self.test)
+        val_accuracy = self.val_accuracy(model)
+        trainable, _ = profile.count_params(model)
+        side = self.c.report.latency_size
+        at = models.io.reinput(model, (side, side))
+        return {
+            "val_accuracy": val_accuracy,
+            "test_accuracy": rates.accuracy,
+            "test_pe": rates.p_e,
+            "p_fa": rates.p_fa,
+            "p_fn": rates.p_fn,
+            "params": trainable,
+            "macs": sum(profile.count_macs(at, (side, side)).values()),
+            "latency_ms": profile.latency(
+                at, (side, side), repeats=self.c.report.latency_repeats
+            ),
+            "latency_size": side,
+        }
+
+    def stage(self, name, work):
+        """Runs ``work(folder)`` -> metrics unless the stage is done."""
+        folder = os.path.join(self.workdir, name)
+        done = os.path.join(folder, DONE)
+        if os.path.exists(done):
+            with open(done) as f:
+                metrics = json.load(f)
+            self.log(f"{name}: done already")
+            return metrics
+        os.makedirs(folder, exist_ok=True)
+        self.log(f"== {name}")
+        metrics = work(folder)
+        atomic.write_json(os.path.join(folder, "config.json"), self.c.to_dict())
+        atomic.write_json(done, metrics)
+        return metrics
+
+    def load(self, path, compile=False):
+        with self.strategy.scope():
+            return models.load(path, compile=compile)
+
+
+def _baseline(r, folder):
+    c = r.c
+    if c.baseline.model:
+        shutil.copyfile(c.baseline.model, os.path.join(folder, "best.keras"))
+    else:
+        recipe = r.recipe(c.baseline.steps, c.train.lr, c.baseline.decay_step)
+        train_dir = os.path.join(folder, "train")
+        loop.train(r.build, r.data_fn(1), r.val, recipe, train_dir, r.strategy, r.log)
+        shutil.copyfile(
+            os.path.join(train_dir, "best.keras"), os.path.join(folder, "best.keras")
+        )
+    model = r.load(os.path.join(folder, "best.keras"))
+    return {"name": "baseline", "rate": 0.0, **r.measure(model)}
+
+
+def _sparse(r, folder):
+    c = r.c
+    start = r.load(os.path.join(r.workdir, "baseline", "best.keras"))
+
+    def build():
+        return slimming.with_sparsity(start, c.sparsity.alpha, c.sparsity.gamma_init)
+
+    recipe = r.recipe(c.sparsity.steps, c.train.lr, c.sparsity.decay_step)
+    train_dir = os.path.join(folder, "train")
+    loop.train(build, r.data_fn(2), r.val, recipe, train_dir, r.strategy, r.log)
+    shutil.copyfile(
+        os.path.join(train_dir, "best.keras"), os.path.join(folder, "model.keras")
+    )
+    model = r.load(os.path.join(folder, "model.keras"))
+    return {"name": "sparsity-trained", "rate": 0.0, **r.measure(model)}
+
+
+def _prune_round(r, k, source, total, rate, folder):
+    c, p = r.c, r.c.prune
+    model = r.load(source)
+    with r.strategy.scope():
+        slim, plan = slimming.slim(
+            model,
+            rate,
+            aggregate=p.aggregate,
+            fold=p.fold,
+            min_channels=p.min_channels,
+            round_to=p.round_to,
+            flops_aware=p.flops_aware,
+            input_size=r.size,
+        )
+    plan.save(os.path.join(folder, "plan.json"))
+    pruned_path = os.path.join(folder, "pruned.keras")
+    loop.save(slim, pruned_path)
+    after_prune = r.val_accuracy(slim)
+    r.log(
+        f"round {k}: {total:.0%} of the channels pruned ({rate:.1%} this round); "
+        f"val accuracy right after pruning {after_prune:.4f}"
+    )
+
+    def build():
+        m = models.load(pruned_path)
+        return m if c.finetune.sparsity else slimming.with_sparsity(m, 0.0)
+
+    recipe = r.recipe(c.finetune.steps, c.finetune.lr, c.finetune.decay_step)
+    train_dir = os.path.join(folder, "finetune")
+    loop.train(build, r.data_fn(2 + k), r.val, recipe, train_dir, r.strategy, r.log)
+    shutil.copyfile(
+        os.path.join(train_dir, "best.keras"), os.path.join(folder, "model.keras")
+    )
+    tuned = r.load(os.path.join(folder, "model.keras"))
+    return {
+        "name": f"SASRNet round {k}",
+        "rate": total,
+        "val_accuracy_pruned": after_prune,
+        **r.measure(tuned),
+    }
+
+
+def run_slimming(config, workdir, log=print):
+    """The whole schedule for ``config`` in ``workdir`` (resumable).
+
+    Returns:
+        The Table 5 rows (list of dicts), also written as table5.md/json.
+
+    Example:
+        >>> rows = run_slimming(demo_config, "work/demo")
+    """
+    r = Run(config, workdir, log)
+    c = r.c
+    atomic.write_json(os.path.join(workdir, "config.json"), c.to_dict())
+    base = r.stage("baseline", functools.partial(_baseline, r))
+    rows = [base, r.stage("sparse", functools.partial(_sparse, r))]
+    source = os.path.join(workdir, "sparse", "model.keras")
+    cumulative = []
+    if c.prune.target:
+        cumulative = slimming.cumulative_rates(
+            c.prune.target, c.prune.rounds, c.prune.schedule
+        )
+    per_round = slimming.round_rates(cumulative)
+    for k, (total, rate) in enumerate(zip(cumulative, per_round, strict=True), 1):
+        work = functools.partial(_prune_round, r, k, source, total, rate)
+        row = r.stage(f"round_{k}", work)
+        rows.append(row)
+        source = os.path.join(workdir, f"round_{k}", "model.keras")
+        drop = base["val_accuracy"] - row["val_accuracy"]
+        if drop > c.prune.tolerance:
+            log(
+                f"stopping: validation accuracy {row['val_accuracy']:.4f} is "
+                f"{drop:.4f} below the baseline (tolerance {c.prune.tolerance})"
+            )
+            break
+    atomic.write_json(os.path.join(workdir, "table5.json"), rows)
+    atomic.write_text(os.path.join(workdir, "table5.md"), table5(rows) + "\n")
+    return rows
+
+
+def table5(rows):
+    """The paper's Table 5 (accuracy, params, MACs, latency) as Markdown."""
+    base = rows[0]
+    side = base["latency_size"]
+    lines = [
+        f"| model | pruned | test accuracy | P_E | params | MACs ({side}x{side}) "
+        f"| CPU latency b1 ({side}x{side}) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['name']} | {row['rate']:.0%} | {100 * row['test_accuracy']:.2f} % "
+            f"| {row['test_pe']:.4f} | {row['params']:,} "
+            f"({100 * row['params'] / base['params']:.1f} %) "
+            f"| {row['macs'] / 1e9:.3f} G ({100 * row['macs'] / base['macs']:.1f} %) "
+            f"| {row['latency_ms']:.1f} ms |"
+        )
+    return "\n".join(lines)

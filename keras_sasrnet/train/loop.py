@@ -18,9 +18,11 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from keras_sasrnet import atomic
 from keras_sasrnet.models import io as model_io
+from keras_sasrnet.train.distribute import is_chief
 
 STATE = "state.json"
 
@@ -161,10 +163,6 @@ def train(model_fn, data_fn, val_data, recipe, workdir, strategy=None, log=print
     Raises:
         FloatingPointError: the loss became NaN or infinite.
     """
-    import tensorflow as tf
-
-    from keras_sasrnet.train.distribute import is_chief
-
     strategy = strategy or tf.distribute.get_strategy()
     chief = is_chief(strategy)
     os.makedirs(workdir, exist_ok=True)
@@ -196,19 +194,88 @@ def train(model_fn, data_fn, val_data, recipe, workdir, strategy=None, log=print
     ]
     if chief:
         callbacks.append(keras.callbacks.TensorBoard(os.path.join(workdir, "tb")))
-    model.fit(
-        data_fn(state["epoch"]),
-        epochs=recipe.epochs,
-        initial_epoch=state["epoch"],
-        steps_per_epoch=recipe.steps_per_epoch,
-        validation_data=val_data,
-        callbacks=callbacks,
-        shuffle=False,  # the pair pipeline shuffles, pairs intact
-        verbose=1 if sys.stdout.isatty() else 0,
-    )
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        # Keras 3's fit cannot run under MultiWorkerMirroredStrategy
+        # (keras-team/keras#20585): a custom loop with strategy.run can.
+        _fit_custom(
+            model,
+            strategy,
+            data_fn(state["epoch"]),
+            recipe,
+            state["epoch"],
+            val_data,
+            callbacks[0],
+        )
+    else:
+        model.fit(
+            data_fn(state["epoch"]),
+            epochs=recipe.epochs,
+            initial_epoch=state["epoch"],
+            steps_per_epoch=recipe.steps_per_epoch,
+            validation_data=val_data,
+            callbacks=callbacks,
+            shuffle=False,  # the pair pipeline shuffles, pairs intact
+            verbose=1 if sys.stdout.isatty() else 0,
+        )
     if "stopped" in state:
         raise FloatingPointError(f"{workdir}: training stopped, {state['stopped']}")
     return model, state
+
+
+def _fit_custom(model, strategy, dataset, recipe, initial_epoch, val_data, checkpoint):
+    """Epochs of ``strategy.run`` steps, reporting like ``fit`` to the callback."""
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True, reduction=None
+    )
+    batches = iter(strategy.experimental_distribute_dataset(dataset))
+
+    def replica_step(batch):
+        x, y = batch
+        with tf.GradientTape() as tape:
+            logits = model(x, training=True)
+            loss = tf.nn.compute_average_loss(loss_fn(y, logits))
+            if model.losses:
+                loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
+        grads = tape.gradient(loss, model.trainable_variables)
+        model.optimizer.apply_gradients(
+            zip(grads, model.trainable_variables, strict=True)
+        )
+        hits = tf.reduce_sum(tf.cast(tf.argmax(logits, -1, tf.int32) == y, tf.float32))
+        return loss, hits, tf.cast(tf.size(y), tf.float32)
+
+    @tf.function
+    def step(iterator):
+        results = strategy.run(replica_step, args=(next(iterator),))
+        return [strategy.reduce("SUM", r, axis=None) for r in results]
+
+    checkpoint.set_model(model)
+    for epoch in range(initial_epoch, recipe.epochs):
+        checkpoint.on_epoch_begin(epoch)
+        losses, hits, seen = [], 0.0, 0.0
+        for _ in range(recipe.steps_per_epoch):
+            loss, h, n = step(batches)
+            losses.append(float(loss))
+            hits, seen = hits + float(h), seen + float(n)
+        logs = {"loss": float(np.mean(losses)), "accuracy": hits / seen}
+        if val_data is not None:
+            logs.update(_local_evaluate(model, val_data))
+        checkpoint.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+
+
+def _local_evaluate(model, dataset):
+    """val_loss and val_accuracy computed on this worker alone."""
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    infer = tf.function(lambda x: model(x, training=False))
+    total, hits, count = 0.0, 0.0, 0
+    for x, y in dataset:
+        logits = infer(x)
+        n = int(y.shape[0])
+        total += float(loss_fn(y, logits)) * n
+        hits += float(np.sum(np.argmax(logits, -1) == y.numpy()))
+        count += n
+    return {"val_loss": total / count, "val_accuracy": hits / count}
 
 
 def learning_rate(model):

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_sasrnet import models
+from keras_sasrnet.train import loop
+
+
+def data_fn(offset, nan=False):
+    rng = np.random.default_rng(offset)
+    x = rng.uniform(0, 255, (64, 32, 32, 1)).astype("float32")
+    if nan:
+        x[:] = np.nan
+    y = np.tile([0, 1], 32).astype("int32")
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(8).repeat()
+
+
+def val_data():
+    return data_fn(99).take(2)
+
+
+def build():
+    return models.xunet((32, 32, 1), sparsity=1e-4)
+
+
+def test_resume_continues_at_the_next_epoch_with_optimizer_state(tmp_path):
+    lines = []
+    first, state = loop.train(
+        build, data_fn, val_data(), loop.Recipe(2, 2), str(tmp_path), log=lines.append
+    )
+    assert state["epoch"] == 1 and int(first.optimizer.iterations) == 2
+    saved = {v.path: v.numpy() for v in first.optimizer.variables}
+    # The checkpoint holds the optimizer state exactly.
+    restored = models.load(str(tmp_path / state["checkpoint"]), compile=True)
+    for v in restored.optimizer.variables:
+        np.testing.assert_array_equal(v.numpy(), saved[v.path])
+    # The same command with a longer recipe resumes after epoch 1.
+    model, state = loop.train(
+        build, data_fn, val_data(), loop.Recipe(6, 2), str(tmp_path), log=lines.append
+    )
+    assert "resuming" in lines[1] and "after epoch 1/3" in lines[1]
+    assert [h["epoch"] for h in state["history"]] == [1, 2, 3]  # none twice
+    assert int(model.optimizer.iterations) == 6
+    assert sorted(p.name for p in tmp_path.glob("epoch_*.keras")) == [
+        "epoch_0003.keras"
+    ]
+    # Already done: nothing trains again.
+    again, state = loop.train(
+        build, data_fn, val_data(), loop.Recipe(6, 2), str(tmp_path), log=lines.append
+    )
+    assert "already trained" in lines[-1] and int(again.optimizer.iterations) == 6
+    assert (tmp_path / "best.keras").exists() and (tmp_path / "history.csv").exists()
+
+
+def test_lr_drops_at_the_decay_step(tmp_path):
+    model, _ = loop.train(
+        build,
+        data_fn,
+        None,
+        loop.Recipe(4, 2, 1e-3, decay_step=3),
+        str(tmp_path),
+        log=lambda _: None,
+    )
+    assert loop.learning_rate(model) == pytest.approx(1e-4)
+
+
+def test_nan_stops_training(tmp_path):
+    with pytest.raises(
+        FloatingPointError, match="non-finite loss or metric at epoch 1"
+    ):
+        loop.train(
+            build,
+            lambda o: data_fn(o, nan=True),
+            None,
+            loop.Recipe(4, 2),
+            str(tmp_path),
+            log=lambda _: None,
+        )
+    assert not list(tmp_path.glob("epoch_*.keras"))
+    assert not (tmp_path / "state.json").exists()
+
+
+def test_recipe_errors():
+    with pytest.raises(ValueError, match="steps and steps_per_epoch must be >= 1"):
+        loop.Recipe(0, 2)
+    with pytest.raises(ValueError, match="learning rate must be > 0"):
+        loop.Recipe(4, 2, lr=0)
+    assert loop.Recipe(5, 2).epochs == 3

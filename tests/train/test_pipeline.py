@@ -1,0 +1,142 @@
+"""The tiny schedule end to end: 2 rounds, an interruption, a rerun."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from configs import tiny
+from keras_sasrnet import models
+from keras_sasrnet.train import pipeline
+from keras_sasrnet.train.config import validate
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("demo-cache"))
+
+
+def test_killed_schedule_resumes_without_redoing_rounds(tmp_path, cache):
+    work = tmp_path / "work"
+    command = [
+        sys.executable,
+        "-m",
+        "keras_sasrnet.bin.sasrnet_slim",
+        "--config=configs/tiny.py",
+        f"--workdir={work}",
+        f"--config.data.demo_dir={cache}",
+    ]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    process = subprocess.Popen(
+        command,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    done = work / "round_1" / "done.json"
+    deadline = time.time() + 300
+    while not done.exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)  # kill -9 in the middle of round 2
+    process.wait()
+    assert done.exists(), process.stderr.read().decode()[-3000:]
+    assert not (work / "round_2" / "done.json").exists()
+    stamp = os.stat(work / "round_1" / "model.keras").st_mtime_ns
+
+    lines = []
+    c = tiny.get_config()
+    c.data.demo_dir = cache
+    rows = pipeline.run_slimming(c, str(work), log=lines.append)
+    assert "baseline: done already" in lines and "round_1: done already" in lines
+    assert "== round_2" in lines
+    assert os.stat(work / "round_1" / "model.keras").st_mtime_ns == stamp
+
+    # The result: Table 5 rows, files per round, narrower models.
+    assert [r["name"] for r in rows] == [
+        "baseline",
+        "sparsity-trained",
+        "SASRNet round 1",
+        "SASRNet round 2",
+    ]
+    assert [r["rate"] for r in rows] == pytest.approx([0, 0, 0.25, 0.5])
+    assert rows[1]["params"] == rows[0]["params"]
+    assert rows[0]["params"] > rows[2]["params"] > rows[3]["params"]
+    assert rows[0]["macs"] > rows[2]["macs"] > rows[3]["macs"]
+    for k in (1, 2):
+        folder = work / f"round_{k}"
+        for name in ("plan.json", "pruned.keras", "model.keras", "config.json"):
+            assert (folder / name).exists(), (k, name)
+        assert 0 <= json.loads((folder / "done.json").read_text())["val_accuracy"] <= 1
+    plan = json.loads((work / "round_2" / "plan.json").read_text())
+    model = models.load(str(work / "round_2" / "model.keras"))
+    assert model.get_layer("l12_conv2").filters == len(plan["keep"]["l12_conv2"])
+    table = (work / "table5.md").read_text()
+    assert table.startswith("| model | pruned | test accuracy |")
+    assert "| SASRNet round 2 | 50% |" in table
+    assert json.loads((work / "config.json").read_text())["prune"]["rounds"] == 2
+
+    # A third run finds everything done and trains nothing.
+    lines.clear()
+    again = pipeline.run_slimming(c, str(work), log=lines.append)
+    assert again == rows and not any(line.startswith("==") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "prune.target",
+            1.0,
+            r"prune.target \(rate\) must be in \[0, 1\); received 1.0",
+        ),
+        ("sparsity.alpha", -1e-4, "sparsity.alpha must be >= 0; received -0.0001"),
+        ("distribute.strategy", "tpu", "distribute.strategy must be one of"),
+        ("model.arch", "resnet", "model.arch must be one of"),
+    ],
+)
+def test_impossible_values_are_rejected(field, value, message):
+    c = tiny.get_config()
+    section, key = field.split(".")
+    c[section][key] = value
+    with pytest.raises(ValueError, match=message):
+        validate(c)
+
+
+def test_missing_data_directory_is_rejected():
+    c = tiny.get_config()
+    c.data.demo = False
+    c.data.covers = "/no/such/covers"
+    c.data.stegos = "/no/such/stegos"
+    with pytest.raises(
+        ValueError, match="data.covers: no such directory /no/such/covers"
+    ):
+        validate(c)
+
+
+def test_binary_stops_before_any_work(tmp_path):
+    work = tmp_path / "never"
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "keras_sasrnet.bin.sasrnet_slim",
+            "--config=configs/tiny.py",
+            f"--workdir={work}",
+            "--config.prune.target=1.5",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: prune.target (rate) must be in [0, 1); received 1.5"
+    ]
+    assert not work.exists()

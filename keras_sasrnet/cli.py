@@ -33,6 +33,8 @@ USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, PermissionErro
 
 def run(main):
     """``app.run(main)``, turning user errors into ``error: ...`` and exit 2."""
+    # Progress lines should reach a log file as they happen, not in blocks.
+    sys.stdout.reconfigure(line_buffering=True)
 
     def guarded(argv):
         try:

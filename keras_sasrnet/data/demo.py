@@ -54,7 +54,7 @@ def crops(pixels, size, stride):
             yield r, c, pixels[r : r + size, c : c + size]
 
 
-def demo_covers(folder=None, size=64, stride=None, min_std=1.0):
+def demo_covers(folder=None, size=64, stride=None, min_std=1.0, max_per_photo=None):
     """Writes (once) and returns a cover data set of demo crops.
 
     Args:
@@ -62,6 +62,9 @@ def demo_covers(folder=None, size=64, stride=None, min_std=1.0):
         size: crop side in pixels.
         stride: step between crops (default ``size``: no overlap).
         min_std: drop crops whose pixel standard deviation is below this.
+        max_per_photo: keep at most this many crops of one photo (a seeded
+            random subset), so that large photos (retina, hubble) do not
+            dominate the training set.
 
     Returns:
         The folder, holding ``<photo>_<row>_<col>.pgm`` and ``manifest.json``.
@@ -93,14 +96,26 @@ def demo_covers(folder=None, size=64, stride=None, min_std=1.0):
         path = os.path.join(photo_dir(), photo)
         gray = images.to_gray(Image.open(path), path, convert_color=True)
         stem = os.path.splitext(photo)[0]
-        for r, c, crop in crops(gray, size, stride):
-            if crop.std() < min_std:
-                continue
+        windows = [
+            (r, c, w) for r, c, w in crops(gray, size, stride) if w.std() >= min_std
+        ]
+        if max_per_photo and len(windows) > max_per_photo:
+            rng = np.random.default_rng(sorted(PHOTOS).index(photo))
+            pick = sorted(rng.choice(len(windows), max_per_photo, replace=False))
+            windows = [windows[i] for i in pick]
+        for r, c, crop in windows:
             name = f"{stem}_{r:04d}_{c:04d}.pgm"
             out = os.path.join(folder, name)
             if not os.path.exists(out):
                 images.write_gray(out, np.ascontiguousarray(crop))
-            files.append({"name": name, "split": split, "sha256": sha256(out)})
+            files.append(
+                {
+                    "name": name,
+                    "split": split,
+                    "sha256": sha256(out),
+                    "bytes": os.path.getsize(out),
+                }
+            )
     manifest = Manifest("spatial", (size, size), files, info)
     manifest.save(folder)
     return folder

@@ -197,6 +197,7 @@ def embed_dataset(
                 "name": result["name"],
                 "split": cover["split"],
                 "sha256": result["sha256"],
+                "bytes": os.path.getsize(job.stego),
                 "seed": job.seed,
                 "changes": result["changes"],
                 "change_rate": result["changes"] / result["elements"],

@@ -114,7 +114,9 @@ def prepare_dataset(
                 raise images.ImageError(job.src, error.split(": ", 1)[-1])
             failed[os.path.basename(job.src)] = error
         else:
-            files.append({"name": name, "sha256": digest})
+            files.append(
+                {"name": name, "sha256": digest, "bytes": os.path.getsize(job.dst)}
+            )
     if not files:
         raise ValueError(f"no usable image in {src}")
     out_size = tuple(size) if size else _common_size(out, files, jpeg_quality)

@@ -25,6 +25,7 @@ def base():
         demo_dir="",  # where demo data are cached ("": ~/.cache/keras_sasrnet)
         demo_crop=64,
         demo_stride=0,  # step between demo crops (0: the crop size)
+        demo_max_per_photo=0,  # cap on crops per photo (0: no cap)
         demo_algorithm="lsbm",
         demo_payload=0.4,
         pairs_per_replica=16,
@@ -39,7 +40,16 @@ def base():
     # Baseline: train the full model (paper: 400k it at 1e-3, 100k at 1e-4),
     # or start from a trained .keras file.
     c.baseline = dict(model="", steps=500_000, decay_step=400_000)
-    c.sparsity = dict(alpha=1e-4, gamma_init=0.5, steps=100_000, decay_step=0)
+    # gamma_init: reset every prunable gamma before sparsity training (the
+    # paper initialises gamma to 0.5 when training from scratch); None keeps
+    # the trained baseline's gammas, which we found better when starting
+    # from a trained model.
+    c.sparsity = dict(
+        alpha=1e-4,
+        gamma_init=ml_collections.FieldReference(None, field_type=float),
+        steps=100_000,
+        decay_step=0,
+    )
     c.prune = dict(
         target=0.6,
         rounds=1,
@@ -135,4 +145,33 @@ def validate(c):
             os.path.isfile(c.baseline.model),
             f"baseline.model: no such file {c.baseline.model}",
         )
+    return c
+
+
+PAPER_SPATIAL = ("hill", "hugo", "suniward", "wow")
+
+
+def paper_experiment(arch, algorithm, arg=None, root="data"):
+    """The paper's recipe for ``arch`` against ``algorithm`` on BOSSbase 256.
+
+    Data layout it expects (see README): ``data/boss256`` (spatial covers),
+    ``data/boss256_q75`` (JPEG covers), ``<covers>_<algorithm>_<payload>``.
+
+    Args:
+        arch: "srnet" or "xunet".
+        algorithm: a conseal algorithm name (uerd, juniward, hill, hugo, ...).
+        arg: "payload=0.4,qf=75" (qf ignored for spatial algorithms).
+        root: folder holding the prepared data sets.
+    """
+    a = parse_arg(arg, payload=0.4, qf=75, target=0.6)
+    c = base()
+    c.model.arch = arch
+    covers = (
+        f"{root}/boss256"
+        if algorithm in PAPER_SPATIAL
+        else f"{root}/boss256_q{a['qf']}"
+    )
+    c.data.covers = covers
+    c.data.stegos = f"{covers}_{algorithm}_{a['payload']}"
+    c.prune.target = a["target"]
     return c

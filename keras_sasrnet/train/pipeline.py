@@ -32,10 +32,11 @@ def resolve_data(c, log=print):
     if not c.data.demo:
         return c.data.covers, c.data.stegos
     crop, stride = c.data.demo_crop, c.data.demo_stride or c.data.demo_crop
-    folder = None
-    if c.data.demo_dir:
-        folder = os.path.join(c.data.demo_dir, f"demo_{crop}_{stride}")
-    covers = demo.demo_covers(folder, size=crop, stride=stride)
+    cap = c.data.demo_max_per_photo or None
+    folder = os.path.join(
+        c.data.demo_dir or demo.default_cache(), f"demo_{crop}_{stride}_{cap or 'all'}"
+    )
+    covers = demo.demo_covers(folder, size=crop, stride=stride, max_per_photo=cap)
     stegos = f"{covers}_{c.data.demo_algorithm}_{c.data.demo_payload}"
     if not os.path.exists(os.path.join(stegos, "manifest.json")):
         log(f"embedding demo stegos ({c.data.demo_algorithm} {c.data.demo_payload})")
@@ -278,3 +279,82 @@ def table5(rows):
             f"| {row['latency_ms']:.1f} ms |"
         )
     return "\n".join(lines)
+
+
+def train_model(config, workdir, log=print):
+    """Trains the config's full model (the baseline stage) alone.
+
+    Returns its metrics; the model is ``workdir/baseline/best.keras``.
+    """
+    r = Run(config, workdir, log)
+    return r.stage("baseline", functools.partial(_baseline, r))
+
+
+def finetune_model(config, model_path, workdir, log=print):
+    """Fine-tunes a (pruned) model with the config's ``finetune`` recipe.
+
+    Returns its metrics; the model is ``workdir/model.keras``.
+    """
+    if not os.path.isfile(model_path):
+        raise FileNotFoundError(f"no model file at {model_path}")
+    r = Run(config, workdir, log)
+    c = r.c
+
+    def work(folder):
+        recipe = r.recipe(c.finetune.steps, c.finetune.lr, c.finetune.decay_step)
+        train_dir = os.path.join(folder, "train")
+        loop.train(
+            lambda: models.load(model_path),
+            r.data_fn(9),
+            r.val,
+            recipe,
+            train_dir,
+            r.strategy,
+            log,
+        )
+        shutil.copyfile(
+            os.path.join(train_dir, "best.keras"), os.path.join(workdir, "model.keras")
+        )
+        model = r.load(os.path.join(workdir, "model.keras"))
+        return {"name": "fine-tuned", **r.measure(model)}
+
+    return r.stage("finetune", work)
+
+
+def prune_model(
+    model_path,
+    out,
+    rate,
+    covers=None,
+    stegos=None,
+    split="val",
+    log=print,
+    **plan_kwargs,
+):
+    """Plans and rebuilds a model at ``rate``; optionally scores it right away.
+
+    Writes ``out/plan.json``, ``out/pruned.keras`` and ``out/metrics.json``
+    (params and MACs before/after; with data, accuracy before and right after
+    pruning on ``split``). Returns the metrics.
+    """
+    model = models.load(model_path)
+    size = tuple(model.input_shape[1:3])
+    if None in size and covers:
+        size = tuple(Manifest.load(covers).size)
+    slim, plan = slimming.slim(
+        model, rate, input_size=None if None in size else size, **plan_kwargs
+    )
+    os.makedirs(out, exist_ok=True)
+    plan.save(os.path.join(out, "plan.json"))
+    loop.save(slim, os.path.join(out, "pruned.keras"))
+    metrics = {"rate": rate, "pruned_fraction": plan.pruned_fraction}
+    for key, m in (("before", model), ("after", slim)):
+        metrics[f"params_{key}"] = profile.count_params(m)[0]
+        if None not in size:
+            metrics[f"macs_{key}"] = sum(profile.count_macs(m, size).values())
+    if covers:
+        data = pairs.pair_dataset(covers, stegos, split, 16, training=False)
+        metrics["accuracy_before"] = evaluate(model, data).accuracy
+        metrics["accuracy_after"] = evaluate(slim, data).accuracy
+    atomic.write_json(os.path.join(out, "metrics.json"), metrics)
+    return metrics

@@ -1,0 +1,66 @@
+"""Prunes a trained model: plan + rebuilt model (+ accuracy right after).
+
+  sasrnet_prune --model=work/demo/sparse/model.keras --rate=0.6 \
+      --out=work/p60 --covers=DEMO_COVERS --stegos=DEMO_STEGOS
+
+One global threshold over the |gamma| of every channel group (channels tied
+by residual adds go together), floors and rounding as flagged. Writes
+out/plan.json, out/pruned.keras and out/metrics.json.
+"""
+
+import json
+
+from absl import flags
+
+from keras_sasrnet import cli
+from keras_sasrnet.slimming.plan import AGGREGATES
+from keras_sasrnet.train import pipeline
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model", None, "The trained .keras model.")
+flags.DEFINE_float("rate", None, "Fraction of prunable channels to remove, [0, 1).")
+flags.DEFINE_string("out", None, "Output folder.")
+flags.DEFINE_enum(
+    "aggregate",
+    "mean",
+    list(AGGREGATES),
+    "How the |gamma| of BNs tied by a residual add are combined.",
+)
+flags.DEFINE_integer("min_channels", 1, "Fewest channels a layer keeps.", lower_bound=1)
+flags.DEFINE_integer(
+    "round_to", 1, "Round kept widths up to a multiple of this.", lower_bound=1
+)
+flags.DEFINE_bool("flops_aware", False, "Rank channels by score per MAC saved.")
+flags.DEFINE_bool("fold", True, "Fold removed constant channels into what reads them.")
+flags.DEFINE_string("covers", None, "Cover set to score accuracy before/after.")
+flags.DEFINE_string("stegos", None, "Its stego set.")
+flags.DEFINE_enum("split", "val", ["train", "val", "test"], "Split to score on.")
+flags.mark_flags_as_required(["model", "rate", "out"])
+
+
+def main(argv):
+    del argv
+    if bool(FLAGS.covers) != bool(FLAGS.stegos):
+        raise ValueError("--covers and --stegos go together")
+    metrics = pipeline.prune_model(
+        FLAGS.model,
+        FLAGS.out,
+        FLAGS.rate,
+        FLAGS.covers,
+        FLAGS.stegos,
+        FLAGS.split,
+        aggregate=FLAGS.aggregate,
+        min_channels=FLAGS.min_channels,
+        round_to=FLAGS.round_to,
+        flops_aware=FLAGS.flops_aware,
+        fold=FLAGS.fold,
+    )
+    print(json.dumps(metrics, indent=1))
+
+
+def run():
+    cli.run(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,14 @@
+"""SRNet slimmed against HILL on BOSSbase 256x256 (spatial domain).
+
+  sasrnet_slim --config=configs/srnet_hill.py:payload=0.4 \
+      --workdir=work/srnet_hill
+
+Payload in bpp, as the argument (paper: 0.1-0.4); data made as in the
+README (sasrnet_prepare, sasrnet_embed). Cost: the paper's budget is days on one GPU.
+"""
+
+from keras_sasrnet.train.config import paper_experiment
+
+
+def get_config(arg=None):
+    return paper_experiment("srnet", "hill", arg)

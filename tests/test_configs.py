@@ -1,0 +1,46 @@
+"""Every config file loads, and its values pass validation where data exist."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+from keras_sasrnet.train.config import parse_arg, validate
+
+CONFIGS = sorted(
+    p
+    for p in (pathlib.Path(__file__).parents[1] / "configs").glob("*.py")
+    if p.name != "__init__.py"
+)
+
+
+def load(path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_config_loads_and_documents_its_command(path):
+    module = load(path)
+    assert f"--config=configs/{path.name}" in module.__doc__
+    c = module.get_config()
+    assert c.model.arch in ("srnet", "xunet")
+    if c.data.demo:
+        validate(c)
+    else:  # paper experiments: data paths follow the documented layout
+        assert c.data.stegos.startswith(c.data.covers + "_")
+        with pytest.raises(ValueError, match="no such directory"):
+            validate(c)
+
+
+def test_paper_config_arguments():
+    module = load(next(p for p in CONFIGS if p.stem == "srnet_juniward"))
+    c = module.get_config("payload=0.2,qf=95")
+    assert c.data.covers == "data/boss256_q95"
+    assert c.data.stegos == "data/boss256_q95_juniward_0.2"
+    hill = load(next(p for p in CONFIGS if p.stem == "srnet_hill")).get_config()
+    assert hill.data.covers == "data/boss256"
+    with pytest.raises(ValueError, match="'size=3' is not key=value"):
+        parse_arg("size=3", payload=0.4)

@@ -1,0 +1,1 @@
+"""Training: the recipe and loop, tf.distribute strategies, the schedule."""

@@ -149,18 +149,36 @@ class Run:
             return models.load(path, compile=compile)
 
 
+def _train_into(r, build, stream, steps, lr, decay_step, folder, out, sub="train"):
+    """Trains ``build()`` in folder/sub and keeps its best model as folder/out.
+
+    With ``steps == 0`` the built model is kept as it is. Returns the kept
+    model, loaded in the run's strategy scope.
+    """
+    path = os.path.join(folder, out)
+    if steps:
+        train_dir = os.path.join(folder, sub)
+        recipe = r.recipe(steps, lr, decay_step)
+        loop.train(
+            build, r.data_fn(stream), r.val, recipe, train_dir, r.strategy, r.log
+        )
+        shutil.copyfile(os.path.join(train_dir, "best.keras"), path)
+    else:
+        with r.strategy.scope():
+            loop.save(build(), path)
+    return r.load(path)
+
+
 def _baseline(r, folder):
     c = r.c
     if c.baseline.model:
-        shutil.copyfile(c.baseline.model, os.path.join(folder, "best.keras"))
+        build = lambda: models.load(c.baseline.model)  # noqa: E731
+        steps = 0
     else:
-        recipe = r.recipe(c.baseline.steps, c.train.lr, c.baseline.decay_step)
-        train_dir = os.path.join(folder, "train")
-        loop.train(r.build, r.data_fn(1), r.val, recipe, train_dir, r.strategy, r.log)
-        shutil.copyfile(
-            os.path.join(train_dir, "best.keras"), os.path.join(folder, "best.keras")
-        )
-    model = r.load(os.path.join(folder, "best.keras"))
+        build, steps = r.build, c.baseline.steps
+    model = _train_into(
+        r, build, 1, steps, c.train.lr, c.baseline.decay_step, folder, "best.keras"
+    )
     return {"name": "baseline", "rate": 0.0, **r.measure(model)}
 
 
@@ -171,13 +189,16 @@ def _sparse(r, folder):
     def build():
         return slimming.with_sparsity(start, c.sparsity.alpha, c.sparsity.gamma_init)
 
-    recipe = r.recipe(c.sparsity.steps, c.train.lr, c.sparsity.decay_step)
-    train_dir = os.path.join(folder, "train")
-    loop.train(build, r.data_fn(2), r.val, recipe, train_dir, r.strategy, r.log)
-    shutil.copyfile(
-        os.path.join(train_dir, "best.keras"), os.path.join(folder, "model.keras")
+    model = _train_into(
+        r,
+        build,
+        2,
+        c.sparsity.steps,
+        c.train.lr,
+        c.sparsity.decay_step,
+        folder,
+        "model.keras",
     )
-    model = r.load(os.path.join(folder, "model.keras"))
     return {"name": "sparsity-trained", "rate": 0.0, **r.measure(model)}
 
 
@@ -208,13 +229,17 @@ def _prune_round(r, k, source, total, rate, folder):
         m = models.load(pruned_path)
         return m if c.finetune.sparsity else slimming.with_sparsity(m, 0.0)
 
-    recipe = r.recipe(c.finetune.steps, c.finetune.lr, c.finetune.decay_step)
-    train_dir = os.path.join(folder, "finetune")
-    loop.train(build, r.data_fn(2 + k), r.val, recipe, train_dir, r.strategy, r.log)
-    shutil.copyfile(
-        os.path.join(train_dir, "best.keras"), os.path.join(folder, "model.keras")
+    tuned = _train_into(
+        r,
+        build,
+        2 + k,
+        c.finetune.steps,
+        c.finetune.lr,
+        c.finetune.decay_step,
+        folder,
+        "model.keras",
+        "finetune",
     )
-    tuned = r.load(os.path.join(folder, "model.keras"))
     return {
         "name": f"SASRNet round {k}",
         "rate": total,
@@ -301,21 +326,19 @@ def finetune_model(config, model_path, workdir, log=print):
     c = r.c
 
     def work(folder):
-        recipe = r.recipe(c.finetune.steps, c.finetune.lr, c.finetune.decay_step)
-        train_dir = os.path.join(folder, "train")
-        loop.train(
+        model = _train_into(
+            r,
             lambda: models.load(model_path),
-            r.data_fn(9),
-            r.val,
-            recipe,
-            train_dir,
-            r.strategy,
-            log,
+            9,
+            c.finetune.steps,
+            c.finetune.lr,
+            c.finetune.decay_step,
+            folder,
+            "model.keras",
         )
         shutil.copyfile(
-            os.path.join(train_dir, "best.keras"), os.path.join(workdir, "model.keras")
+            os.path.join(folder, "model.keras"), os.path.join(workdir, "model.keras")
         )
-        model = r.load(os.path.join(workdir, "model.keras"))
         return {"name": "fine-tuned", **r.measure(model)}
 
     return r.stage("finetune", work)

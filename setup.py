@@ -33,6 +33,7 @@ setuptools.setup(
         "jpegio",
         "conseal",
         "scikit-image",
+        "scikit-learn",
         "matplotlib",
         "ai-edge-litert",
         "tensorboard",

@@ -3,11 +3,13 @@
 Labels: 0 = cover, 1 = stego; a score is the probability of stego.
 P_FA = covers called stego, P_FN = stegos called cover,
 P_E = (P_FA + P_FN) / 2 (equal priors), accuracy = 1 - P_E.
+ROC and AUC come from scikit-learn.
 """
 
 import dataclasses
 
 import numpy as np
+from sklearn import metrics as sk
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,3 +52,50 @@ def stego_probability(logits):
     """Softmax probability of class 1 from (N, 2) logits."""
     logits = np.asarray(logits, dtype=np.float64)
     return 1 / (1 + np.exp(logits[:, 0] - logits[:, 1]))
+
+
+def min_pe(labels, scores):
+    """(min over thresholds of P_E, the threshold), the steganalysis P_E."""
+    fpr, tpr, thresholds = roc(labels, scores)
+    pe = (fpr + 1 - tpr) / 2
+    best = int(np.argmin(pe))
+    return float(pe[best]), float(thresholds[best])
+
+
+def roc(labels, scores):
+    """(false positive rates, true positive rates, thresholds)."""
+    _check(labels, scores)
+    return sk.roc_curve(labels, scores)
+
+
+def auc(labels, scores):
+    """Area under the ROC curve."""
+    _check(labels, scores)
+    return float(sk.roc_auc_score(labels, scores))
+
+
+def summary(labels, scores, threshold=0.5):
+    """Every figure a report needs, as a JSON-ready dict."""
+    rates = error_rates(labels, scores, threshold)
+    best, at = min_pe(labels, scores)
+    return {
+        "pairs": int(np.sum(np.asarray(labels) == 0)),
+        "threshold": threshold,
+        "p_fa": rates.p_fa,
+        "p_fn": rates.p_fn,
+        "p_e": rates.p_e,
+        "accuracy": rates.accuracy,
+        "min_p_e": best,
+        "min_p_e_threshold": at,
+        "auc": auc(labels, scores),
+    }
+
+
+def _check(labels, scores):
+    labels = np.asarray(labels)
+    if labels.shape != np.shape(scores) or set(np.unique(labels)) != {0, 1}:
+        raise ValueError(
+            "ROC needs equal-length labels (both 0 and 1 present) and scores; "
+            f"received labels {sorted(set(np.unique(labels).tolist()))} of "
+            f"shape {labels.shape} and scores of shape {np.shape(scores)}"
+        )

@@ -16,10 +16,13 @@ import json
 import os
 import shutil
 
+import numpy as np
+
 from keras_sasrnet import atomic, models, profile, slimming
 from keras_sasrnet.data import demo, embed, pairs
 from keras_sasrnet.data.manifest import Manifest
-from keras_sasrnet.evaluation.evaluate import evaluate
+from keras_sasrnet.evaluation import metrics, report
+from keras_sasrnet.evaluation.evaluate import evaluate, predict_pairs
 from keras_sasrnet.train import loop
 from keras_sasrnet.train.config import validate
 from keras_sasrnet.train.distribute import make_strategy
@@ -107,19 +110,27 @@ class Run:
     def val_accuracy(self, model):
         return evaluate(model, self.val).accuracy
 
-    def measure(self, model):
-        """Validation and test accuracy, params, MACs, CPU latency of a model."""
-        rates = evaluate(model, self.test)
+    def measure(self, model, folder):
+        """Validation and test figures, params, MACs, CPU latency of a model.
+
+        The test scores go to folder/test_scores.npz for the ROC figure.
+        """
+        labels, scores = predict_pairs(model, self.test)
+        with atomic.replacing(os.path.join(folder, "test_scores.npz"), ".npz") as tmp:
+            np.savez(tmp, labels=labels, scores=scores)
+        rates = metrics.summary(labels, scores)
         val_accuracy = self.val_accuracy(model)
         trainable, _ = profile.count_params(model)
         side = self.c.report.latency_size
         at = models.io.reinput(model, (side, side))
         return {
             "val_accuracy": val_accuracy,
-            "test_accuracy": rates.accuracy,
-            "test_pe": rates.p_e,
-            "p_fa": rates.p_fa,
-            "p_fn": rates.p_fn,
+            "test_accuracy": rates["accuracy"],
+            "test_pe": rates["p_e"],
+            "p_fa": rates["p_fa"],
+            "p_fn": rates["p_fn"],
+            "test_min_pe": rates["min_p_e"],
+            "test_auc": rates["auc"],
             "params": trainable,
             "macs": sum(profile.count_macs(at, (side, side)).values()),
             "latency_ms": profile.latency(
@@ -179,7 +190,7 @@ def _baseline(r, folder):
     model = _train_into(
         r, build, 1, steps, c.train.lr, c.baseline.decay_step, folder, "best.keras"
     )
-    return {"name": "baseline", "rate": 0.0, **r.measure(model)}
+    return {"name": "baseline", "rate": 0.0, **r.measure(model, folder)}
 
 
 def _sparse(r, folder):
@@ -199,7 +210,7 @@ def _sparse(r, folder):
         folder,
         "model.keras",
     )
-    return {"name": "sparsity-trained", "rate": 0.0, **r.measure(model)}
+    return {"name": "sparsity-trained", "rate": 0.0, **r.measure(model, folder)}
 
 
 def _prune_round(r, k, source, total, rate, folder):
@@ -244,7 +255,7 @@ def _prune_round(r, k, source, total, rate, folder):
         "name": f"SASRNet round {k}",
         "rate": total,
         "val_accuracy_pruned": after_prune,
-        **r.measure(tuned),
+        **r.measure(tuned, folder),
     }
 
 
@@ -283,6 +294,7 @@ def run_slimming(config, workdir, log=print):
             break
     atomic.write_json(os.path.join(workdir, "table5.json"), rows)
     atomic.write_text(os.path.join(workdir, "table5.md"), table5(rows) + "\n")
+    report.write_report(workdir, rows, table5(rows), log)
     return rows
 
 
@@ -339,7 +351,7 @@ def finetune_model(config, model_path, workdir, log=print):
         shutil.copyfile(
             os.path.join(folder, "model.keras"), os.path.join(workdir, "model.keras")
         )
-        return {"name": "fine-tuned", **r.measure(model)}
+        return {"name": "fine-tuned", **r.measure(model, folder)}
 
     return r.stage("finetune", work)
 

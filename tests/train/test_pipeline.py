@@ -79,6 +79,23 @@ def test_killed_schedule_resumes_without_redoing_rounds(tmp_path, cache):
     assert table.startswith("| model | pruned | test accuracy |")
     assert "| SASRNet round 2 | 50% |" in table
     assert json.loads((work / "config.json").read_text())["prune"]["rounds"] == 2
+    report = (work / "report.md").read_text()
+    assert report.index("## Table 5") < report.index("![")
+    figures = [
+        "roc.png",
+        "training_baseline.png",
+        "training_sparse.png",
+        "training_round_1.png",
+        "training_round_2.png",
+        "gamma.png",
+        "rate.png",
+    ]
+    for name in figures:
+        assert f"](figures/{name})" in report
+        assert (work / "figures" / name).stat().st_size > 5_000
+    assert (
+        0 <= rows[3]["test_auc"] <= 1 and rows[3]["test_min_pe"] <= rows[3]["test_pe"]
+    )
 
     # A third run finds everything done and trains nothing.
     lines.clear()

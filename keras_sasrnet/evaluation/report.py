@@ -1,0 +1,102 @@
+"""The Markdown report of a slimming run, with its figures.
+
+Reads only what the run left on disk (stage folders, ``state.json``
+histories, ``test_scores.npz``), so it can be redrawn for any finished or
+partly finished run.
+"""
+
+import json
+import os
+
+import numpy as np
+
+from keras_sasrnet import atomic
+from keras_sasrnet.evaluation import plots
+
+# Stage folders and the sub-folder holding their training run, in order.
+STAGES = (("baseline", "train"), ("sparse", "train"))
+
+
+def _stages(workdir):
+    found = list(STAGES)
+    k = 1
+    while os.path.isdir(os.path.join(workdir, f"round_{k}")):
+        found.append((f"round_{k}", "finetune"))
+        k += 1
+    return found
+
+
+def _gammas(path):
+    from keras_sasrnet import models
+    from keras_sasrnet.slimming import find_groups
+
+    model = models.load(path)
+    bns = [b for g in find_groups(model) if g.prunable for b in g.bns]
+    return np.concatenate([model.get_layer(b).gamma.numpy() for b in bns])
+
+
+def write_report(workdir, rows, table, log=print):
+    """Writes figures/*.png and report.md into ``workdir``; returns the path."""
+    figures = os.path.join(workdir, "figures")
+    os.makedirs(figures, exist_ok=True)
+    links = []
+    curves = {}
+    for row, (stage, _) in zip(rows, _stages(workdir), strict=False):
+        scores = os.path.join(workdir, stage, "test_scores.npz")
+        if os.path.exists(scores):
+            data = np.load(scores)
+            curves[row["name"]] = (data["labels"], data["scores"])
+    if curves:
+        plots.roc_curves(
+            curves, os.path.join(figures, "roc.png"), "ROC on the test set"
+        )
+        links.append(("ROC curves on the test set (Fig. 6)", "roc.png"))
+    for stage, sub in _stages(workdir):
+        state = os.path.join(workdir, stage, sub, "state.json")
+        if os.path.exists(state):
+            with open(state) as f:
+                history = json.load(f)["history"]
+            if history:
+                name = f"training_{stage}.png"
+                plots.training_curves(history, os.path.join(figures, name), stage)
+                links.append((f"training curves: {stage} (Fig. 5)", name))
+    base = os.path.join(workdir, "baseline", "best.keras")
+    sparse = os.path.join(workdir, "sparse", "model.keras")
+    if os.path.exists(base) and os.path.exists(sparse):
+        plots.gamma_histogram(
+            _gammas(base), _gammas(sparse), os.path.join(figures, "gamma.png")
+        )
+        links.append(
+            ("|gamma| before and after sparsity training (Fig. 4)", "gamma.png")
+        )
+    pruned = [r for r in rows if "val_accuracy_pruned" in r]
+    if pruned:
+        plots.accuracy_vs_rate(
+            [r["rate"] for r in pruned],
+            [r["val_accuracy_pruned"] for r in pruned],
+            [r["val_accuracy"] for r in pruned],
+            os.path.join(figures, "rate.png"),
+            baseline=rows[0]["val_accuracy"],
+        )
+        links.append(("validation accuracy against pruning rate (Fig. 7)", "rate.png"))
+    lines = [
+        "# Slimming report",
+        "",
+        f"Run: `{os.path.abspath(workdir)}`",
+        "",
+        "## Table 5",
+        "",
+        table,
+        "",
+    ]
+    for title, name in links:
+        lines += [
+            f"## {title[0].upper()}{title[1:]}",
+            "",
+            f"![{title}](figures/{name})",
+            "",
+        ]
+    path = os.path.join(workdir, "report.md")
+    atomic.write_text(path, "\n".join(lines))
+    log(f"report: {path}")
+    return path

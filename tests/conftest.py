@@ -7,6 +7,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import skimage.data  # noqa: E402
 
 from keras_sasrnet import models  # noqa: E402
 
@@ -49,3 +50,9 @@ def tiny_srnet():
 def tiny_xunet():
     model = models.build("xunet", input_shape=(*TINY, 1), sparsity=1e-4)
     return randomize_bns(model)
+
+
+@pytest.fixture
+def photo():
+    """A 64x64 crop of a real photograph (content matters to HILL, J-UNIWARD)."""
+    return np.ascontiguousarray(skimage.data.camera()[100:164, 200:264])

@@ -1,6 +1,8 @@
-"""Loading saved detectors, optionally at another input size."""
+"""Loading saved detectors, optionally at another input size; metadata."""
 
+import json
 import os
+import zipfile
 
 import keras
 
@@ -44,3 +46,31 @@ def reinput(model, input_size):
     clone = keras.models.clone_model(model, input_tensors=inputs)
     clone.set_weights(model.get_weights())
     return clone
+
+
+METADATA = "sasrnet.json"
+
+
+def write_metadata(path, metadata):
+    """Stores ``metadata`` (JSON) inside a ``.keras`` file, atomically.
+
+    It travels with the model: the input domain ("spatial" or "jpeg"), the
+    input size trained on, and how the model was made. Keras ignores the
+    extra archive member when loading.
+    """
+    from keras_sasrnet import atomic
+
+    with atomic.replacing(path, suffix=".keras") as tmp:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as dst:
+            for item in src.infolist():
+                if item.filename != METADATA:
+                    dst.writestr(item, src.read(item.filename))
+            dst.writestr(METADATA, json.dumps(metadata, indent=1))
+
+
+def read_metadata(path):
+    """The package metadata of a ``.keras`` file ({} if it has none)."""
+    with zipfile.ZipFile(path) as z:
+        if METADATA not in z.namelist():
+            return {}
+        return json.loads(z.read(METADATA))

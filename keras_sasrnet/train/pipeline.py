@@ -107,6 +107,20 @@ class Run:
             sync_bn=m.sync_bn,
         )
 
+    def metadata(self):
+        """What a detector needs to know about its input, stored in its file."""
+        cover_set = Manifest.load(self.covers)
+        stego_set = Manifest.load(self.stegos)
+        return {
+            "domain": cover_set.domain,
+            "input_size": list(self.size),
+            "arch": self.c.model.arch,
+            "covers": os.path.abspath(self.covers),
+            "algorithm": stego_set.info.get("algorithm"),
+            "payload": stego_set.info.get("payload"),
+            "jpeg_quality": cover_set.info.get("jpeg_quality"),
+        }
+
     def val_accuracy(self, model):
         return evaluate(model, self.val).accuracy
 
@@ -177,6 +191,7 @@ def _train_into(r, build, stream, steps, lr, decay_step, folder, out, sub="train
     else:
         with r.strategy.scope():
             loop.save(build(), path)
+    models.io.write_metadata(path, r.metadata())
     return r.load(path)
 
 
@@ -230,6 +245,7 @@ def _prune_round(r, k, source, total, rate, folder):
     plan.save(os.path.join(folder, "plan.json"))
     pruned_path = os.path.join(folder, "pruned.keras")
     loop.save(slim, pruned_path)
+    models.io.write_metadata(pruned_path, r.metadata())
     after_prune = r.val_accuracy(slim)
     r.log(
         f"round {k}: {total:.0%} of the channels pruned ({rate:.1%} this round); "

@@ -7,12 +7,6 @@ from PIL import Image
 
 
 @pytest.fixture
-def photo():
-    """A 64x64 crop of a real photograph (content matters to HILL, J-UNIWARD)."""
-    return np.ascontiguousarray(skimage.data.camera()[100:164, 200:264])
-
-
-@pytest.fixture
 def cover_folder(tmp_path):
     """Twelve 32x32 grayscale PGM crops of a photograph."""
     folder = tmp_path / "src"

@@ -1,0 +1,82 @@
+"""Scoring image files with a detector: the engine of ``sasrnet_detect``.
+
+Any image size the architecture accepts is scored as it is (SRNet and XuNet
+are fully convolutional up to global pooling). JPEG files are fed in the
+domain the model was trained on, read from the model's metadata: "jpeg"
+models get the decompressed, unrounded pixels; "spatial" models get the
+decoded 8-bit pixels. An unreadable file is reported and the rest go on.
+"""
+
+import dataclasses
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from keras_sasrnet import models
+from keras_sasrnet.data import images, jpeg
+from keras_sasrnet.evaluation.metrics import stego_probability
+
+
+@dataclasses.dataclass(frozen=True)
+class Score:
+    path: str
+    probability: float | None  # of stego; None when the file failed
+    error: str = ""
+
+
+def expand(inputs):
+    """Files from files and folders (folders: their images, sorted)."""
+    paths = []
+    for item in inputs:
+        if os.path.isdir(item):
+            suffixes = images.SPATIAL_SUFFIXES + images.JPEG_SUFFIXES
+            found = sorted(n for n in os.listdir(item) if n.lower().endswith(suffixes))
+            paths += [os.path.join(item, n) for n in found]
+        elif os.path.exists(item):
+            paths.append(item)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {item}")
+    if not paths:
+        raise ValueError(f"no image found in {list(inputs)}")
+    return paths
+
+
+def read_for(domain, path):
+    """The network input (H, W, 1) float32 of one file for a model's domain."""
+    if path.lower().endswith(images.JPEG_SUFFIXES) and domain == "jpeg":
+        return jpeg.read_pixels(path)[:, :, None]
+    if path.lower().endswith(images.JPEG_SUFFIXES):
+        jpeg.check_jpeg(path)  # complete and grayscale, before decoding
+    return images.read_gray(path).astype(np.float32)[:, :, None]
+
+
+class Detector:
+    """A Keras detector on dynamic-size inputs, with its metadata.
+
+    Example:
+        >>> Detector("slim.keras").score(["a.pgm", "b.pgm"])
+    """
+
+    def __init__(self, path):
+        self.metadata = models.io.read_metadata(path)
+        self.domain = self.metadata.get("domain", "spatial")
+        self.model = models.io.reinput(models.load(path), (None, None))
+        self._infer = tf.function(
+            lambda x: self.model(x, training=False),
+            input_signature=[tf.TensorSpec((None, None, None, 1), tf.float32)],
+        )
+
+    def probabilities(self, batch):
+        """Stego probability of every image in a (N, H, W, 1) batch."""
+        return stego_probability(np.asarray(self._infer(tf.constant(batch))))
+
+    def score(self, paths):
+        """Yields a ``Score`` per path, in order; failures do not stop it."""
+        for path in paths:
+            try:
+                x = read_for(self.domain, path)
+            except images.ImageError as e:
+                yield Score(path, None, e.reason)
+                continue
+            yield Score(path, float(self.probabilities(x[None])[0]))

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from keras_sasrnet.evaluation.metrics import error_rates, stego_probability
+from keras_sasrnet.evaluation.metrics import error_rates, stego_probability, summary
 
 
 def predict_pairs(model, dataset):
@@ -24,3 +24,67 @@ def evaluate(model, dataset, threshold=0.5):
         >>> evaluate(model, pair_dataset(covers, stegos, "test", training=False)).p_e
     """
     return error_rates(*predict_pairs(model, dataset), threshold=threshold)
+
+
+def evaluate_sets(model_paths, test_sets, pairs_per_batch=16, log=print):
+    """Scores every model on every test set.
+
+    Args:
+        model_paths: {model name: .keras path}.
+        test_sets: {set name: (covers folder, stegos folder, split or None)}.
+
+    Returns:
+        {(model name, set name): {"summary": metrics.summary(...),
+        "files": [...], "labels": array, "scores": array}}.
+
+    Raises:
+        ValueError: a model trained on another domain than a set's images.
+    """
+    from keras_sasrnet import models
+    from keras_sasrnet.data import pairs
+    from keras_sasrnet.data.manifest import Manifest
+
+    results = {}
+    for set_name, (covers, stegos, split) in test_sets.items():
+        cover_paths, stego_paths, manifest = pairs.match_pairs(covers, stegos, split)
+        files = [p for pair in zip(cover_paths, stego_paths, strict=True) for p in pair]
+        dataset = pairs.pair_dataset(
+            covers, stegos, split, pairs_per_batch, training=False
+        )
+        for model_name, path in model_paths.items():
+            domain = models.io.read_metadata(path).get("domain", "spatial")
+            if domain != manifest.domain:
+                raise ValueError(
+                    f"model {model_name} ({path}) takes {domain} input; test set "
+                    f"{set_name} ({covers}) holds {manifest.domain} images"
+                )
+            model = models.load(path, input_size=tuple(Manifest.load(covers).size))
+            labels, scores = predict_pairs(model, dataset)
+            results[(model_name, set_name)] = {
+                "summary": summary(labels, scores),
+                "files": files,
+                "labels": labels,
+                "scores": scores,
+            }
+            log(
+                f"{model_name} on {set_name}: accuracy "
+                f"{results[(model_name, set_name)]['summary']['accuracy']:.4f}"
+            )
+    return results
+
+
+def mismatch_table(results, key="accuracy", percent=True):
+    """Markdown table: trained models on rows, test sets on columns."""
+    model_names = list(dict.fromkeys(m for m, _ in results))
+    set_names = list(dict.fromkeys(s for _, s in results))
+    lines = [
+        f"| {key} | " + " | ".join(set_names) + " |",
+        "|---|" + "---|" * len(set_names),
+    ]
+    for m in model_names:
+        cells = []
+        for s in set_names:
+            value = results[(m, s)]["summary"][key]
+            cells.append(f"{100 * value:.2f} %" if percent else f"{value:.4f}")
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,5 +1,7 @@
 """Scoring image files with a detector: the engine of ``sasrnet_detect``.
 
+Detectors come as ``.keras`` files, SavedModel folders or ``.tflite`` files.
+
 Any image size the architecture accepts is scored as it is (SRNet and XuNet
 are fully convolutional up to global pooling). JPEG files are fed in the
 domain the model was trained on, read from the model's metadata: "jpeg"
@@ -11,11 +13,10 @@ import dataclasses
 import os
 
 import numpy as np
-import tensorflow as tf
 
-from keras_sasrnet import models
 from keras_sasrnet.data import images, jpeg
 from keras_sasrnet.evaluation.metrics import stego_probability
+from keras_sasrnet.models import formats
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,24 +53,19 @@ def read_for(domain, path):
 
 
 class Detector:
-    """A Keras detector on dynamic-size inputs, with its metadata.
+    """A detector in any format (.keras, SavedModel, .tflite), any input size.
 
     Example:
         >>> Detector("slim.keras").score(["a.pgm", "b.pgm"])
     """
 
     def __init__(self, path):
-        self.metadata = models.io.read_metadata(path)
+        self.logits, self.metadata = formats.open_detector(path)
         self.domain = self.metadata.get("domain", "spatial")
-        self.model = models.io.reinput(models.load(path), (None, None))
-        self._infer = tf.function(
-            lambda x: self.model(x, training=False),
-            input_signature=[tf.TensorSpec((None, None, None, 1), tf.float32)],
-        )
 
     def probabilities(self, batch):
         """Stego probability of every image in a (N, H, W, 1) batch."""
-        return stego_probability(np.asarray(self._infer(tf.constant(batch))))
+        return stego_probability(np.asarray(self.logits(batch)))
 
     def score(self, paths):
         """Yields a ``Score`` per path, in order; failures do not stop it."""
@@ -79,4 +75,7 @@ class Detector:
             except images.ImageError as e:
                 yield Score(path, None, e.reason)
                 continue
-            yield Score(path, float(self.probabilities(x[None])[0]))
+            try:
+                yield Score(path, float(self.probabilities(x[None])[0]))
+            except (ValueError, RuntimeError) as e:  # e.g. a size a model refuses
+                yield Score(path, None, f"model refused it: {e}")

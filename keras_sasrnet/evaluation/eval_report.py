@@ -16,7 +16,7 @@ def parse_models(entries):
         name, sep, path = entry.partition("=")
         if not sep:
             name, path = entry, entry
-        if not os.path.isfile(path):
+        if not os.path.exists(path):
             raise FileNotFoundError(f"no model file at {path}")
         result[name] = path
     return result

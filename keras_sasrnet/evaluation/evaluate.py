@@ -30,7 +30,7 @@ def evaluate_sets(model_paths, test_sets, pairs_per_batch=16, log=print):
     """Scores every model on every test set.
 
     Args:
-        model_paths: {model name: .keras path}.
+        model_paths: {model name: .keras file, SavedModel folder or .tflite}.
         test_sets: {set name: (covers folder, stegos folder, split or None)}.
 
     Returns:
@@ -40,9 +40,8 @@ def evaluate_sets(model_paths, test_sets, pairs_per_batch=16, log=print):
     Raises:
         ValueError: a model trained on another domain than a set's images.
     """
-    from keras_sasrnet import models
     from keras_sasrnet.data import pairs
-    from keras_sasrnet.data.manifest import Manifest
+    from keras_sasrnet.models import formats
 
     results = {}
     for set_name, (covers, stegos, split) in test_sets.items():
@@ -51,15 +50,20 @@ def evaluate_sets(model_paths, test_sets, pairs_per_batch=16, log=print):
         dataset = pairs.pair_dataset(
             covers, stegos, split, pairs_per_batch, training=False
         )
+        size = tuple(manifest.size)
         for model_name, path in model_paths.items():
-            domain = models.io.read_metadata(path).get("domain", "spatial")
+            logits_fn, metadata = formats.open_detector(path, input_size=size)
+            domain = metadata.get("domain", "spatial")
             if domain != manifest.domain:
                 raise ValueError(
                     f"model {model_name} ({path}) takes {domain} input; test set "
                     f"{set_name} ({covers}) holds {manifest.domain} images"
                 )
-            model = models.load(path, input_size=tuple(Manifest.load(covers).size))
-            labels, scores = predict_pairs(model, dataset)
+            labels, scores = [], []
+            for images, y in dataset:
+                scores.append(stego_probability(logits_fn(images.numpy())))
+                labels.append(y.numpy())
+            labels, scores = np.concatenate(labels), np.concatenate(scores)
             results[(model_name, set_name)] = {
                 "summary": summary(labels, scores),
                 "files": files,

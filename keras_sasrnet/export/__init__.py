@@ -1,0 +1,1 @@
+"""Deployment: SavedModel and TFLite (float32, float16, dynamic, int8)."""

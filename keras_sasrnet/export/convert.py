@@ -1,0 +1,105 @@
+"""Exporting a trained detector: SavedModel and TFLite in four precisions.
+
+SavedModel: a serving signature on (N, H, W, 1) float32 with dynamic H and W
+(the detectors are fully convolutional up to global pooling). TFLite: a fixed
+input size (the training size unless given); "float32", "float16" (weights),
+"dynamic" (int8 weights, float activations) and "int8" (weights and
+activations, calibrated on representative images; float input and output).
+Metadata (domain, input size, preprocessing, precision) travels in
+``sasrnet.json`` inside the SavedModel folder and beside each ``.tflite``.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+from keras_sasrnet import atomic
+from keras_sasrnet.models.io import reinput
+from keras_sasrnet.models.litert import sidecar
+
+MODES = ("float32", "float16", "dynamic", "int8")
+PREPROCESSING = (
+    "grayscale pixels as float32 in [0, 255], not normalised; JPEG models take "
+    "the decompressed, unrounded, unclipped pixels (dequantised 8x8 inverse DCT)"
+)
+
+
+def export_savedmodel(model, folder, metadata=None):
+    """Writes a SavedModel with a dynamic-size serving signature, atomically."""
+    parent = os.path.dirname(os.path.abspath(folder))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-savedmodel-")
+    try:
+        target = os.path.join(tmp, "model")
+        reinput(model, (None, None)).export(
+            target, format="tf_saved_model", verbose=False
+        )
+        meta = dict(metadata or {}, preprocessing=PREPROCESSING, format="savedmodel")
+        with open(os.path.join(target, "sasrnet.json"), "w") as f:
+            json.dump(meta, f, indent=1)
+        if os.path.exists(folder):
+            shutil.rmtree(folder)
+        os.replace(target, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def export_tflite(
+    model, path, mode="float32", input_size=None, representative=None, metadata=None
+):
+    """Converts a Keras model to ``.tflite`` at a precision, atomically.
+
+    Args:
+        model: a Keras detector.
+        path: the ``.tflite`` file to write (metadata goes to ``path.json``).
+        mode: one of ``MODES``.
+        input_size: (H, W) of the converted model (default: the model's).
+        representative: (N, H, W, 1) float32 images for "int8" calibration
+            (covers and stegos of the training set).
+        metadata: extra fields for the sidecar.
+
+    Returns:
+        The size of the written file in bytes.
+    """
+    if mode not in MODES:
+        raise ValueError(f"TFLite mode must be one of {MODES}; received {mode!r}")
+    size = tuple(input_size or model.input_shape[1:3])
+    if None in size:
+        raise ValueError("give input_size: TFLite needs a fixed input size")
+    if mode == "int8" and (representative is None or len(representative) == 0):
+        raise ValueError("int8 conversion needs representative images")
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = os.path.join(tmp, "model")
+        reinput(model, size).export(saved, format="tf_saved_model", verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(saved)
+        if mode != "float32":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if mode == "float16":
+            converter.target_spec.supported_types = [tf.float16]
+        if mode == "int8":
+            images = np.asarray(representative, np.float32)
+
+            def calibration():
+                for image in images:
+                    yield [image[None]]
+
+            converter.representative_dataset = calibration
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        blob = converter.convert()
+    with atomic.replacing(path, suffix=".tflite") as tmp_path:
+        with open(tmp_path, "wb") as f:
+            f.write(blob)
+    meta = dict(
+        metadata or {},
+        preprocessing=PREPROCESSING,
+        format="tflite",
+        precision=mode,
+        input_size=list(size),
+    )
+    atomic.write_json(sidecar(path), meta)
+    return len(blob)

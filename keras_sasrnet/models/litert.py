@@ -1,0 +1,49 @@
+"""Running ``.tflite`` detectors with LiteRT (``ai_edge_litert``).
+
+``tf.lite.Interpreter`` is deprecated; LiteRT is its successor. Inputs and
+outputs stay float32 (full-int8 models quantise inside), so a ``.tflite``
+detector is called like a Keras one. Its metadata sits beside it in
+``<file>.json``.
+"""
+
+import json
+import os
+
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+
+def sidecar(path):
+    return f"{path}.json"
+
+
+class LiteRTModel:
+    """A ``.tflite`` model called on (N, H, W, 1) float32 batches -> logits.
+
+    Example:
+        >>> logits = LiteRTModel("slim_int8.tflite")(images)
+    """
+
+    def __init__(self, path, threads=None):
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"no model file at {path}")
+        self.path = path
+        self.interpreter = Interpreter(model_path=path, num_threads=threads)
+        self.interpreter.allocate_tensors()
+        self.input = self.interpreter.get_input_details()[0]
+        self.output = self.interpreter.get_output_details()[0]
+        self.metadata = {}
+        if os.path.exists(sidecar(path)):
+            with open(sidecar(path)) as f:
+                self.metadata = json.load(f)
+
+    def __call__(self, batch):
+        batch = np.asarray(batch, dtype=np.float32)
+        if tuple(self.input["shape"]) != batch.shape:
+            self.interpreter.resize_tensor_input(self.input["index"], batch.shape)
+            self.interpreter.allocate_tensors()
+            self.input = self.interpreter.get_input_details()[0]
+            self.output = self.interpreter.get_output_details()[0]
+        self.interpreter.set_tensor(self.input["index"], batch)
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.output["index"]).copy()

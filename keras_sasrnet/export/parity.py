@@ -1,0 +1,103 @@
+"""Export of a trained detector to every format, with a parity report.
+
+Parity per format against the Keras model on test images: largest absolute
+logit difference, agreement of decisions, accuracy, file size.
+"""
+
+import os
+
+import numpy as np
+
+from keras_sasrnet import atomic, models
+from keras_sasrnet.data import pairs
+from keras_sasrnet.evaluation.metrics import error_rates, stego_probability
+from keras_sasrnet.export import convert
+from keras_sasrnet.models.formats import open_detector
+
+
+def _images(covers, stegos, split, limit):
+    """(images, labels) of up to ``limit`` pairs of a split, in order."""
+    xs, ys = [], []
+    for x, y in pairs.pair_dataset(covers, stegos, split, 16, training=False):
+        xs.append(x.numpy())
+        ys.append(y.numpy())
+        if sum(len(b) for b in ys) >= 2 * limit:
+            break
+    return np.concatenate(xs)[: 2 * limit], np.concatenate(ys)[: 2 * limit]
+
+
+def export_all(
+    model_path,
+    out,
+    covers,
+    stegos,
+    modes=convert.MODES,
+    calibration_pairs=100,
+    test_pairs=250,
+    log=print,
+):
+    """SavedModel + TFLite per mode in ``out``, and parity.json/parity.md.
+
+    Returns the parity rows (one per format).
+    """
+    model = models.load(model_path)
+    metadata = models.io.read_metadata(model_path)
+    size = tuple(model.input_shape[1:3])
+    if None in size:
+        size = tuple(metadata.get("input_size") or ())
+    os.makedirs(out, exist_ok=True)
+    saved = convert.export_savedmodel(model, os.path.join(out, "savedmodel"), metadata)
+    log(f"wrote {saved}")
+    calibration, _ = _images(covers, stegos, "train", calibration_pairs)
+    x, y = _images(covers, stegos, "test", test_pairs)
+    keras_logits, _ = open_detector(model_path, input_size=size)
+    reference = keras_logits(x)
+    rows = [_row("keras", model_path, reference, reference, y)]
+    saved_logits, _ = open_detector(saved)
+    rows.append(_row("savedmodel", saved, saved_logits(x), reference, y))
+    for mode in modes:
+        path = os.path.join(out, f"model_{mode}.tflite")
+        convert.export_tflite(model, path, mode, size, calibration, metadata)
+        lite, _ = open_detector(path)
+        logits = np.concatenate([lite(x[i : i + 1]) for i in range(len(x))])
+        rows.append(_row(f"tflite {mode}", path, logits, reference, y))
+        log(f"wrote {path}")
+    atomic.write_json(os.path.join(out, "parity.json"), rows)
+    atomic.write_text(os.path.join(out, "parity.md"), parity_table(rows) + "\n")
+    return rows
+
+
+def _row(name, path, logits, reference, labels):
+    scores = stego_probability(logits)
+    decisions = scores > 0.5
+    reference_decisions = stego_probability(reference) > 0.5
+    if os.path.isdir(path):
+        size = sum(
+            os.path.getsize(os.path.join(d, f))
+            for d, _, files in os.walk(path)
+            for f in files
+        )
+    else:
+        size = os.path.getsize(path)
+    return {
+        "format": name,
+        "path": path,
+        "bytes": size,
+        "max_abs_logit_diff": float(np.max(np.abs(logits - reference))),
+        "decision_agreement": float(np.mean(decisions == reference_decisions)),
+        "accuracy": error_rates(labels, scores).accuracy,
+    }
+
+
+def parity_table(rows):
+    lines = [
+        "| format | size | max abs logit diff | decisions agree | test accuracy |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['format']} | {r['bytes'] / 1024:.1f} KiB "
+            f"| {r['max_abs_logit_diff']:.2e} | {100 * r['decision_agreement']:.1f} % "
+            f"| {100 * r['accuracy']:.2f} % |"
+        )
+    return "\n".join(lines)

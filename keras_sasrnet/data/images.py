@@ -78,15 +78,16 @@ def read_gray(path, size=None, convert_color=False):
         >>> pixels = read_gray("BOSSbase/1.pgm", size=(512, 512))
     """
     pixels = to_gray(open_checked(path), path, convert_color)
-    check_size(pixels, path, size)
+    check_size(pixels.shape[:2], path, size)
     return pixels
 
 
-def check_size(pixels, path, size):
-    if size is not None and tuple(pixels.shape[:2]) != tuple(size):
+def check_size(shape, path, size):
+    """Raises ImageError unless (H, W) ``shape`` equals ``size`` (None: any)."""
+    if size is not None and tuple(shape) != tuple(size):
         raise ImageError(
             path,
-            f"size {pixels.shape[0]}x{pixels.shape[1]}, expected "
+            f"size {shape[0]}x{shape[1]}, expected "
             f"{size[0]}x{size[1]} like the rest of the data set",
         )
 

@@ -57,7 +57,7 @@ def check_jpeg(path, size=None):
         raise ImageError(path, f"not a JPEG file (Pillow reads it as {image.format})")
     if image.mode != "L":
         raise ImageError(path, f"JPEG is not grayscale (mode {image.mode})")
-    check_size(np.empty((image.height, image.width)), path, size)
+    check_size((image.height, image.width), path, size)
     if image.height % 8 or image.width % 8:
         raise ImageError(
             path, f"size {image.height}x{image.width} is not a multiple of 8"

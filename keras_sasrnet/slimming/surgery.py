@@ -58,11 +58,7 @@ def _keep_per_group(groups, plan_keep):
         lists = {tuple(plan_keep[p]) for p in g.producers if p in plan_keep}
         if not lists:
             continue
-        if (
-            len(lists) > 1
-            or len(lists) == 1
-            and any(p not in plan_keep for p in g.producers)
-        ):
+        if len(lists) > 1 or any(p not in plan_keep for p in g.producers):
             raise ValueError(
                 f"plan must keep the same channels of every producer of group "
                 f"{g.name} {list(g.producers)}"

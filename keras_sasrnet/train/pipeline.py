@@ -379,7 +379,6 @@ def prune_model(
     covers=None,
     stegos=None,
     split="val",
-    log=print,
     **plan_kwargs,
 ):
     """Plans and rebuilds a model at ``rate``; optionally scores it right away.

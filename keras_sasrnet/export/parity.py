@@ -13,17 +13,19 @@ from keras_sasrnet.data import pairs
 from keras_sasrnet.evaluation.metrics import error_rates, stego_probability
 from keras_sasrnet.export import convert
 from keras_sasrnet.models.formats import open_detector
+from keras_sasrnet.models.litert import weight_bytes
 
 
 def _images(covers, stegos, split, limit):
-    """(images, labels) of up to ``limit`` pairs of a split, in order."""
+    """(images, labels) of up to ``limit`` pairs of a split (0: all), in order."""
     xs, ys = [], []
     for x, y in pairs.pair_dataset(covers, stegos, split, 16, training=False):
         xs.append(x.numpy())
         ys.append(y.numpy())
-        if sum(len(b) for b in ys) >= 2 * limit:
+        if limit and sum(len(b) for b in ys) >= 2 * limit:
             break
-    return np.concatenate(xs)[: 2 * limit], np.concatenate(ys)[: 2 * limit]
+    n = 2 * limit if limit else None
+    return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
 def export_all(
@@ -33,12 +35,14 @@ def export_all(
     stegos,
     modes=convert.MODES,
     calibration_pairs=100,
-    test_pairs=250,
+    test_pairs=0,
     log=print,
+    float_stem=True,
 ):
     """SavedModel + TFLite per mode in ``out``, and parity.json/parity.md.
 
-    Returns the parity rows (one per format).
+    ``test_pairs=0`` uses the whole test split; ``float_stem`` as in
+    ``convert.export_tflite``. Returns the parity rows (one per format).
     """
     model = models.load(model_path)
     metadata = models.io.read_metadata(model_path)
@@ -52,22 +56,26 @@ def export_all(
     x, y = _images(covers, stegos, "test", test_pairs)
     keras_logits, _ = open_detector(model_path, input_size=size)
     reference = keras_logits(x)
-    rows = [_row("keras", model_path, reference, reference, y)]
+    keras_weights = sum(w.nbytes for w in model.get_weights())
+    rows = [_row("keras", model_path, reference, reference, y, keras_weights)]
     saved_logits, _ = open_detector(saved)
-    rows.append(_row("savedmodel", saved, saved_logits(x), reference, y))
+    rows.append(_row("savedmodel", saved, saved_logits(x), reference, y, keras_weights))
     for mode in modes:
         path = os.path.join(out, f"model_{mode}.tflite")
-        convert.export_tflite(model, path, mode, size, calibration, metadata)
+        convert.export_tflite(
+            model, path, mode, size, calibration, metadata, float_stem
+        )
         lite, _ = open_detector(path)
         logits = np.concatenate([lite(x[i : i + 1]) for i in range(len(x))])
-        rows.append(_row(f"tflite {mode}", path, logits, reference, y))
+        weights = weight_bytes(path)
+        rows.append(_row(f"tflite {mode}", path, logits, reference, y, weights))
         log(f"wrote {path}")
     atomic.write_json(os.path.join(out, "parity.json"), rows)
     atomic.write_text(os.path.join(out, "parity.md"), parity_table(rows) + "\n")
     return rows
 
 
-def _row(name, path, logits, reference, labels):
+def _row(name, path, logits, reference, labels, weights):
     scores = stego_probability(logits)
     decisions = scores > 0.5
     reference_decisions = stego_probability(reference) > 0.5
@@ -83,6 +91,7 @@ def _row(name, path, logits, reference, labels):
         "format": name,
         "path": path,
         "bytes": size,
+        "weight_bytes": weights,
         "max_abs_logit_diff": float(np.max(np.abs(logits - reference))),
         "decision_agreement": float(np.mean(decisions == reference_decisions)),
         "accuracy": error_rates(labels, scores).accuracy,
@@ -91,12 +100,14 @@ def _row(name, path, logits, reference, labels):
 
 def parity_table(rows):
     lines = [
-        "| format | size | max abs logit diff | decisions agree | test accuracy |",
-        "|---|---|---|---|---|",
+        "| format | file | weights | max abs logit diff | decisions agree "
+        "| test accuracy |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['format']} | {r['bytes'] / 1024:.1f} KiB "
+            f"| {r['weight_bytes'] / 1024:.1f} KiB "
             f"| {r['max_abs_logit_diff']:.2e} | {100 * r['decision_agreement']:.1f} % "
             f"| {100 * r['accuracy']:.2f} % |"
         )

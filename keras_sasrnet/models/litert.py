@@ -17,6 +17,23 @@ def sidecar(path):
     return f"{path}.json"
 
 
+def weight_bytes(path):
+    """Bytes of the constant tensors (weights, biases, quantisation tables).
+
+    Separates what quantisation shrinks from the flatbuffer's fixed graph
+    overhead, which dominates the file size of tiny models.
+    """
+    interpreter = Interpreter(model_path=path)
+    produced = {i for op in interpreter._get_ops_details() for i in op["outputs"]}
+    inputs = {d["index"] for d in interpreter.get_input_details()}
+    total = 0
+    for tensor in interpreter.get_tensor_details():
+        if tensor["index"] in produced or tensor["index"] in inputs:
+            continue
+        total += int(np.prod(tensor["shape"])) * np.dtype(tensor["dtype"]).itemsize
+    return total
+
+
 class LiteRTModel:
     """A ``.tflite`` model called on (N, H, W, 1) float32 batches -> logits.
 

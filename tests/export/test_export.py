@@ -2,8 +2,10 @@ import csv
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
+import skimage.data
 import tensorflow as tf
 
 from keras_sasrnet import models
@@ -53,6 +55,49 @@ def test_every_precision_converts_and_runs(tiny):
         convert.export_tflite(model, str(root / "no.tflite"), "int8")
     with pytest.raises(ValueError, match="one of"):
         convert.export_tflite(model, str(root / "no.tflite"), "int4")
+
+
+def _lsbm_pairs(rng, n):
+    """32x32 crops of real photos and their LSB-matching stegos at 1 bpp."""
+    crops = []
+    for photo in (skimage.data.camera(), skimage.data.moon(), skimage.data.text()):
+        h, w = photo.shape
+        for _ in range(n // 3 + 1):
+            i, j = rng.integers(0, h - 32), rng.integers(0, w - 32)
+            crops.append(photo[i : i + 32, j : j + 32])
+    covers = np.stack(crops[:n]).astype("float32")[..., None]
+    change = rng.choice([-1.0, 0.0, 0.0, 1.0], covers.shape).astype("float32")
+    stegos = np.clip(covers + change, 0, 255)
+    x = np.concatenate([covers, stegos])
+    y = np.concatenate([np.zeros(n, "int32"), np.ones(n, "int32")])
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def trained_xunet():
+    """A full-width XuNet that detects LSB matching on 32x32 crops (~10 s)."""
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x, y = _lsbm_pairs(rng, 1500)
+    model = models.build("xunet", input_shape=(32, 32, 1))
+    model.compile(
+        keras.optimizers.Adam(1e-3),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    model.fit(x, y, batch_size=32, epochs=6, shuffle=True, verbose=0)
+    return model, x[::10], _lsbm_pairs(rng, 150)
+
+
+def test_int8_agrees_with_float_on_a_trained_detector(trained_xunet, tmp_path):
+    model, calibration, (x, y) = trained_xunet
+    float_decisions = np.argmax(np.asarray(model(x)), axis=1)
+    assert np.mean(float_decisions == y) > 0.75, "the detector did not learn"
+    path = tmp_path / "int8.tflite"
+    convert.export_tflite(model, str(path), "int8", representative=calibration)
+    lite = LiteRTModel(str(path))
+    assert lite.metadata["float_layers"] == ["hpf", "g1_conv", "g1_abs", "g1_bn"]
+    logits = np.concatenate([lite(x[i : i + 1]) for i in range(len(x))])
+    assert np.mean(np.argmax(logits, axis=1) == float_decisions) >= 0.95
 
 
 def test_savedmodel_serves_two_sizes(tiny):

@@ -1,0 +1,65 @@
+import json
+import subprocess
+import sys
+
+from keras_sasrnet import models
+from keras_sasrnet.data import demo, embed
+from keras_sasrnet.train.loop import save
+from tests.conftest import randomize_bns
+
+
+def test_export_binary_writes_every_format_and_a_parity_report(tmp_path):
+    covers = demo.demo_covers(str(tmp_path / "covers"), size=32, stride=128)
+    stegos = str(tmp_path / "stegos")
+    embed.embed_dataset(covers, stegos, "lsbm", 1.0, progress=False)
+    model_path = str(tmp_path / "m.keras")
+    save(randomize_bns(models.xunet((32, 32, 1))), model_path)
+    models.io.write_metadata(model_path, {"domain": "spatial"})
+    out = tmp_path / "export"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "keras_sasrnet.bin.sasrnet_export",
+            f"--model={model_path}",
+            f"--out={out}",
+            f"--covers={covers}",
+            f"--stegos={stegos}",
+            "--modes=float32,int8",
+            "--calibration_pairs=20",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = {r["format"]: r for r in json.loads((out / "parity.json").read_text())}
+    assert set(rows) == {"keras", "savedmodel", "tflite float32", "tflite int8"}
+    assert rows["tflite float32"]["max_abs_logit_diff"] < 1e-4
+    assert rows["tflite float32"]["decision_agreement"] == 1.0
+    # int8 weights are a quarter of float32's, bar the float stem and biases
+    ratio = rows["tflite float32"]["weight_bytes"] / rows["tflite int8"]["weight_bytes"]
+    assert 3 < ratio <= 4
+    assert "| tflite int8 |" in (out / "parity.md").read_text()
+    for name in ("savedmodel/sasrnet.json", "model_int8.tflite.json"):
+        assert json.loads((out / name).read_text())["domain"] == "spatial"
+
+
+def test_export_binary_rejects_an_unknown_mode(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "keras_sasrnet.bin.sasrnet_export",
+            "--model=m.keras",
+            f"--out={tmp_path}",
+            "--covers=c",
+            "--stegos=s",
+            "--modes=int4",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "'int4' is not one of" in result.stderr

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from absl import app
+from absl import app, flags, logging
 
 
 def import_tensorflow_quietly():
@@ -37,6 +37,10 @@ def run(main):
     sys.stdout.reconfigure(line_buffering=True)
 
     def guarded(argv):
+        # absl turns Python logging to INFO; TF's SavedModel writer then logs
+        # every shard. --verbosity still overrides.
+        if not flags.FLAGS["verbosity"].present:
+            logging.set_verbosity(logging.WARNING)
         try:
             if len(argv) > 1:
                 raise ValueError(f"unexpected arguments: {' '.join(argv[1:])}")

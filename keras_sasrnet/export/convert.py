@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 
 import keras
 import numpy as np
@@ -151,14 +152,17 @@ def export_tflite(
                 raise RuntimeError(
                     f"found no converted ops for the stem layers {float_layers}"
                 )
-            debugger = tf.lite.experimental.QuantizationDebugger(
-                converter=converter,
-                debug_dataset=calibration,
-                debug_options=tf.lite.experimental.QuantizationDebugOptions(
-                    denylisted_nodes=nodes
-                ),
-            )
-            blob = debugger.get_nondebug_quantized_model()
+            with warnings.catch_warnings():
+                # the debugger runs tf.lite.Interpreter internally
+                warnings.filterwarnings("ignore", "(?s).*tf.lite.Interpreter")
+                debugger = tf.lite.experimental.QuantizationDebugger(
+                    converter=converter,
+                    debug_dataset=calibration,
+                    debug_options=tf.lite.experimental.QuantizationDebugOptions(
+                        denylisted_nodes=nodes
+                    ),
+                )
+                blob = debugger.get_nondebug_quantized_model()
     with atomic.replacing(path, suffix=".tflite") as tmp_path:
         with open(tmp_path, "wb") as f:
             f.write(blob)

@@ -1,0 +1,102 @@
+"""Deployment latency: batch-1 inference of a detector in Keras and LiteRT.
+
+Every format gets the same random 0-255 images; weights and calibration do not
+change the work a CPU does, so untrained or random-gamma slimmed models time
+the same as trained ones. LiteRT runs with as many threads as there are cores,
+as TF does by default.
+"""
+
+import os
+import statistics
+import tempfile
+import time
+
+import numpy as np
+
+from keras_sasrnet.export import convert
+from keras_sasrnet.models.litert import LiteRTModel, weight_bytes
+from keras_sasrnet.profile import latency as keras_latency
+from keras_sasrnet.train.loop import save
+
+
+def litert_latency(path, input_size, warmup=2, repeats=10, threads=None, seed=0):
+    """Median milliseconds of one batch-1 LiteRT call on a ``.tflite`` file."""
+    if repeats < 1 or warmup < 0:
+        raise ValueError(
+            f"need repeats >= 1 and warmup >= 0; received {repeats}, {warmup}"
+        )
+    model = LiteRTModel(path, threads=threads or os.cpu_count())
+    x = np.random.default_rng(seed).uniform(0, 255, (1, *input_size, 1))
+    x = x.astype(np.float32)
+    for _ in range(max(warmup, 1)):
+        model(x)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model(x)
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def formats(model, input_size, modes=convert.MODES, warmup=2, repeats=10, log=None):
+    """Batch-1 latency and size of ``model`` in Keras and in each TFLite mode.
+
+    Returns a dict: format ("keras", "tflite float32", ...) -> {"ms", "bytes",
+    "weight_bytes"}; "keras" is the compiled ``tf.function`` call and the size
+    of the ``.keras`` file.
+    """
+    input_size = tuple(int(s) for s in input_size)
+    rng = np.random.default_rng(1)
+    calibration = rng.uniform(0, 255, (8, *input_size, 1)).astype(np.float32)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.keras")
+        save(model, path)
+        results["keras"] = {
+            "ms": keras_latency(model, input_size, 1, warmup, repeats),
+            "bytes": os.path.getsize(path),
+            "weight_bytes": sum(w.nbytes for w in model.get_weights()),
+        }
+        for mode in modes:
+            if log:
+                log(f"  tflite {mode} ...")
+            path = os.path.join(tmp, f"model_{mode}.tflite")
+            size = convert.export_tflite(model, path, mode, input_size, calibration)
+            results[f"tflite {mode}"] = {
+                "ms": litert_latency(path, input_size, warmup, repeats),
+                "bytes": size,
+                "weight_bytes": weight_bytes(path),
+            }
+    return results
+
+
+def format_table(rows):
+    """Markdown: one row per model, latency (ms) and file size per format.
+
+    Args:
+        rows: dicts with "name", "params", "macs" and "formats" (as returned
+            by ``formats``); the first row is the 100 % reference.
+    """
+    if not rows:
+        return ""
+    names = list(rows[0]["formats"])
+    head = ["model", "params", "MACs"]
+    head += [f"{n} ms" for n in names] + [f"{n} size" for n in names]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    base = rows[0]
+    for r in rows:
+        cells = [
+            r["name"],
+            f"{r['params']:,} ({100 * r['params'] / base['params']:.1f} %)",
+            f"{r['macs'] / 1e9:.3f} G ({100 * r['macs'] / base['macs']:.1f} %)",
+        ]
+        cells += [f"{r['formats'][n]['ms']:.1f}" for n in names]
+        cells += [_size(r["formats"][n]["bytes"]) for n in names]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _size(n):
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):.2f} MiB"
+    return f"{n / 1024:.1f} KiB"

@@ -1,0 +1,117 @@
+"""The pruning baselines slimming is measured against, at matched params.
+
+- **L1-norm filter pruning** (Li et al., ICLR 2017): every prunable group
+  keeps the same fraction of its channels, those whose producing conv
+  kernels have the largest L1 norm.
+- **Random channel pruning**: the same per-group fraction, channels drawn at
+  random.
+- **A uniformly thinner network**: the architecture with every width scaled
+  by one factor, trained from scratch.
+
+Each is solved for the trainable-parameter count of a slimmed model, so the
+comparison is at equal size; only which channels (or widths) differ.
+"""
+
+import math
+
+import numpy as np
+
+from keras_sasrnet import models, profile
+from keras_sasrnet.slimming.groups import find_groups
+from keras_sasrnet.slimming.plan import Plan
+from keras_sasrnet.slimming.surgery import rebuild
+
+CRITERIA = ("l1", "random")
+
+
+def l1_scores(model, groups):
+    """Per-channel L1 norm of the producing kernels, averaged over producers."""
+    scores = {}
+    for g in groups:
+        if g.prunable:
+            norms = []
+            for name in g.producers:
+                kernel = np.asarray(model.get_layer(name).kernel)
+                norms.append(np.abs(kernel).reshape(-1, kernel.shape[-1]).sum(0))
+            scores[g.name] = np.mean(norms, axis=0)
+    return scores
+
+
+def random_scores(groups, seed):
+    rng = np.random.default_rng(seed)
+    return {g.name: rng.random(g.channels) for g in groups if g.prunable}
+
+
+def uniform_plan(groups, scores, keep_fraction):
+    """Each prunable group keeps ``ceil(keep_fraction * C)`` best-scored channels."""
+    if not 0 < keep_fraction <= 1:
+        raise ValueError(f"keep fraction must be in (0, 1]; received {keep_fraction}")
+    keep, total, removed = {}, 0, 0
+    for g in groups:
+        if not g.prunable:
+            continue
+        n = max(1, math.ceil(keep_fraction * g.channels))
+        kept = sorted(int(i) for i in np.argsort(-scores[g.name], kind="stable")[:n])
+        total += g.channels
+        removed += g.channels - n
+        for producer in g.producers:
+            keep[producer] = kept
+    return Plan(
+        keep=keep,
+        rate=1 - keep_fraction,
+        pruned_fraction=removed / total,
+        threshold=float("nan"),
+        aggregate="uniform",
+    )
+
+
+def _bisect(params_at, target, lo, hi, steps=14):
+    """The x in [lo, hi] whose params_at(x) is closest to ``target``.
+
+    ``params_at`` grows with x. Returns (x, params).
+    """
+    best = None
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        n = params_at(mid)
+        if best is None or abs(n - target) < abs(best[1] - target):
+            best = (mid, n)
+        if n == target:
+            break
+        lo, hi = (mid, hi) if n < target else (lo, mid)
+    return best
+
+
+def matched_prune(model, target_params, criterion, seed=0):
+    """Prunes ``model`` by ``criterion`` down to about ``target_params``.
+
+    Returns (pruned model, plan). The per-group keep fraction is bisected;
+    removed channels are dropped without folding (the baselines' recipe).
+    """
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}; received {criterion!r}")
+    groups = find_groups(model)
+    if criterion == "l1":
+        scores = l1_scores(model, groups)
+    else:
+        scores = random_scores(groups, seed)
+
+    def count(fraction):
+        plan = uniform_plan(groups, scores, fraction)
+        return profile.count_params(rebuild(model, plan, fold=False))[0]
+
+    fraction, _ = _bisect(count, target_params, 1e-3, 1.0)
+    plan = uniform_plan(groups, scores, fraction)
+    return rebuild(model, plan, fold=False), plan
+
+
+def matched_width(arch, target_params, **build_kwargs):
+    """The width scale whose ``models.build(arch, scale)`` has ~target params.
+
+    Returns (width_scale, params).
+    """
+
+    def count(scale):
+        return profile.count_params(models.build(arch, scale, **build_kwargs))[0]
+
+    return _bisect(count, target_params, 1e-3, 1.0)

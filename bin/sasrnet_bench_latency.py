@@ -67,7 +67,8 @@ def main(argv):
     table = latency.format_table(rows)
     note = (
         f"{size[0]}x{size[1]} grayscale input, batch 1, median of {FLAGS.repeats} "
-        f"calls on {os.cpu_count()} CPU threads (ms); trainable params; sizes are the files."
+        f"calls on {os.cpu_count()} CPU threads (ms); trainable params; sizes "
+        "are the files."
     )
     os.makedirs(FLAGS.out, exist_ok=True)
     atomic.write_json(os.path.join(FLAGS.out, "latency.json"), rows)

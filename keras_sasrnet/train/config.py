@@ -67,6 +67,21 @@ def base():
     return c
 
 
+def bench():
+    """``base()`` plus the ``bench`` section read by ``bin/sasrnet_bench``."""
+    c = base()
+    c.bench = dict(
+        seeds=[0, 1],
+        rates=[0.4, 0.6, 0.8],
+        rankings=["gamma", "flops"],  # |gamma|, |gamma| per MAC
+        iterative_rounds=2,  # 0: no iterative rows
+        baselines=["l1", "random", "uniform"],
+        litert=True,  # LiteRT float latency and size of the first seed's models
+        gpu=True,  # the GPU section, when a GPU is present
+    )
+    return c
+
+
 def parse_arg(arg, **defaults):
     """``"payload=0.2,qf=95"`` -> dict over ``defaults`` (types from defaults)."""
     values = dict(defaults)

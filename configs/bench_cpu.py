@@ -1,0 +1,35 @@
+"""The benchmark of issue 7 on 2 CPU cores: SRNet on 64x64 crops, LSBM 0.4 bpp.
+
+  sasrnet_bench --config=configs/bench_cpu.py --workdir=work/bench
+
+The demo photos cut into 64x64 crops (split by photo), LSB matching at
+0.4 bpp. One shared SRNet is trained for baseline.steps iterations (it leaves
+the 50 % plateau after about 2,000); every row then gets the same
+sparsity.steps + finetune.steps further iterations, 2 seeds each. Latency
+and sizes are measured at 256x256.
+"""
+
+from keras_sasrnet.train.config import bench
+
+
+def get_config(arg=None):
+    del arg
+    c = bench()
+    c.data.demo = True
+    c.data.demo_crop = 64
+    c.data.demo_stride = 32
+    c.data.demo_max_per_photo = 250
+    c.data.demo_algorithm = "lsbm"
+    c.data.demo_payload = 0.4
+    c.data.in_memory = True
+    c.model.arch = "srnet"
+    c.train.steps_per_epoch = 250
+    c.baseline.steps = 2500
+    c.baseline.decay_step = 0
+    c.sparsity.alpha = 5e-3  # the paper's 1e-4 needs its 100k iterations
+    c.sparsity.steps = 300
+    c.finetune.steps = 300
+    c.finetune.lr = 1e-3
+    c.report.latency_size = 256
+    c.report.latency_repeats = 5
+    return c

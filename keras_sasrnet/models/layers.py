@@ -49,3 +49,24 @@ class Abs(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+@keras.saving.register_keras_serializable(package="keras_sasrnet")
+class Subsample2D(keras.layers.Layer):
+    """Keeps every second row and column: ``x[:, ::2, ::2, :]``.
+
+    SRNet's shortcut is a 1x1 conv with stride 2; this layer followed by a
+    1x1 conv with stride 1 computes exactly that (a 1x1 'same' conv with
+    stride 2 reads rows and columns 0, 2, 4, ... for any input size). The
+    split exists because oneDNN (TF 2.21 on x86 CPUs) crashes with a double
+    free or a segfault in the gradient of a strided 1x1 conv with few input
+    channels at 48x48 and larger, which is what a slimmed SRNet trains with.
+    """
+
+    def call(self, x):
+        return x[:, ::2, ::2, :]
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        half = lambda s: None if s is None else (s + 1) // 2  # noqa: E731
+        return (n, half(h), half(w), c)

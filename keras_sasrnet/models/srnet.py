@@ -8,7 +8,9 @@ Layer names (all deterministic):
   L1-L2    l1_conv, l1_bn, l1_relu, l2_conv, ...
   L3-L7    lK_conv1, lK_bn1, lK_relu, lK_conv2, lK_bn2, lK_add
   L8-L11   lK_conv1, lK_bn1, lK_relu, lK_conv2, lK_bn2, lK_pool,
-           lK_shortcut_conv, lK_shortcut_bn, lK_add
+           lK_shortcut_sub, lK_shortcut_conv, lK_shortcut_bn, lK_add
+           (the stride-2 1x1 shortcut conv is split into a subsampling and a
+           1x1 conv: the same function, see ``layers.Subsample2D``)
   L12      l12_conv1, l12_bn1, l12_relu, l12_conv2, l12_bn2, l12_gap
   head     fc (logits)
 """
@@ -16,6 +18,7 @@ Layer names (all deterministic):
 import keras
 
 from keras_sasrnet.models.blocks import LayerOptions, check_input_shape, check_widths
+from keras_sasrnet.models.layers import Subsample2D
 
 TYPE2 = (3, 4, 5, 6, 7)
 TYPE3 = {8: 16, 9: 64, 10: 128, 11: 256}
@@ -106,8 +109,9 @@ def srnet(
         y = conv_bn(y, f"l{k}_conv2", f"l{k}_bn2")
         x = keras.layers.Add(name=f"l{k}_add")([x, y])
     for k in TYPE3:
+        shortcut = Subsample2D(name=f"l{k}_shortcut_sub")(x)  # see Subsample2D
         shortcut = conv_bn(
-            x, f"l{k}_shortcut_conv", f"l{k}_shortcut_bn", kernel_size=1, strides=2
+            shortcut, f"l{k}_shortcut_conv", f"l{k}_shortcut_bn", kernel_size=1
         )
         y = conv_bn(x, f"l{k}_conv1", f"l{k}_bn1")
         y = keras.layers.ReLU(name=f"l{k}_relu")(y)

@@ -28,6 +28,7 @@ CHANNELWISE = frozenset(
         "ELU",
         "Activation",
         "Abs",
+        "Subsample2D",
         "Dropout",
         "SpatialDropout2D",
         "GaussianNoise",

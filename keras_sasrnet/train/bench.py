@@ -392,12 +392,12 @@ def verdicts(rows):
                 continue
             d = 100 * (r["test_accuracy"] - other["test_accuracy"])
             noise = r["test_accuracy_spread"] + other["test_accuracy_spread"]
-            word = "beats" if d > 0 else "does not beat"
+            word = "beats" if d > 0 else ("ties" if d == 0 else "trails")
             if abs(d) <= 100 * noise:
                 word += " (within the seed spread)"
             out.append(
                 f"  - {word} {LABELS[method]} ({100 * other['test_accuracy']:.2f} %,"
-                f" {other['params']:,} params) by {d:+.2f} pp"
+                f" {other['params']:,} params): {d:+.2f} pp"
             )
     return "\n".join(out)
 

@@ -67,6 +67,9 @@ def check(c):
             "bench.iterative_rounds must be 0 (no iterative rows) or >= 2; "
             f"received {b.iterative_rounds}"
         )
+    for rate in b.uniform_rates:
+        if rate not in b.rates:
+            raise ValueError(f"bench.uniform_rates: {rate} is not in bench.rates")
     if c.finetune.steps and b.iterative_rounds > c.finetune.steps:
         raise ValueError("bench.iterative_rounds exceeds finetune.steps")
     return c
@@ -202,6 +205,9 @@ def run_seed(bench, seed, first_seed):
 
     for criterion in b.baselines:
         for rate in b.rates:
+            if criterion == "uniform" and b.uniform_rates:
+                if rate not in b.uniform_rates:
+                    continue
             target = rows[("gamma", rate)]["params"]
             if criterion == "uniform":
                 work = functools.partial(_uniform, bench, r, target, rate, first_seed)
@@ -290,6 +296,8 @@ PAPER = [
 
 def aggregate(per_seed):
     """One row per (method, rate): accuracy and P_E over seeds, costs of seed 1.
+
+    Rows come in (method, rate) order of the first seed.
 
     ``spread`` is half the range over seeds (so mean +- spread covers them).
     """

@@ -76,6 +76,7 @@ def bench():
         rankings=["gamma", "flops"],  # |gamma|, |gamma| per MAC
         iterative_rounds=2,  # 0: no iterative rows
         baselines=["l1", "random", "uniform"],
+        uniform_rates=[],  # rates that get the uniform baseline ([]: all)
         litert=True,  # LiteRT float latency and size of the first seed's models
         gpu=True,  # the GPU section, when a GPU is present
     )

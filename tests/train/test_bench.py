@@ -1,0 +1,106 @@
+"""The benchmark: aggregation over seeds, verdicts, and a tiny run end to end."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from configs import bench_tiny
+from keras_sasrnet.train import bench
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def fake(accuracy, params, litert_ms=10.0, macs=1e9):
+    return {
+        "test_accuracy": accuracy,
+        "test_pe": 1 - accuracy,
+        "test_min_pe": 1 - accuracy,
+        "test_auc": accuracy,
+        "params": params,
+        "macs": macs,
+        "latency_ms": 2 * litert_ms,
+        "litert_ms": litert_ms,
+        "tflite_bytes": 4 * params,
+        "weight_bytes": 4 * params,
+        "latency_size": 256,
+    }
+
+
+def test_aggregate_means_and_spreads_over_seeds():
+    seeds = [
+        {("full", 0.0): fake(0.80, 1000), ("gamma", 0.6): fake(0.79, 20, 2.0)},
+        {("full", 0.0): fake(0.84, 1000), ("gamma", 0.6): fake(0.83, 22, 3.0)},
+    ]
+    rows = bench.aggregate(seeds)
+    assert [r["method"] for r in rows] == ["full", "gamma"]
+    full, slim = rows
+    assert full["test_accuracy"] == pytest.approx(0.82)
+    assert full["test_accuracy_spread"] == pytest.approx(0.02)
+    assert slim["params"] == 21 and slim["litert_ms"] == 2.0  # costs: first seed
+    assert slim["test_accuracy_seeds"] == [0.79, 0.83]
+    text = bench.table(rows)
+    assert "82.00 ± 2.00 %" in text and "| SASRNet one-shot, |gamma| | 60% |" in text
+
+
+def test_verdicts_say_where_slimming_loses():
+    seeds = [
+        {
+            ("full", 0.0): fake(0.80, 1000),
+            ("gamma", 0.6): fake(0.78, 20, 2.0, macs=2e8),
+            ("l1", 0.6): fake(0.75, 20),
+            ("uniform", 0.6): fake(0.79, 20),
+        }
+    ]
+    text = bench.verdicts(bench.aggregate(seeds))
+    assert "-2.00 pp against the full model with 2.0% of the params" in text
+    assert "LiteRT 5.00x faster (the MACs allow 5.00x)" in text
+    assert "beats L1-norm filter pruning (75.00 %, 20 params): +3.00 pp" in text
+    assert "trails uniformly thinner, from scratch (79.00 %, 20 params): -1.00" in text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("seeds", [0, 0], "distinct"),
+        ("rates", [0.0], "rate 0"),
+        ("rates", [1.2], "prune rate"),
+        ("rankings", ["magnitude"], "bench.rankings"),
+        ("iterative_rounds", 1, "iterative_rounds"),
+    ],
+)
+def test_impossible_bench_values(field, value, message):
+    c = bench_tiny.get_config()
+    c.bench[field] = value
+    with pytest.raises(ValueError, match=message):
+        bench.check(c)
+
+
+def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
+    work = tmp_path / "bench"
+    command = [
+        sys.executable,
+        "-m",
+        "keras_sasrnet.bin.sasrnet_bench",
+        "--config=configs/bench_tiny.py",
+        f"--workdir={work}",
+        f"--config.data.demo_dir={tmp_path / 'cache'}",
+        "--config.bench.seeds=0,",
+        "--config.bench.rankings=gamma,",
+    ]
+    result = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = (work / "BENCHMARKS.md").read_text()
+    for method in ("full", "gamma", "gamma-iter", "l1", "random", "uniform"):
+        assert f"| {bench.LABELS[method]} |" in text
+    assert "Skipped: no GPU" in text or "| float32 | 1 |" in text
+    assert (work / "figures" / "accuracy_vs_params.png").stat().st_size > 5000
+    again = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "uniform_0.5: done already" in again.stdout
+    assert "== " not in again.stdout.replace("=== seed", "")

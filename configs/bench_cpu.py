@@ -33,7 +33,7 @@ def get_config(arg=None):
     c.finetune.lr = 1e-3
     # A thinner SRNet from scratch costs P + S + F iterations per seed; at the
     # params of the 40 % row it alone would take ~18 min per seed here.
-    c.bench.uniform_rates = [0.6, 0.8]
+    c.bench.uniform_rates = (0.6, 0.8)
     c.report.latency_size = 256
     c.report.latency_repeats = 5
     return c

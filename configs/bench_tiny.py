@@ -25,7 +25,8 @@ def get_config(arg=None):
     c.baseline.steps = 2
     c.sparsity.steps = 2
     c.finetune.steps = 2
-    c.bench.rates = [0.5]
+    c.bench.rates = (0.5,)
+    c.bench.uniform_rates = ()
     c.report.latency_size = 32
     c.report.latency_repeats = 1
     return c

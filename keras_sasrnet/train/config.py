@@ -71,12 +71,13 @@ def bench():
     """``base()`` plus the ``bench`` section read by ``bin/sasrnet_bench``."""
     c = base()
     c.bench = dict(
-        seeds=[0, 1],
-        rates=[0.4, 0.6, 0.8],
-        rankings=["gamma", "flops"],  # |gamma|, |gamma| per MAC
+        # tuples, so that --config.bench.rates='(0.6,)' can override them
+        seeds=(0, 1),
+        rates=(0.4, 0.6, 0.8),
+        rankings=("gamma", "flops"),  # |gamma|, |gamma| per MAC
         iterative_rounds=2,  # 0: no iterative rows
-        baselines=["l1", "random", "uniform"],
-        uniform_rates=[],  # rates that get the uniform baseline ([]: all)
+        baselines=("l1", "random", "uniform"),
+        uniform_rates=(),  # rates that get the uniform baseline ((): all)
         litert=True,  # LiteRT float latency and size of the first seed's models
         gpu=True,  # the GPU section, when a GPU is present
     )

@@ -63,10 +63,11 @@ def test_verdicts_say_where_slimming_loses():
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("seeds", [0, 0], "distinct"),
-        ("rates", [0.0], "rate 0"),
-        ("rates", [1.2], "prune rate"),
-        ("rankings", ["magnitude"], "bench.rankings"),
+        ("seeds", (0, 0), "distinct"),
+        ("rates", (0.0,), "rate 0"),
+        ("rates", (1.2,), "prune rate"),
+        ("rankings", ("magnitude",), "bench.rankings"),
+        ("uniform_rates", (0.3,), "not in bench.rates"),
         ("iterative_rounds", 1, "iterative_rounds"),
     ],
 )
@@ -86,8 +87,8 @@ def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
         "--config=configs/bench_tiny.py",
         f"--workdir={work}",
         f"--config.data.demo_dir={tmp_path / 'cache'}",
-        "--config.bench.seeds=0,",
-        "--config.bench.rankings=gamma,",
+        "--config.bench.seeds=(0,)",
+        "--config.bench.rankings=('gamma',)",
     ]
     result = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=600

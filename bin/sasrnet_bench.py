@@ -18,8 +18,7 @@ import sys
 from absl import flags
 from ml_collections import config_flags
 
-from keras_sasrnet import cli
-from keras_sasrnet.train import bench
+from keras_sasrnet import bench, cli
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file(

@@ -105,7 +105,7 @@ def methods_scatter(rows, x_key, path):
     """Test accuracy (mean, error bars over seeds) against params or latency.
 
     One line per method across its pruning rates; the unpruned model's
-    accuracy as a dotted line. ``rows`` as from ``train.bench.aggregate``.
+    accuracy as a dotted line. ``rows`` as from ``bench.aggregate``.
     """
     fig, ax = plt.subplots(figsize=(7, 4.5))
     methods = list(dict.fromkeys(r["method"] for r in rows))

@@ -23,30 +23,16 @@ import dataclasses
 import functools
 import json
 import os
-import platform
-import statistics
 import tempfile
 import time
 
-import numpy as np
-
 from keras_sasrnet import atomic, models, slimming
+from keras_sasrnet.bench import gpu as gpu_lib
+from keras_sasrnet.bench.report import BASELINES, RANKINGS, aggregate, write_markdown
 from keras_sasrnet.slimming import baselines
 from keras_sasrnet.train import pipeline
 
-RANKINGS = ("gamma", "flops")
-BASELINES = ("l1", "random", "uniform")
 MODEL = "model.keras"
-LABELS = {
-    "full": "SRNet, no slimming",
-    "gamma": "SASRNet one-shot, |gamma|",
-    "flops": "SASRNet one-shot, FLOPs-aware",
-    "gamma-iter": "SASRNet iterative, |gamma|",
-    "flops-iter": "SASRNet iterative, FLOPs-aware",
-    "l1": "L1-norm filter pruning",
-    "random": "random channel pruning",
-    "uniform": "uniformly thinner, from scratch",
-}
 
 
 def check(c):
@@ -286,265 +272,6 @@ def _uniform(bench, r, target, rate, first_seed, folder):
 
 
 # The paper's Table 5 (UERD 0.4 bpnzAC, QF75, BOSSbase 256x256, 500k iterations).
-PAPER = [
-    ("SRNet", 0.0, 96.58, 4_776_000, 5.94e9, 41),
-    ("SASRNet", 0.4, 96.67, 259_700, 3.45e9, 38),
-    ("SASRNet", 0.6, 96.66, 86_600, 2.97e9, 25),
-    ("SASRNet", 0.8, 93.34, 23_900, 0.83e9, 20),
-]
-
-
-def aggregate(per_seed):
-    """One row per (method, rate): accuracy and P_E over seeds, costs of seed 1.
-
-    Rows come in (method, rate) order of the first seed.
-
-    ``spread`` is half the range over seeds (so mean +- spread covers them).
-    """
-    rows = []
-    for key in per_seed[0]:
-        runs = [seed_rows[key] for seed_rows in per_seed]
-        first = runs[0]
-        method, rate = key
-        row = {"method": method, "label": LABELS[method], "rate": rate}
-        for name in ("test_accuracy", "test_pe", "test_min_pe", "test_auc"):
-            values = [run[name] for run in runs]
-            row[name] = statistics.fmean(values)
-            row[f"{name}_spread"] = (max(values) - min(values)) / 2
-            row[f"{name}_seeds"] = values
-        row["params"] = round(statistics.fmean(run["params"] for run in runs))
-        row["macs"] = round(statistics.fmean(run["macs"] for run in runs))
-        for name in ("latency_ms", "litert_ms", "tflite_bytes", "weight_bytes"):
-            row[name] = first.get(name)
-        row["latency_size"] = first["latency_size"]
-        rows.append(row)
-    return rows
-
-
-def table(rows):
-    """The benchmark table as Markdown (the first row is the 100 % reference)."""
-    base = rows[0]
-    side = base["latency_size"]
-    lines = [
-        f"| method | pruned | test accuracy | P_E | params | MACs ({side}²) "
-        f"| Keras ms | LiteRT ms | .tflite |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lite = "-" if r["litert_ms"] is None else f"{r['litert_ms']:.1f}"
-        size = "-" if r["tflite_bytes"] is None else _size(r["tflite_bytes"])
-        lines.append(
-            f"| {r['label']} | {r['rate']:.0%} "
-            f"| {100 * r['test_accuracy']:.2f} "
-            f"± {100 * r['test_accuracy_spread']:.2f} %"
-            f" | {r['test_pe']:.4f} ± {r['test_pe_spread']:.4f} "
-            f"| {r['params']:,} ({100 * r['params'] / base['params']:.1f} %) "
-            f"| {r['macs'] / 1e9:.3f} G ({100 * r['macs'] / base['macs']:.1f} %) "
-            f"| {r['latency_ms']:.1f} | {lite} | {size} |"
-        )
-    return "\n".join(lines)
-
-
-def _size(n):
-    return f"{n / (1 << 20):.2f} MiB" if n >= 1 << 20 else f"{n / 1024:.1f} KiB"
-
-
-def paper_table(rows):
-    """Ours next to the paper's Table 5, for the |gamma| one-shot rows."""
-    ours = {0.0: rows[0]}
-    ours.update({r["rate"]: r for r in rows if r["method"] == "gamma"})
-    base = rows[0]
-    lines = [
-        "| model | pruned | paper accuracy | ours | paper params | ours "
-        "| paper MACs | ours | paper test time | ours LiteRT b1 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, rate, acc, params, macs, seconds in PAPER:
-        r = ours.get(rate)
-        if r is None:
-            continue
-        lite = "-" if r["litert_ms"] is None else f"{r['litert_ms']:.1f} ms"
-        lines.append(
-            f"| {name} | {rate:.0%} | {acc:.2f} % | {100 * r['test_accuracy']:.2f} % "
-            f"| {params / 4_776_000:.1%} | {r['params'] / base['params']:.1%} "
-            f"| {macs / 5.94e9:.0%} | {r['macs'] / base['macs']:.0%} "
-            f"| {seconds} s ({seconds / 41:.0%}) | {lite} |"
-        )
-    return "\n".join(lines)
-
-
-def verdicts(rows):
-    """Plain sentences: slimming against the full model and every baseline."""
-    base = rows[0]
-    by = {(r["method"], r["rate"]): r for r in rows}
-    out = []
-    for r in rows:
-        if r["method"] != "gamma":
-            continue
-        rate = r["rate"]
-        delta = 100 * (r["test_accuracy"] - base["test_accuracy"])
-        speed = (
-            f", LiteRT {base['litert_ms'] / r['litert_ms']:.2f}x faster "
-            f"(the MACs allow {base['macs'] / r['macs']:.2f}x)"
-            if r["litert_ms"] and base["litert_ms"]
-            else ""
-        )
-        out.append(
-            f"- {rate:.0%} (|gamma| one-shot): {delta:+.2f} pp against the full "
-            f"model with {r['params'] / base['params']:.1%} of the params and "
-            f"{r['macs'] / base['macs']:.1%} of the MACs{speed}."
-        )
-        for method in BASELINES:
-            other = by.get((method, rate))
-            if other is None:
-                continue
-            d = 100 * (r["test_accuracy"] - other["test_accuracy"])
-            noise = r["test_accuracy_spread"] + other["test_accuracy_spread"]
-            word = "beats" if d > 0 else ("ties" if d == 0 else "trails")
-            if abs(d) <= 100 * noise:
-                word += " (within the seed spread)"
-            out.append(
-                f"  - {word} {LABELS[method]} ({100 * other['test_accuracy']:.2f} %,"
-                f" {other['params']:,} params): {d:+.2f} pp"
-            )
-    return "\n".join(out)
-
-
-def figures(rows, folder):
-    """accuracy_vs_params.png and accuracy_vs_latency.png; returns their names."""
-    from keras_sasrnet.evaluation import plots
-
-    names = ["accuracy_vs_params.png"]
-    plots.methods_scatter(rows, "params", os.path.join(folder, names[0]))
-    if all(r["litert_ms"] for r in rows):
-        names.append("accuracy_vs_latency.png")
-        plots.methods_scatter(rows, "litert_ms", os.path.join(folder, names[1]))
-    return names
-
-
-def machine():
-    """One line about where the figures were measured."""
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-        f"{len(gpus)} GPU(s), Python {platform.python_version()}, "
-        f"TensorFlow {tf.__version__}"
-    )
-
-
-def write_markdown(workdir, rows, command, gpu, elapsed_s):
-    names = figures(rows, os.path.join(workdir, "figures"))
-    seeds = len(rows[0]["test_accuracy_seeds"])
-    parts = [
-        "# Benchmarks: slimming against the paper and simple baselines",
-        "",
-        f"Command: `{command}`  ",
-        f"Machine: {machine()}  ",
-        f"Wall time: {elapsed_s / 60:.0f} min (of the invocation that finished it)",
-        "",
-        f"Test accuracy and P_E: mean ± half the range over {seeds} seeds. Params, "
-        "MACs, latency and size: the first seed's model. Latency: batch 1 on "
-        "this CPU; size: the float32 .tflite file.",
-        "",
-        table(rows),
-        "",
-        "## Against the paper's Table 5",
-        "",
-        paper_table(rows),
-        "",
-        "## Verdicts",
-        "",
-        verdicts(rows),
-        "",
-        *[f"![{n}](figures/{n})" for n in names],
-        "",
-        "## GPU",
-        "",
-        gpu_table(gpu),
-        "",
-    ]
-    text = "\n".join(parts)
-    atomic.write_text(os.path.join(workdir, "BENCHMARKS.md"), text)
-    return text
-
-
-def gpu_benchmarks(size=256, pairs_per_gpu=16, steps=10, width_scale=1.0, devices=None):
-    """Training images/s of SRNet on GPUs: precision x XLA, then mirrored.
-
-    Returns a list of {"setting", "devices", "images_per_s"}, or [] without a
-    GPU. ``devices`` (default: the local GPUs) lets a test run it on CPU.
-    """
-    import keras
-    import tensorflow as tf
-
-    if devices is None:
-        devices = [
-            f"/gpu:{i}" for i in range(len(tf.config.list_physical_devices("GPU")))
-        ]
-    if not devices:
-        return []
-    results = []
-    settings = [
-        ("float32", False),
-        ("float32 + XLA", True),
-        ("mixed float16", False),
-        ("mixed float16 + XLA", True),
-    ]
-    for name, xla in settings:
-        policy = "mixed_float16" if "mixed" in name else "float32"
-        keras.mixed_precision.set_global_policy(policy)
-        try:
-            with tf.device(devices[0]):
-                rate = _train_rate(size, pairs_per_gpu, steps, width_scale, xla)
-        finally:
-            keras.mixed_precision.set_global_policy("float32")
-        results.append({"setting": name, "devices": 1, "images_per_s": rate})
-    if len(devices) > 1:
-        strategy = tf.distribute.MirroredStrategy(devices)
-        with strategy.scope():
-            rate = _train_rate(
-                size, pairs_per_gpu * len(devices), steps, width_scale, False
-            )
-        results.append(
-            {
-                "setting": "float32 mirrored",
-                "devices": len(devices),
-                "images_per_s": rate,
-            }
-        )
-    return results
-
-
-def _train_rate(size, pairs, steps, width_scale, xla):
-    """Images/s of ``steps`` SRNet training steps on random data after warm-up."""
-    import keras
-
-    model = models.build("srnet", width_scale, input_shape=(size, size, 1))
-    model.compile(
-        keras.optimizers.Adamax(1e-3),
-        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=xla,
-    )
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 255, (2 * pairs, size, size, 1)).astype("float32")
-    y = np.tile([0, 1], pairs)
-    model.fit(x, y, batch_size=2 * pairs, epochs=1, verbose=0)  # trace, warm up
-    start = time.perf_counter()
-    model.fit(x, y, batch_size=2 * pairs, epochs=steps, verbose=0)
-    return steps * 2 * pairs / (time.perf_counter() - start)
-
-
-def gpu_table(gpu):
-    if not gpu:
-        return "Skipped: no GPU on this machine."
-    lines = ["| setting | GPUs | training images/s |", "|---|---|---|"]
-    for g in gpu:
-        lines.append(f"| {g['setting']} | {g['devices']} | {g['images_per_s']:.1f} |")
-    return "\n".join(lines)
-
-
 def run_bench(config, workdir, command="", log=print):
     """The whole benchmark (resumable); returns the aggregated rows."""
     start = time.perf_counter()
@@ -564,7 +291,7 @@ def run_bench(config, workdir, command="", log=print):
         with open(gpu_path) as f:
             gpu = json.load(f)
     else:
-        gpu = gpu_benchmarks() if c.bench.gpu else []
+        gpu = gpu_lib.gpu_benchmarks() if c.bench.gpu else []
         atomic.write_json(gpu_path, gpu)
     text = write_markdown(workdir, rows, command, gpu, time.perf_counter() - start)
     log(text)

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from configs import bench_tiny
-from keras_sasrnet.train import bench
+from keras_sasrnet import bench
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

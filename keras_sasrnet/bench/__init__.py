@@ -1,0 +1,30 @@
+"""The performance proof (``bin/sasrnet_bench``): slimming against baselines.
+
+``runner`` trains and measures every row (resumable stages), ``report``
+turns the per-seed figures into BENCHMARKS.md, ``gpu`` times training on
+GPUs where there are any. This package sits on top of the others: it uses
+training, evaluation and export alike.
+"""
+
+from keras_sasrnet.bench.report import (
+    BASELINES,
+    LABELS,
+    RANKINGS,
+    aggregate,
+    paper_table,
+    table,
+    verdicts,
+)
+from keras_sasrnet.bench.runner import check, run_bench
+
+__all__ = [
+    "BASELINES",
+    "LABELS",
+    "RANKINGS",
+    "aggregate",
+    "check",
+    "paper_table",
+    "run_bench",
+    "table",
+    "verdicts",
+]

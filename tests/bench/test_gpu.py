@@ -1,0 +1,24 @@
+import keras
+
+from keras_sasrnet.bench import gpu, report
+
+
+def test_no_gpu_means_a_skipped_section():
+    if gpu.gpu_benchmarks(devices=[]) == []:
+        assert report.gpu_table([]) == "Skipped: no GPU on this machine."
+
+
+def test_every_setting_runs_on_a_given_device():
+    """The GPU code path, on CPU: float32/mixed precision, with/without XLA."""
+    results = gpu.gpu_benchmarks(
+        size=32, pairs_per_gpu=2, steps=1, width_scale=1 / 8, devices=["/cpu:0"]
+    )
+    assert [r["setting"] for r in results] == [
+        "float32",
+        "float32 + XLA",
+        "mixed float16",
+        "mixed float16 + XLA",
+    ]
+    assert all(r["devices"] == 1 and r["images_per_s"] > 0 for r in results)
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored
+    assert "| mixed float16 + XLA | 1 |" in report.gpu_table(results)

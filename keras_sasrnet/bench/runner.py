@@ -87,8 +87,12 @@ class Bench:
 
 
 def _measure(bench, r, model, folder, first_seed):
-    """Run.measure plus, for the first seed, LiteRT float latency and size."""
-    m = r.measure(model, folder)
+    """Run.measure; latency (Keras, LiteRT) and .tflite size for the first seed.
+
+    The report takes costs from the first seed's models, so the others skip
+    the timing (a trace and a conversion per row).
+    """
+    m = r.measure(model, folder, timing=first_seed)
     m["weight_bytes"] = sum(w.nbytes for w in model.get_weights())
     if first_seed and bench.c.bench.litert:
         from keras_sasrnet.export import convert, latency

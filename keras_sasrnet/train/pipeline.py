@@ -124,10 +124,11 @@ class Run:
     def val_accuracy(self, model):
         return evaluate(model, self.val).accuracy
 
-    def measure(self, model, folder):
+    def measure(self, model, folder, timing=True):
         """Validation and test figures, params, MACs, CPU latency of a model.
 
         The test scores go to folder/test_scores.npz for the ROC figure.
+        ``timing=False`` skips the latency (None), which costs a trace.
         """
         labels, scores = predict_pairs(model, self.test)
         with atomic.replacing(os.path.join(folder, "test_scores.npz"), ".npz") as tmp:
@@ -149,7 +150,9 @@ class Run:
             "macs": sum(profile.count_macs(at, (side, side)).values()),
             "latency_ms": profile.latency(
                 at, (side, side), repeats=self.c.report.latency_repeats
-            ),
+            )
+            if timing
+            else None,
             "latency_size": side,
         }
 

@@ -9,12 +9,22 @@ import numpy as np
 
 from keras_sasrnet import models
 
+SETTINGS = (
+    ("float32", False),
+    ("float32 + XLA", True),
+    ("mixed float16", False),
+    ("mixed float16 + XLA", True),
+)
 
-def gpu_benchmarks(size=256, pairs_per_gpu=16, steps=10, width_scale=1.0, devices=None):
+
+def gpu_benchmarks(
+    size=256, pairs_per_gpu=16, steps=10, width_scale=1.0, devices=None, settings=None
+):
     """Training images/s of SRNet on GPUs: precision x XLA, then mirrored.
 
     Returns a list of {"setting", "devices", "images_per_s"}, or [] without a
-    GPU. ``devices`` (default: the local GPUs) lets a test run it on CPU.
+    GPU. ``devices`` (default: the local GPUs) lets a test run it on CPU;
+    ``settings`` picks from ``SETTINGS`` (name, XLA) pairs.
     """
     import keras
     import tensorflow as tf
@@ -26,13 +36,7 @@ def gpu_benchmarks(size=256, pairs_per_gpu=16, steps=10, width_scale=1.0, device
     if not devices:
         return []
     results = []
-    settings = [
-        ("float32", False),
-        ("float32 + XLA", True),
-        ("mixed float16", False),
-        ("mixed float16 + XLA", True),
-    ]
-    for name, xla in settings:
+    for name, xla in settings or SETTINGS:
         policy = "mixed_float16" if "mixed" in name else "float32"
         keras.mixed_precision.set_global_policy(policy)
         try:

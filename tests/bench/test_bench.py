@@ -1,15 +1,9 @@
 """The benchmark: aggregation over seeds, verdicts, and a tiny run end to end."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from configs import bench_tiny
 from keras_sasrnet import bench
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def fake(accuracy, params, litert_ms=10.0, macs=1e9):
@@ -79,29 +73,29 @@ def test_impossible_bench_values(field, value, message):
 
 
 def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
+    """bench_tiny with one seed and ranking: every kind of row, then a rerun."""
+    c = bench_tiny.get_config()
+    c.data.demo_dir = str(tmp_path / "cache")
+    c.bench.seeds = (0,)
+    c.bench.rankings = ("gamma",)
+    # L1-norm and random pruning share one code path, tested with the baselines
+    c.bench.baselines = ("random", "uniform")
+    c.bench.litert = False  # the LiteRT timing has its own test
     work = tmp_path / "bench"
-    command = [
-        sys.executable,
-        "-m",
-        "keras_sasrnet.bin.sasrnet_bench",
-        "--config=configs/bench_tiny.py",
-        f"--workdir={work}",
-        f"--config.data.demo_dir={tmp_path / 'cache'}",
-        "--config.bench.seeds=(0,)",
-        "--config.bench.rankings=('gamma',)",
-    ]
-    result = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    bench.run_bench(c, str(work), "sasrnet_bench ...", log=lambda line: None)
     text = (work / "BENCHMARKS.md").read_text()
-    for method in ("full", "gamma", "gamma-iter", "l1", "random", "uniform"):
+    for method in ("full", "gamma", "gamma-iter", "random", "uniform"):
         assert f"| {bench.LABELS[method]} |" in text
     assert "Skipped: no GPU" in text or "| float32 | 1 |" in text
     assert (work / "figures" / "accuracy_vs_params.png").stat().st_size > 5000
-    again = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert "uniform_0.5: done already" in again.stdout
-    assert "== " not in again.stdout.replace("=== seed", "")
+    lines = []
+    rows = bench.run_bench(c, str(work), "sasrnet_bench ...", log=lines.append)
+    assert "uniform_0.5: done already" in lines
+    assert not [line for line in lines if line.startswith("== ")]
+    assert [r["method"] for r in rows] == [
+        "full",
+        "gamma",
+        "gamma-iter",
+        "l1",
+        "uniform",
+    ]

@@ -31,7 +31,7 @@ import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
 
 from keras_sasrnet import atomic
-from keras_sasrnet.models.io import reinput
+from keras_sasrnet.models.io import for_inference
 from keras_sasrnet.models.litert import sidecar
 
 MODES = ("float32", "float16", "dynamic", "int8")
@@ -48,7 +48,7 @@ def export_savedmodel(model, folder, metadata=None):
     tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-savedmodel-")
     try:
         target = os.path.join(tmp, "model")
-        reinput(model, (None, None)).export(
+        for_inference(model, (None, None)).export(
             target, format="tf_saved_model", verbose=False
         )
         meta = dict(metadata or {}, preprocessing=PREPROCESSING, format="savedmodel")
@@ -128,7 +128,7 @@ def export_tflite(
         raise ValueError("int8 conversion needs representative images")
     with tempfile.TemporaryDirectory() as tmp:
         saved = os.path.join(tmp, "model")
-        reinput(model, size).export(saved, format="tf_saved_model", verbose=False)
+        for_inference(model, size).export(saved, format="tf_saved_model", verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(saved)
         if mode != "float32":
             converter.optimizations = [tf.lite.Optimize.DEFAULT]

@@ -38,7 +38,7 @@ def open_detector(path, input_size=(None, None)):
             return next(iter(out.values())).numpy()
 
         return saved_logits, metadata
-    model = io.reinput(io.load(path), input_size)
+    model = io.for_inference(io.load(path), input_size)
     infer = tf.function(
         lambda x: model(x, training=False),
         input_signature=[tf.TensorSpec((None, *input_size, 1), tf.float32)],

@@ -48,6 +48,84 @@ def reinput(model, input_size):
     return clone
 
 
+def _fusable(graph, node):
+    """Whether ``node`` is a Subsample2D read only by a 1x1 stride-1 conv."""
+    if node.kind != "Subsample2D":
+        return None
+    readers = graph.consumers(node.name)
+    if len(readers) != 1 or graph.nodes[readers[0]].kind != "Conv2D":
+        return None
+    cfg = graph.nodes[readers[0]].config
+    one = (1, 1)
+    if (
+        tuple(cfg["kernel_size"]) != one
+        or tuple(cfg["strides"]) != one
+        or tuple(cfg["dilation_rate"]) != one
+    ):
+        return None
+    return readers[0]
+
+
+def for_inference(model, input_size=None):
+    """The same function with each Subsample2D + 1x1 conv as one strided conv.
+
+    ``Subsample2D`` exists only to keep a oneDNN bug out of training (see its
+    docstring); a 1x1 conv with stride 2 computes the same thing in one op,
+    which LiteRT runs about 10 % faster on full SRNet. Layer names and
+    weights are kept; a model without such pairs comes back re-inputted only.
+
+    Args:
+        model: a functional ``keras.Model``.
+        input_size: (H, W) of the new input (None entries for dynamic); by
+            default the model's own.
+
+    Example:
+        >>> deploy = for_inference(load("slim.keras"), (256, 256))
+    """
+    from keras_sasrnet import graph as graph_lib
+
+    size = tuple(input_size or model.input_shape[1:3])
+    graph = graph_lib.from_model(model)
+    fused = {}  # conv name -> the Subsample2D it absorbs
+    for node in graph.nodes.values():
+        reader = _fusable(graph, node)
+        if reader is not None:
+            fused[reader] = node.name
+    if not fused:
+        return reinput(model, size)
+    skipped = set(fused.values())
+    old = {layer.name: layer for layer in model.layers}
+    tensors, new_layers = {}, {}
+    for name, node in graph.nodes.items():
+        if not node.inputs:
+            shape = (*size, *node.output_shape[3:])
+            tensors[name] = keras.Input(shape, name=model.inputs[0].name)
+            continue
+        if name in skipped:
+            continue
+        # a skipped Subsample2D's reader reads the Subsample2D's input instead
+        args = [
+            tensors[graph.nodes[i].inputs[0] if i in skipped else i]
+            for i in node.inputs
+        ]
+        cfg = old[name].get_config()
+        if name in fused:
+            cfg["strides"] = (2, 2)
+        layer = type(old[name]).from_config(cfg)
+        tensors[name] = layer(args if len(args) > 1 else args[0])
+        new_layers[name] = layer
+    outputs = [tensors[name] for name in graph.outputs]
+    (source,) = [n for n, node in graph.nodes.items() if not node.inputs]
+    clone = keras.Model(
+        tensors[source],
+        outputs if len(outputs) > 1 else outputs[0],
+        name=model.name,
+    )
+    for name, layer in new_layers.items():
+        layer.set_weights(old[name].get_weights())
+    return clone
+
+
 METADATA = "sasrnet.json"
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import skimage.data
 import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 
 from keras_sasrnet import models
 from keras_sasrnet.data import images
@@ -41,6 +42,9 @@ def test_float_tflite_matches_keras(tiny):
     )
     logits = np.concatenate([lite(x[i : i + 1]) for i in range(len(x))])
     assert np.max(np.abs(logits - np.asarray(model(x)))) < 1e-4
+    # the shortcuts' Subsample2D + 1x1 conv are exported as one strided conv
+    ops = {op["op_name"] for op in Interpreter(model_path=str(path))._get_ops_details()}
+    assert "CONV_2D" in ops and "STRIDED_SLICE" not in ops
 
 
 def test_every_precision_converts_and_runs(tiny):

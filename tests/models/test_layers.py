@@ -1,4 +1,4 @@
-"""Serialisable layers: the KV filter, Abs, Subsample2D."""
+"""Serialisable layers: the KV filter, Abs, Subsample2D; the inference graph."""
 
 import subprocess
 import sys
@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_sasrnet import models
 from keras_sasrnet.models.layers import Subsample2D
 
 
@@ -50,3 +51,37 @@ def test_narrow_srnet_trains_at_64x64():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0 and "trained" in result.stdout, result.stderr[-1500:]
+
+
+def _randomised_bn(model, seed=0):
+    """Non-trivial BN statistics, so the shortcut's BN matters."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            for var in layer.weights:
+                var.assign(rng.uniform(0.5, 1.5, var.shape).astype("float32"))
+    return model
+
+
+@pytest.mark.parametrize("size", [32, 33])
+def test_for_inference_fuses_the_shortcuts_exactly(size):
+    model = _randomised_bn(models.build("srnet", 1 / 8, input_shape=(32, 32, 1)))
+    deploy = models.io.for_inference(model, (None, None))
+    kinds = [type(layer).__name__ for layer in deploy.layers]
+    assert "Subsample2D" not in kinds
+    assert len(deploy.layers) == len(model.layers) - 4  # one per type-3 block
+    for k in (8, 9, 10, 11):
+        assert tuple(deploy.get_layer(f"l{k}_shortcut_conv").strides) == (2, 2)
+    x = np.random.default_rng(1).uniform(0, 255, (2, size, size, 1)).astype("float32")
+    expected = models.io.reinput(model, (size, size))(x, training=False)
+    got = deploy(x, training=False)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(expected), atol=1e-4)
+
+
+def test_for_inference_leaves_a_model_without_shortcuts_alone():
+    model = models.build("xunet", 1 / 4, input_shape=(32, 32, 1))
+    deploy = models.io.for_inference(model, (48, 48))
+    assert [layer.name for layer in deploy.layers] == [
+        layer.name for layer in model.layers
+    ]
+    assert deploy.input_shape == (None, 48, 48, 1)

@@ -275,7 +275,6 @@ def _uniform(bench, r, target, rate, first_seed, folder):
     }
 
 
-# The paper's Table 5 (UERD 0.4 bpnzAC, QF75, BOSSbase 256x256, 500k iterations).
 def run_bench(config, workdir, command="", log=print):
     """The whole benchmark (resumable); returns the aggregated rows."""
     start = time.perf_counter()

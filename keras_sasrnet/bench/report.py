@@ -172,7 +172,12 @@ def machine():
     )
 
 
-def write_markdown(workdir, rows, command, gpu, elapsed_s):
+def write_markdown(workdir, rows, command, gpu, elapsed):
+    """Writes workdir/BENCHMARKS.md and its figures; returns the text.
+
+    ``elapsed``: {"wall": seconds of this invocation, "stages": seconds
+    summed over every stage, earlier invocations included}.
+    """
     names = figures(rows, os.path.join(workdir, "figures"))
     seeds = len(rows[0]["test_accuracy_seeds"])
     parts = [
@@ -180,7 +185,8 @@ def write_markdown(workdir, rows, command, gpu, elapsed_s):
         "",
         f"Command: `{command}`  ",
         f"Machine: {machine()}  ",
-        f"Wall time: {elapsed_s / 60:.0f} min (of the invocation that finished it)",
+        f"Time: {elapsed['stages'] / 60:.0f} min summed over the stages; "
+        f"{elapsed['wall'] / 60:.0f} min for the invocation that finished it",
         "",
         f"Test accuracy and P_E: mean ± half the range over {seeds} seeds. Params, "
         "MACs, latency and size: the first seed's model. Latency: batch 1 on "

@@ -275,6 +275,16 @@ def _uniform(bench, r, target, rate, first_seed, folder):
     }
 
 
+def _stage_seconds(workdir):
+    """Summed ``seconds`` of every stage under ``workdir`` (resumed runs too)."""
+    total = 0.0
+    for folder, _, files in os.walk(workdir):
+        if pipeline.DONE in files:
+            with open(os.path.join(folder, pipeline.DONE)) as f:
+                total += json.load(f).get("seconds", 0.0)
+    return total
+
+
 def run_bench(config, workdir, command="", log=print):
     """The whole benchmark (resumable); returns the aggregated rows."""
     start = time.perf_counter()
@@ -296,6 +306,7 @@ def run_bench(config, workdir, command="", log=print):
     else:
         gpu = gpu_lib.gpu_benchmarks() if c.bench.gpu else []
         atomic.write_json(gpu_path, gpu)
-    text = write_markdown(workdir, rows, command, gpu, time.perf_counter() - start)
+    elapsed = {"wall": time.perf_counter() - start, "stages": _stage_seconds(workdir)}
+    text = write_markdown(workdir, rows, command, gpu, elapsed)
     log(text)
     return rows

@@ -15,6 +15,7 @@ import functools
 import json
 import os
 import shutil
+import time
 
 import numpy as np
 
@@ -157,7 +158,11 @@ class Run:
         }
 
     def stage(self, name, work):
-        """Runs ``work(folder)`` -> metrics unless the stage is done."""
+        """Runs ``work(folder)`` -> metrics unless the stage is done.
+
+        The metrics, with the stage's wall-clock ``seconds``, go to
+        folder/done.json; a later call returns them from there.
+        """
         folder = os.path.join(self.workdir, name)
         done = os.path.join(folder, DONE)
         if os.path.exists(done):
@@ -167,7 +172,8 @@ class Run:
             return metrics
         os.makedirs(folder, exist_ok=True)
         self.log(f"== {name}")
-        metrics = work(folder)
+        start = time.perf_counter()
+        metrics = dict(work(folder), seconds=round(time.perf_counter() - start, 1))
         atomic.write_json(os.path.join(folder, "config.json"), self.c.to_dict())
         atomic.write_json(done, metrics)
         return metrics

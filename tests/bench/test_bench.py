@@ -1,5 +1,7 @@
 """The benchmark: aggregation over seeds, verdicts, and a tiny run end to end."""
 
+import json
+
 import pytest
 
 from configs import bench_tiny
@@ -87,6 +89,9 @@ def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
     for method in ("full", "gamma", "gamma-iter", "random", "uniform"):
         assert f"| {bench.LABELS[method]} |" in text
     assert "Skipped: no GPU" in text or "| float32 | 1 |" in text
+    assert "min summed over the stages" in text
+    done = json.loads((work / "seed_0" / "full" / "done.json").read_text())
+    assert done["seconds"] > 0
     assert (work / "figures" / "accuracy_vs_params.png").stat().st_size > 5000
     lines = []
     rows = bench.run_bench(c, str(work), "sasrnet_bench ...", log=lines.append)

@@ -12,10 +12,11 @@ from keras_sasrnet.bench.report import (
     RANKINGS,
     aggregate,
     paper_table,
+    photo_table,
     table,
     verdicts,
 )
-from keras_sasrnet.bench.runner import check, run_bench
+from keras_sasrnet.bench.runner import check, per_photo, run_bench
 
 __all__ = [
     "BASELINES",
@@ -24,6 +25,8 @@ __all__ = [
     "aggregate",
     "check",
     "paper_table",
+    "per_photo",
+    "photo_table",
     "run_bench",
     "table",
     "verdicts",

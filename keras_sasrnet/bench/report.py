@@ -33,7 +33,7 @@ PAPER = [
 
 
 def aggregate(per_seed):
-    """One row per (method, rate): accuracy and P_E over seeds, costs of seed 1.
+    """One row per (method, rate): accuracies and P_E over seeds, costs of seed 1.
 
     Rows come in (method, rate) order of the first seed.
 
@@ -45,7 +45,13 @@ def aggregate(per_seed):
         first = runs[0]
         method, rate = key
         row = {"method": method, "label": LABELS[method], "rate": rate}
-        for name in ("test_accuracy", "test_pe", "test_min_pe", "test_auc"):
+        for name in (
+            "test_accuracy",
+            "test_pe",
+            "test_min_pe",
+            "test_auc",
+            "val_accuracy",
+        ):
             values = [run[name] for run in runs]
             row[name] = statistics.fmean(values)
             row[f"{name}_spread"] = (max(values) - min(values)) / 2
@@ -64,22 +70,46 @@ def table(rows):
     base = rows[0]
     side = base["latency_size"]
     lines = [
-        f"| method | pruned | test accuracy | P_E | params | MACs ({side}²) "
-        f"| Keras ms | LiteRT ms | .tflite |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"| method | pruned | test accuracy | P_E | val accuracy | params "
+        f"| MACs ({side}²) | Keras ms | LiteRT ms | .tflite |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lite = "-" if r["litert_ms"] is None else f"{r['litert_ms']:.1f}"
         size = "-" if r["tflite_bytes"] is None else _size(r["tflite_bytes"])
+        val = f"{100 * r['val_accuracy']:.2f} ± {100 * r['val_accuracy_spread']:.2f} %"
         lines.append(
             f"| {r['label']} | {r['rate']:.0%} "
             f"| {100 * r['test_accuracy']:.2f} "
             f"± {100 * r['test_accuracy_spread']:.2f} %"
-            f" | {r['test_pe']:.4f} ± {r['test_pe_spread']:.4f} "
+            f" | {r['test_pe']:.4f} ± {r['test_pe_spread']:.4f} | {val} "
             f"| {r['params']:,} ({100 * r['params'] / base['params']:.1f} %) "
             f"| {r['macs'] / 1e9:.3f} G ({100 * r['macs'] / base['macs']:.1f} %) "
             f"| {r['latency_ms']:.1f} | {lite} | {size} |"
         )
+    return "\n".join(lines)
+
+
+def photo_table(rows, per_photo):
+    """Markdown: the first seed's test accuracy on each source photo.
+
+    ``per_photo``: {(method, rate): {photo: accuracy}}. A row that is good
+    on one photo and at chance on the rest has learnt that photo's content,
+    not the embedding.
+    """
+    photos = sorted({p for accs in per_photo.values() for p in accs})
+    lines = [
+        "| method | pruned | " + " | ".join(photos) + " |",
+        "|---|---|" + "---|" * len(photos),
+    ]
+    for r in rows:
+        accs = per_photo.get((r["method"], r["rate"]))
+        if accs is None:
+            continue
+        cells = " | ".join(
+            "-" if p not in accs else f"{100 * accs[p]:.1f} %" for p in photos
+        )
+        lines.append(f"| {r['label']} | {r['rate']:.0%} | {cells} |")
     return "\n".join(lines)
 
 
@@ -172,11 +202,12 @@ def machine():
     )
 
 
-def write_markdown(workdir, rows, command, gpu, elapsed):
+def write_markdown(workdir, rows, command, gpu, elapsed, per_photo=None):
     """Writes workdir/BENCHMARKS.md and its figures; returns the text.
 
     ``elapsed``: {"wall": seconds of this invocation, "stages": seconds
-    summed over every stage, earlier invocations included}.
+    summed over every stage, earlier invocations included}. ``per_photo``:
+    see ``photo_table`` (demo data only).
     """
     names = figures(rows, os.path.join(workdir, "figures"))
     seeds = len(rows[0]["test_accuracy_seeds"])
@@ -194,6 +225,16 @@ def write_markdown(workdir, rows, command, gpu, elapsed):
         "",
         table(rows),
         "",
+        *(
+            [
+                "## Test accuracy per source photo (first seed)",
+                "",
+                photo_table(rows, per_photo),
+                "",
+            ]
+            if per_photo
+            else []
+        ),
         "## Against the paper's Table 5",
         "",
         paper_table(rows),

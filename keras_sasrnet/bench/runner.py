@@ -26,9 +26,13 @@ import os
 import tempfile
 import time
 
+import numpy as np
+
 from keras_sasrnet import atomic, models, slimming
 from keras_sasrnet.bench import gpu as gpu_lib
 from keras_sasrnet.bench.report import BASELINES, RANKINGS, aggregate, write_markdown
+from keras_sasrnet.data import demo
+from keras_sasrnet.data.manifest import Manifest
 from keras_sasrnet.slimming import baselines
 from keras_sasrnet.train import pipeline
 
@@ -275,6 +279,42 @@ def _uniform(bench, r, target, rate, first_seed, folder):
     }
 
 
+def _folder(bench, method, rate):
+    """The stage folder of a row of ``run_seed``."""
+    if method == "full":
+        return "full"
+    name = f"{method}_{rate:g}"
+    if method.endswith("-iter"):
+        name = os.path.join(name, f"round_{bench.c.bench.iterative_rounds}")
+    return name
+
+
+def per_photo(bench, seed, keys):
+    """{(method, rate): {photo: test accuracy}} of one seed; None unless demo.
+
+    The test scores are in manifest order, a cover then its stego.
+    """
+    if not bench.c.data.demo:
+        return None
+    manifest = Manifest.load(bench.root.covers)
+    photos = np.repeat([demo.photo_of(n) for n in manifest.names("test")], 2)
+    out = {}
+    for method, rate in keys:
+        folder = os.path.join(bench.run_for(seed).workdir, _folder(bench, method, rate))
+        with np.load(os.path.join(folder, "test_scores.npz")) as saved:
+            labels, scores = saved["labels"], saved["scores"]
+        if len(labels) != len(photos):
+            raise ValueError(
+                f"{folder}/test_scores.npz has {len(labels)} scores; the test "
+                f"split of {bench.root.covers} has {len(photos)} images"
+            )
+        right = (scores > 0.5) == (labels == 1)
+        out[(method, rate)] = {
+            str(p): float(right[photos == p].mean()) for p in np.unique(photos)
+        }
+    return out
+
+
 def _stage_seconds(workdir):
     """Summed ``seconds`` of every stage under ``workdir`` (resumed runs too)."""
     total = 0.0
@@ -307,6 +347,7 @@ def run_bench(config, workdir, command="", log=print):
         gpu = gpu_lib.gpu_benchmarks() if c.bench.gpu else []
         atomic.write_json(gpu_path, gpu)
     elapsed = {"wall": time.perf_counter() - start, "stages": _stage_seconds(workdir)}
-    text = write_markdown(workdir, rows, command, gpu, elapsed)
+    photos = per_photo(bench, c.bench.seeds[0], list(per_seed[0]))
+    text = write_markdown(workdir, rows, command, gpu, elapsed, photos)
     log(text)
     return rows

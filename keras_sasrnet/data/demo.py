@@ -119,3 +119,8 @@ def demo_covers(folder=None, size=64, stride=None, min_std=1.0, max_per_photo=No
     manifest = Manifest("spatial", (size, size), files, info)
     manifest.save(folder)
     return folder
+
+
+def photo_of(name):
+    """The photo a demo crop was cut from: "moon_0032_0096.pgm" -> "moon"."""
+    return name.rsplit("_", 2)[0]

@@ -14,6 +14,7 @@ def fake(accuracy, params, litert_ms=10.0, macs=1e9):
         "test_pe": 1 - accuracy,
         "test_min_pe": 1 - accuracy,
         "test_auc": accuracy,
+        "val_accuracy": accuracy + 0.05,
         "params": params,
         "macs": macs,
         "latency_ms": 2 * litert_ms,
@@ -56,6 +57,13 @@ def test_verdicts_say_where_slimming_loses():
     assert "trails uniformly thinner, from scratch (79.00 %, 20 params): -1.00" in text
 
 
+def test_photo_table_shows_a_row_that_learnt_one_photo():
+    rows = bench.aggregate([{("full", 0.0): fake(0.62, 1000)}])
+    text = bench.photo_table(rows, {("full", 0.0): {"moon": 0.98, "camera": 0.5}})
+    assert "| method | pruned | camera | moon |" in text
+    assert "| SRNet, no slimming | 0% | 50.0 % | 98.0 % |" in text
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -92,6 +100,8 @@ def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
     assert "min summed over the stages" in text
     done = json.loads((work / "seed_0" / "full" / "done.json").read_text())
     assert done["seconds"] > 0
+    assert "| method | pruned | camera | coffee | grass | moon |" in text
+    assert "| val accuracy |" in text
     assert (work / "figures" / "accuracy_vs_params.png").stat().st_size > 5000
     lines = []
     rows = bench.run_bench(c, str(work), "sasrnet_bench ...", log=lines.append)

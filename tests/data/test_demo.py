@@ -10,7 +10,7 @@ def test_demo_covers_split_by_photo_and_cached(tmp_path):
     m = Manifest.load(folder)
     photos = {}
     for f in m.files:
-        stem = f["name"].rsplit("_", 2)[0]
+        stem = demo.photo_of(f["name"])
         photos.setdefault(stem, set()).add(f["split"])
         assert read_gray(os.path.join(folder, f["name"]), size=(64, 64)).std() >= 1.0
     assert all(len(splits) == 1 for splits in photos.values())
@@ -26,3 +26,8 @@ def test_demo_covers_split_by_photo_and_cached(tmp_path):
     assert os.stat(os.path.join(folder, "manifest.json")).st_mtime_ns == stamp
     # Files come from the photographs on disk: no network involved.
     assert all(os.path.exists(os.path.join(demo.photo_dir(), p)) for p in demo.PHOTOS)
+
+
+def test_photo_of_keeps_underscores_in_photo_names():
+    assert demo.photo_of("hubble_deep_field_0032_0096.pgm") == "hubble_deep_field"
+    assert demo.photo_of("moon_0000_0000.pgm") == "moon"

@@ -40,7 +40,7 @@ setuptools.setup(
         "tqdm",
     ],
     extras_require={
-        "test": ["pytest", "ruff"],
+        "test": ["pytest", "pytest-xdist", "ruff"],
         "cuda": ["tensorflow[and-cuda]>=2.16"],
     },
     entry_points={

@@ -49,7 +49,7 @@ def reinput(model, input_size):
 
 
 def _fusable(graph, node):
-    """Whether ``node`` is a Subsample2D read only by a 1x1 stride-1 conv."""
+    """The 1x1 stride-1 conv that alone reads ``node``, a Subsample2D; or None."""
     if node.kind != "Subsample2D":
         return None
     readers = graph.consumers(node.name)

@@ -138,7 +138,7 @@ class Run:
         val_accuracy = self.val_accuracy(model)
         trainable, _ = profile.count_params(model)
         side = self.c.report.latency_size
-        at = models.io.for_inference(model, (side, side))
+        at = models.io.reinput(model, (side, side))
         return {
             "val_accuracy": val_accuracy,
             "test_accuracy": rates["accuracy"],

@@ -98,8 +98,9 @@ def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
         assert f"| {bench.LABELS[method]} |" in text
     assert "Skipped: no GPU" in text or "| float32 | 1 |" in text
     assert "min summed over the stages" in text
-    done = json.loads((work / "seed_0" / "full" / "done.json").read_text())
-    assert done["seconds"] > 0
+    recorded = json.loads((work / "seed_0" / "full" / "done.json").read_text())
+    stage_time = recorded["seconds"]  # recorded for the report, not judged
+    assert stage_time > 0
     assert "| method | pruned | camera | coffee | grass | moon |" in text
     assert "| val accuracy |" in text
     assert (work / "figures" / "accuracy_vs_params.png").stat().st_size > 5000

@@ -17,13 +17,21 @@ from absl import flags
 
 from keras_sasrnet import atomic, cli, models, profile, slimming
 from keras_sasrnet.export import convert, latency
+from keras_sasrnet.slimming.importance import SCORERS
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("arch", "srnet", list(models.ARCHITECTURES), "Architecture to build.")
 flags.DEFINE_string("model", None, "A trained .keras model; overrides --arch.")
 flags.DEFINE_integer("input_size", 256, "Image side in pixels (H = W).", lower_bound=8)
 flags.DEFINE_list("prune_rates", ["0.4", "0.6", "0.8"], "Slimmed copies to time.")
-flags.DEFINE_bool("flops_aware", False, "Rank channels by score per MAC saved.")
+flags.DEFINE_enum(
+    "importance",
+    "gamma",
+    list(SCORERS),
+    "Channel score: gamma (|gamma|), gamma_per_mac (|gamma| per MAC the "
+    "channel costs, so costly channels go first), l1_norm (kernel L1 norm) "
+    "or random (seeded).",
+)
 flags.DEFINE_list("modes", list(convert.MODES), "TFLite precisions to time.")
 flags.DEFINE_integer("warmup", 2, "Untimed calls before timing.", lower_bound=0)
 flags.DEFINE_integer("repeats", 10, "Timed calls (median reported).", lower_bound=1)
@@ -49,7 +57,7 @@ def main(argv):
         slimming.randomize_gammas(model, FLAGS.seed)
     variants = [(f"{model.name} (full)", model)]
     for rate in rates:
-        slim, _ = slimming.slim(model, rate, flops_aware=FLAGS.flops_aware)
+        slim, _ = slimming.slim(model, rate, importance=FLAGS.importance)
         variants.append((f"slimmed {rate:.0%}", slim))
     rows = []
     for name, m in variants:

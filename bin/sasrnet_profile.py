@@ -12,7 +12,7 @@ trained model (--model=path.keras) its own gammas are used.
 from absl import flags
 
 from keras_sasrnet import cli, models, profile, slimming
-from keras_sasrnet.slimming.plan import AGGREGATES
+from keras_sasrnet.slimming.importance import AGGREGATES, SCORERS
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("arch", "srnet", list(models.ARCHITECTURES), "Architecture to build.")
@@ -34,7 +34,14 @@ flags.DEFINE_enum(
     list(AGGREGATES),
     "How the |gamma| of BNs tied by a residual add are combined.",
 )
-flags.DEFINE_bool("flops_aware", False, "Rank channels by score per MAC saved.")
+flags.DEFINE_enum(
+    "importance",
+    "gamma",
+    list(SCORERS),
+    "Channel score: gamma (|gamma|), gamma_per_mac (|gamma| per MAC the "
+    "channel costs, so costly channels go first), l1_norm (kernel L1 norm) "
+    "or random (seeded).",
+)
 flags.DEFINE_integer("min_channels", 1, "Fewest channels a layer keeps.", lower_bound=1)
 flags.DEFINE_integer(
     "round_to", 1, "Round kept widths up to a multiple of this.", lower_bound=1
@@ -71,7 +78,7 @@ def main(argv):
             model,
             rate,
             aggregate=FLAGS.aggregate,
-            flops_aware=FLAGS.flops_aware,
+            importance=FLAGS.importance,
             min_channels=FLAGS.min_channels,
             round_to=FLAGS.round_to,
         )

@@ -3,6 +3,8 @@
   sasrnet_prune --model=work/demo/sparse/model.keras --rate=0.6 \
       --out=work/p60 --covers=DEMO_COVERS --stegos=DEMO_STEGOS
 
+  sasrnet_prune --model=work/demo/sparse/model.keras --select=zeros --out=work/z
+
 One global threshold over the |gamma| of every channel group (channels tied
 by residual adds go together), floors and rounding as flagged. Writes
 out/plan.json, out/pruned.keras and out/metrics.json.
@@ -13,12 +15,13 @@ import json
 from absl import flags
 
 from keras_sasrnet import cli
-from keras_sasrnet.slimming.plan import AGGREGATES
+from keras_sasrnet.slimming.importance import AGGREGATES, SCORERS
+from keras_sasrnet.slimming.plan import SELECTIONS
 from keras_sasrnet.train import pipeline
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "The trained .keras model.")
-flags.DEFINE_float("rate", None, "Fraction of prunable channels to remove, [0, 1).")
+flags.DEFINE_float("rate", 0.0, "Fraction of prunable channels to remove, [0, 1).")
 flags.DEFINE_string("out", None, "Output folder.")
 flags.DEFINE_enum(
     "aggregate",
@@ -30,12 +33,28 @@ flags.DEFINE_integer("min_channels", 1, "Fewest channels a layer keeps.", lower_
 flags.DEFINE_integer(
     "round_to", 1, "Round kept widths up to a multiple of this.", lower_bound=1
 )
-flags.DEFINE_bool("flops_aware", False, "Rank channels by score per MAC saved.")
+flags.DEFINE_enum(
+    "importance",
+    "gamma",
+    list(SCORERS),
+    "Channel score: gamma (|gamma|), gamma_per_mac (|gamma| per MAC the "
+    "channel costs, so costly channels go first), l1_norm (kernel L1 norm) "
+    "or random (seeded).",
+)
+flags.DEFINE_enum(
+    "select",
+    "rate",
+    list(SELECTIONS),
+    "rate: remove the --rate lowest-scored channels; zeros: remove every "
+    "channel scored <= --zero_threshold (what sparsity training emptied; "
+    "--rate is then ignored and the rate it gives is reported).",
+)
+flags.DEFINE_float("zero_threshold", 0.0, "Score counted as zero with --select=zeros.")
 flags.DEFINE_bool("fold", True, "Fold removed constant channels into what reads them.")
 flags.DEFINE_string("covers", None, "Cover set to score accuracy before/after.")
 flags.DEFINE_string("stegos", None, "Its stego set.")
 flags.DEFINE_enum("split", "val", ["train", "val", "test"], "Split to score on.")
-flags.mark_flags_as_required(["model", "rate", "out"])
+flags.mark_flags_as_required(["model", "out"])
 
 
 def main(argv):
@@ -52,7 +71,9 @@ def main(argv):
         aggregate=FLAGS.aggregate,
         min_channels=FLAGS.min_channels,
         round_to=FLAGS.round_to,
-        flops_aware=FLAGS.flops_aware,
+        importance=FLAGS.importance,
+        select=FLAGS.select,
+        zero_threshold=FLAGS.zero_threshold,
         fold=FLAGS.fold,
     )
     print(json.dumps(metrics, indent=1))

@@ -36,6 +36,9 @@ from keras_sasrnet.data.manifest import Manifest
 from keras_sasrnet.slimming import baselines
 from keras_sasrnet.train import pipeline
 
+# The importance criterion behind each ranking of the report.
+RANKING_SCORER = {"gamma": "gamma", "flops": "gamma_per_mac"}
+
 MODEL = "model.keras"
 
 
@@ -114,7 +117,7 @@ def _measure(bench, r, model, folder, first_seed):
 
 def _train(r, build, stream, steps, lr, folder, decay_step=0):
     """Trains ``build()`` into folder/model.keras (the best by validation)."""
-    return pipeline._train_into(
+    return pipeline.train_stage(
         r, build, stream, steps, lr, decay_step, folder, "model.keras"
     )
 
@@ -140,7 +143,7 @@ def _finetune(bench, r, slim, steps, stream, folder, first_seed, extra):
 
 def _pretrain(bench, folder):
     r, c = bench.root, bench.c
-    model = pipeline._train_into(
+    model = pipeline.train_stage(
         r,
         r.build,
         1,
@@ -185,7 +188,7 @@ def run_seed(bench, seed, first_seed):
             def oneshot(folder, ranking=ranking, rate=rate):
                 model = models.load(at("sparse", MODEL))
                 slim, plan = slimming.slim(
-                    model, rate, flops_aware=ranking == "flops", input_size=r.size
+                    model, rate, importance=RANKING_SCORER[ranking], input_size=r.size
                 )
                 plan.save(os.path.join(folder, "plan.json"))
                 extra = {"stage": ranking, "rate": rate}
@@ -232,7 +235,7 @@ def _iterative(bench, r, ranking, rate, first_seed):
         def round_k(folder, source=source, step=step, total=total, k=k):
             model = models.load(source)
             slim, plan = slimming.slim(
-                model, step, flops_aware=ranking == "flops", input_size=r.size
+                model, step, importance=RANKING_SCORER[ranking], input_size=r.size
             )
             plan.save(os.path.join(folder, "plan.json"))
             extra = {"stage": f"{ranking}-iter", "rate": total, "round": k}

@@ -71,15 +71,41 @@ def training_curves(history, path, title="training"):
     return _save(fig, path)
 
 
+ZERO_FLOOR = 1e-6  # |gamma| below this is drawn in the "0" bin
+
+
 def gamma_histogram(before, after, path, title="|gamma| of all BN channels"):
-    """Histograms of |gamma| before and after sparsity training."""
+    """Histograms of |gamma| before and after sparsity training, log axis.
+
+    Sparsity that works separates a cluster at (or near) zero from the
+    channels the network keeps; a log axis shows both. Exact zeros (below
+    ``ZERO_FLOOR``) get a bin of their own at the left, labelled with their
+    share, so that "emptied" and "small" stay distinguishable.
+    """
     before, after = np.abs(np.asarray(before)), np.abs(np.asarray(after))
+    both = np.concatenate([before, after])
+    positive = both[both >= ZERO_FLOOR]
+    lo = np.log10(positive.min()) if positive.size else -3.0
+    hi = np.log10(positive.max()) if positive.size else 0.0
+    lo, hi = np.floor(min(lo, -3.0)), np.ceil(max(hi, lo + 1))
+    bins = np.logspace(lo, hi, 50)
+    zero_at = 10 ** (lo - 0.5)  # where the zero bin is drawn
     fig, ax = plt.subplots(figsize=(6, 4))
-    top = max(before.max(initial=0), after.max(initial=0)) or 1.0
-    bins = np.linspace(0, top, 50)
-    ax.hist(before, bins=bins, alpha=0.6, label="before sparsity training")
-    ax.hist(after, bins=bins, alpha=0.6, label="after sparsity training")
-    ax.set(xlabel="|gamma|", ylabel="channels", title=title)
+    for values, label in ((before, "before"), (after, "after")):
+        zeros = values < ZERO_FLOOR
+        share = 100 * zeros.mean() if values.size else 0.0
+        drawn = np.where(zeros, zero_at, values)
+        ax.hist(
+            drawn,
+            bins=np.concatenate([[10 ** (lo - 1)], bins]),
+            alpha=0.6,
+            label=f"{label} sparsity training ({share:.0f} % at 0)",
+        )
+    ax.set_xscale("log")
+    ax.axvline(10**lo, color="grey", linewidth=0.8)
+    ax.text(zero_at, ax.get_ylim()[1] * 0.95, "0", ha="center", va="top")
+    ax.set(xlabel="|gamma| (log scale; left of the line: exactly 0)", ylabel="channels")
+    ax.set_title(title)
     ax.legend(fontsize=8)
     return _save(fig, path)
 

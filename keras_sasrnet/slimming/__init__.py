@@ -1,24 +1,40 @@
 """Network slimming: sparsity penalty, channel groups, plans, rebuilds."""
 
+from keras_sasrnet.slimming import importance, sparsity
 from keras_sasrnet.slimming.groups import Group, find_groups
+from keras_sasrnet.slimming.importance import SCORERS, group_scores
 from keras_sasrnet.slimming.plan import (
+    SELECTIONS,
     Plan,
     check_rate,
-    group_scores,
     make_plan,
     plan_model,
+    zeros_rate,
 )
+from keras_sasrnet.slimming.proximal import ProximalAdamax, ProximalSGD
 from keras_sasrnet.slimming.regularizer import GammaL1
 from keras_sasrnet.slimming.schedule import cumulative_rates, round_rates
+from keras_sasrnet.slimming.sparsity import METHODS, cost_weights
 from keras_sasrnet.slimming.surgery import (
     randomize_gammas,
     rebuild,
     slim,
     with_sparsity,
+    without_sparsity,
 )
 
 __all__ = [
+    "METHODS",
+    "SCORERS",
+    "SELECTIONS",
     "GammaL1",
+    "ProximalAdamax",
+    "ProximalSGD",
+    "cost_weights",
+    "importance",
+    "sparsity",
+    "without_sparsity",
+    "zeros_rate",
     "Group",
     "Plan",
     "check_rate",

@@ -17,29 +17,12 @@ import math
 import numpy as np
 
 from keras_sasrnet import models, profile
+from keras_sasrnet.slimming import importance
 from keras_sasrnet.slimming.groups import find_groups
 from keras_sasrnet.slimming.plan import Plan
 from keras_sasrnet.slimming.surgery import rebuild
 
 CRITERIA = ("l1", "random")
-
-
-def l1_scores(model, groups):
-    """Per-channel L1 norm of the producing kernels, averaged over producers."""
-    scores = {}
-    for g in groups:
-        if g.prunable:
-            norms = []
-            for name in g.producers:
-                kernel = np.asarray(model.get_layer(name).kernel)
-                norms.append(np.abs(kernel).reshape(-1, kernel.shape[-1]).sum(0))
-            scores[g.name] = np.mean(norms, axis=0)
-    return scores
-
-
-def random_scores(groups, seed):
-    rng = np.random.default_rng(seed)
-    return {g.name: rng.random(g.channels) for g in groups if g.prunable}
 
 
 def uniform_plan(groups, scores, keep_fraction):
@@ -91,10 +74,9 @@ def matched_prune(model, target_params, criterion, seed=0):
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}; received {criterion!r}")
     groups = find_groups(model)
-    if criterion == "l1":
-        scores = l1_scores(model, groups)
-    else:
-        scores = random_scores(groups, seed)
+    scores = importance.score(
+        "l1_norm" if criterion == "l1" else "random", model, groups, seed=seed
+    )
 
     def count(fraction):
         plan = uniform_plan(groups, scores, fraction)

@@ -12,9 +12,10 @@ import math
 import numpy as np
 
 from keras_sasrnet import atomic
+from keras_sasrnet.slimming import importance as importance_lib
 from keras_sasrnet.slimming.groups import find_groups
 
-AGGREGATES = {"mean": np.mean, "max": np.max, "sum": np.sum}
+SELECTIONS = ("rate", "zeros")
 
 
 @dataclasses.dataclass
@@ -28,7 +29,12 @@ class Plan:
         pruned_fraction: the fraction removed after floors and rounding.
         threshold: the smallest ranking key that was kept.
         aggregate: how the scores of a group's BNs were combined.
-        flops_aware: whether channels were ranked by score per MAC saved.
+        importance: the criterion that scored the channels
+            (``importance.SCORERS``).
+        select: "rate" (the ``rate`` lowest-scored channels) or "zeros"
+            (every channel scored at or below ``zero_threshold``; ``rate``
+            is then the fraction that gave).
+        zero_threshold: the score treated as zero with ``select="zeros"``.
     """
 
     keep: dict[str, list[int]]
@@ -36,7 +42,9 @@ class Plan:
     pruned_fraction: float
     threshold: float
     aggregate: str = "mean"
-    flops_aware: bool = False
+    importance: str = "gamma"
+    select: str = "rate"
+    zero_threshold: float = 0.0
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=1)
@@ -44,6 +52,9 @@ class Plan:
     @classmethod
     def from_json(cls, text):
         data = json.loads(text)
+        if "flops_aware" in data:  # plans written before importance criteria
+            flops = data.pop("flops_aware")
+            data.setdefault("importance", "gamma_per_mac" if flops else "gamma")
         data["keep"] = {k: [int(i) for i in v] for k, v in data["keep"].items()}
         return cls(**data)
 
@@ -70,28 +81,25 @@ def check_rate(rate):
     return value
 
 
-def group_scores(groups, gammas, aggregate="mean"):
-    """Per-channel score of every prunable group from its BNs' |gamma|.
+def zeros_rate(groups, scores, threshold=0.0):
+    """The fraction of prunable channels scored at or below ``threshold``.
 
-    Args:
-        groups: from ``find_groups``.
-        gammas: {BN layer name: gamma array}.
-        aggregate: "mean", "max" or "sum" over the group's BNs.
+    Sparsity training with a proximal step leaves exact zeros: pruning
+    exactly those changes nothing, and this is the rate that does it.
 
     Example:
-        >>> group_scores(groups, {"bn": np.array([0.1, -0.5])})["conv"]
-        array([0.1, 0.5])
+        >>> zeros_rate(groups, {"a": np.array([0.0, 0.0, 0.3, 1.0])})
+        0.5
     """
-    if aggregate not in AGGREGATES:
+    if not threshold >= 0:
+        raise ValueError(f"zero threshold must be >= 0; received {threshold}")
+    flat = np.concatenate([np.asarray(scores[g.name]) for g in groups if g.prunable])
+    if flat.size and np.all(flat <= threshold):
         raise ValueError(
-            f"aggregate must be one of {sorted(AGGREGATES)}; received {aggregate!r}"
+            f"every prunable channel scores <= {threshold}: sparsity training "
+            "emptied the model (lower the penalty alpha)"
         )
-    scores = {}
-    for g in groups:
-        if g.prunable:
-            stacked = np.stack([np.abs(np.asarray(gammas[b])) for b in g.bns])
-            scores[g.name] = AGGREGATES[aggregate](stacked, axis=0)
-    return scores
+    return float(np.mean(flat <= threshold)) if flat.size else 0.0
 
 
 def make_plan(
@@ -100,30 +108,40 @@ def make_plan(
     rate,
     min_channels=1,
     round_to=1,
-    flops_aware=False,
     aggregate="mean",
+    importance="gamma",
+    select="rate",
+    zero_threshold=0.0,
 ):
     """Selects the channels to keep with one global threshold.
 
-    The ``round(rate * N)`` channels with the lowest key among all N
-    prunable channels are removed (key = score, or score per MAC the
-    channel costs when ``flops_aware``); then every group gets back its
-    best channels up to ``max(min_channels, 1)`` and up to a multiple of
-    ``round_to`` (never more than it has).
+    The ``round(rate * N)`` channels with the lowest score among all N
+    prunable channels are removed (with ``select="zeros"``, the rate is
+    ``zeros_rate``: every channel scored at or below ``zero_threshold``);
+    then every group gets back its best channels up to
+    ``max(min_channels, 1)`` and up to a multiple of ``round_to`` (never
+    more than it has).
 
     Args:
         groups: from ``find_groups``.
-        scores: {group name: per-channel score}, e.g. from ``group_scores``.
-        rate: fraction of prunable channels to remove, in [0, 1).
+        scores: {group name: per-channel score}, e.g. from
+            ``importance.score``.
+        rate: fraction of prunable channels to remove, in [0, 1) (ignored
+            with ``select="zeros"``).
         min_channels: fewest channels any group keeps (at least 1).
         round_to: kept counts are rounded up to a multiple of this.
-        flops_aware: rank by score / (MACs per channel / mean MACs per
-            channel), so that cheap channels survive over costly ones.
-        aggregate: recorded in the plan (how ``scores`` were made).
+        aggregate, importance: recorded in the plan (how ``scores`` were
+            made).
+        select: "rate" or "zeros".
+        zero_threshold: the score counted as zero with ``select="zeros"``.
 
     Example:
         >>> plan = make_plan(groups, group_scores(groups, gammas), 0.4)
     """
+    if select not in SELECTIONS:
+        raise ValueError(f"select must be one of {SELECTIONS}; received {select!r}")
+    if select == "zeros":
+        rate = zeros_rate(groups, scores, zero_threshold)
     rate = check_rate(rate)
     for name, value in (("min_channels", min_channels), ("round_to", round_to)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -143,16 +161,6 @@ def make_plan(
                 f"received {s.shape}"
             )
         keys.append(s)
-    if flops_aware:
-        costs = [g.macs_per_channel for g in prunable]
-        if any(c is None for c in costs):
-            raise ValueError(
-                "flops_aware ranking needs MACs per channel: pass input_size to "
-                "find_groups for a model with a dynamic input size"
-            )
-        mean_cost = np.mean(costs)
-        keys = [k / (c / mean_cost) for k, c in zip(keys, costs, strict=True)]
-
     flat = np.concatenate(keys)
     n_prune = int(round(rate * flat.size))
     order = np.argsort(flat, kind="stable")
@@ -180,22 +188,30 @@ def make_plan(
         pruned_fraction=n_removed / flat.size,
         threshold=threshold,
         aggregate=aggregate,
-        flops_aware=flops_aware,
+        importance=importance,
+        select=select,
+        zero_threshold=float(zero_threshold),
     )
 
 
-def plan_model(model, rate, aggregate="mean", input_size=None, **kwargs):
-    """``make_plan`` for a Keras model, scored by its BNs' |gamma|.
+def plan_model(
+    model, rate, aggregate="mean", input_size=None, importance="gamma", seed=0, **kwargs
+):
+    """``make_plan`` for a Keras model, scored by an importance criterion.
 
     Args:
         model: a functional ``keras.Model``.
         rate: fraction of prunable channels to remove, in [0, 1).
         aggregate: "mean", "max" or "sum" over a group's BNs.
-        input_size: (H, W), needed with ``flops_aware`` for dynamic inputs.
-        **kwargs: ``min_channels``, ``round_to``, ``flops_aware``.
+        input_size: (H, W), needed by ``gamma_per_mac`` for dynamic inputs.
+        importance: a name of ``importance.SCORERS`` (default |gamma|).
+        seed: for the ``random`` criterion.
+        **kwargs: ``min_channels``, ``round_to``, ``select``,
+            ``zero_threshold``.
 
     Example:
         >>> plan = plan_model(model, 0.4, round_to=4)
+        >>> emptied = plan_model(model, 0.0, select="zeros")
     """
     groups = find_groups(model, input_size)
     if not any(g.prunable for g in groups):
@@ -203,8 +219,7 @@ def plan_model(model, rate, aggregate="mean", input_size=None, **kwargs):
             f"model {model.name!r} is not slimmable: no channel group is scaled "
             "by a BatchNormalization and free of the model's input and output"
         )
-    gammas = {
-        b: model.get_layer(b).gamma.numpy() for g in groups if g.prunable for b in g.bns
-    }
-    scores = group_scores(groups, gammas, aggregate)
-    return make_plan(groups, scores, rate, aggregate=aggregate, **kwargs)
+    scores = importance_lib.score(importance, model, groups, aggregate, seed)
+    return make_plan(
+        groups, scores, rate, aggregate=aggregate, importance=importance, **kwargs
+    )

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from keras_sasrnet import graph as graph_lib
+from keras_sasrnet.slimming import sparsity
 from keras_sasrnet.slimming.groups import MERGE, find_groups
 from keras_sasrnet.slimming.plan import plan_model
 from keras_sasrnet.slimming.regularizer import GammaL1
@@ -233,31 +234,46 @@ def rebuild(model, plan, fold=True):
     return _clone(model, edit, sliced)
 
 
-def with_sparsity(model, alpha, gamma_init=None):
+def with_sparsity(model, alpha, gamma_init=None, method="l1", input_size=None):
     """A copy of ``model`` whose prunable BNs carry the gamma-L1 penalty.
 
     Used to sparsity-train a pre-trained detector (the paper's recipe).
 
     Args:
         model: a functional ``keras.Model``.
-        alpha: penalty strength (the paper: 1e-4).
+        alpha: penalty strength (the paper: 1e-4, coupled).
         gamma_init: if given, reset every prunable gamma to this value.
+        method: a name from ``sparsity.METHODS`` ("l1" is the paper's
+            coupled penalty; "prox" soft-thresholds after every step).
+        input_size: (H, W) for cost-weighted methods on dynamic inputs.
 
     Example:
-        >>> sparse = with_sparsity(trained, 1e-4)
+        >>> sparse = with_sparsity(trained, 0.25, method="prox")
     """
-    regularizer = GammaL1(alpha)
-    bns = {b for g in find_groups(model) if g.prunable for b in g.bns}
+    m = sparsity.method(method)
     weights = _weights(model)
+    penalised = sparsity.penalised_bns(model, m.cost_weighted, input_size)
     if gamma_init is not None:
-        for b in bns:
+        for b in penalised:
             weights[b]["gamma"] = np.full_like(weights[b]["gamma"], gamma_init)
 
     def edit(layer, cfg):
-        if layer.name in bns:
+        if layer.name in penalised:
+            w = penalised[layer.name]
+            regularizer = GammaL1(alpha, None if w is None else w, m.proximal)
             cfg["gamma_regularizer"] = keras.saving.serialize_keras_object(regularizer)
 
     return _clone(model, edit, weights)
+
+
+def without_sparsity(model):
+    """A copy of ``model`` with no gamma penalty (e.g. for fine-tuning)."""
+
+    def edit(layer, cfg):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            cfg["gamma_regularizer"] = None
+
+    return _clone(model, edit, _weights(model))
 
 
 def slim(model, rate, aggregate="mean", fold=True, **plan_kwargs):

@@ -11,6 +11,9 @@ import ml_collections
 
 from keras_sasrnet import models
 from keras_sasrnet.data import embed
+from keras_sasrnet.slimming import importance as slimming_importance
+from keras_sasrnet.slimming import sparsity
+from keras_sasrnet.slimming.plan import SELECTIONS
 from keras_sasrnet.train.distribute import STRATEGIES
 
 
@@ -43,12 +46,18 @@ def base():
     # gamma_init: reset every prunable gamma before sparsity training (the
     # paper initialises gamma to 0.5 when training from scratch); None keeps
     # the trained baseline's gammas, which we found better when starting
-    # from a trained model.
+    # from a trained model. method: a name of slimming.sparsity.METHODS
+    # ("l1": the paper's penalty in the loss; "prox": a proximal step, exact
+    # zeros; "*_sgd": SGD with momentum; "*_cost": weighted by MACs).
+    # lr None: train.lr.
     c.sparsity = dict(
+        method="l1",
         alpha=1e-4,
         gamma_init=ml_collections.FieldReference(None, field_type=float),
         steps=100_000,
         decay_step=0,
+        lr=ml_collections.FieldReference(None, field_type=float),
+        momentum=0.9,
     )
     c.prune = dict(
         target=0.6,
@@ -57,7 +66,9 @@ def base():
         aggregate="mean",
         min_channels=1,
         round_to=1,
-        flops_aware=False,
+        importance="gamma",  # a name of slimming.importance.SCORERS
+        select="rate",  # "rate": prune `target`; "zeros": what sparsity emptied
+        zero_threshold=0.0,  # |gamma| counted as zero (select="zeros")
         fold=True,
         tolerance=0.02,  # stop when val accuracy falls this far below baseline
     )
@@ -121,6 +132,33 @@ def validate(c):
     need(
         c.sparsity.alpha >= 0,
         f"sparsity.alpha must be >= 0; received {c.sparsity.alpha}",
+    )
+    need(
+        c.sparsity.method in sparsity.METHODS,
+        f"sparsity.method must be one of {sorted(sparsity.METHODS)}; received "
+        f"{c.sparsity.method!r}",
+    )
+    need(
+        c.sparsity.lr is None or c.sparsity.lr > 0,
+        f"sparsity.lr must be > 0 (or None); received {c.sparsity.lr}",
+    )
+    need(
+        c.prune.importance in slimming_importance.SCORERS,
+        f"prune.importance must be one of {sorted(slimming_importance.SCORERS)}; "
+        f"received {c.prune.importance!r}",
+    )
+    need(
+        c.prune.aggregate in slimming_importance.AGGREGATES,
+        f"prune.aggregate must be one of {sorted(slimming_importance.AGGREGATES)}; "
+        f"received {c.prune.aggregate!r}",
+    )
+    need(
+        c.prune.select in SELECTIONS,
+        f"prune.select must be one of {SELECTIONS}; received {c.prune.select!r}",
+    )
+    need(
+        c.prune.zero_threshold >= 0,
+        f"prune.zero_threshold must be >= 0; received {c.prune.zero_threshold}",
     )
     need(c.prune.rounds >= 1, f"prune.rounds must be >= 1; received {c.prune.rounds}")
     need(

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from keras_sasrnet import atomic
 from keras_sasrnet.models import io as model_io
+from keras_sasrnet.slimming import proximal
 from keras_sasrnet.train.distribute import is_chief
 
 STATE = "state.json"
@@ -38,6 +39,9 @@ class Recipe:
         decay_step: iteration from which lr becomes ``lr * decay`` (None:
             constant lr).
         decay: the factor.
+        optimizer: "adamax" (the reference recipe) or "sgd"; both apply the
+            proximal step of proximal gamma penalties (``slimming.proximal``).
+        momentum: SGD momentum.
     """
 
     steps: int
@@ -45,6 +49,8 @@ class Recipe:
     lr: float = 1e-3
     decay_step: int | None = None
     decay: float = 0.1
+    optimizer: str = "adamax"
+    momentum: float = 0.9
 
     def __post_init__(self):
         if self.steps < 1 or self.steps_per_epoch < 1:
@@ -54,6 +60,11 @@ class Recipe:
             )
         if not self.lr > 0:
             raise ValueError(f"learning rate must be > 0; received {self.lr}")
+        if self.optimizer not in proximal.OPTIMIZERS:
+            raise ValueError(
+                f"optimizer must be one of {proximal.OPTIMIZERS}; received "
+                f"{self.optimizer!r}"
+            )
 
     @property
     def epochs(self):
@@ -68,9 +79,9 @@ class Recipe:
 
 
 def compile_model(model, recipe):
-    """Adamax + sparse cross-entropy on logits + accuracy, as the paper."""
+    """Adamax (or the recipe's optimizer) + cross-entropy on logits + accuracy."""
     model.compile(
-        optimizer=keras.optimizers.Adamax(recipe.schedule()),
+        optimizer=proximal.make(recipe.optimizer, recipe.schedule(), recipe.momentum),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )

@@ -88,13 +88,15 @@ class Run:
 
         return make
 
-    def recipe(self, steps, lr, decay_step):
+    def recipe(self, steps, lr, decay_step, optimizer="adamax", momentum=0.9):
         return loop.Recipe(
             steps=steps,
             steps_per_epoch=self.steps_per_epoch,
             lr=lr,
             decay_step=decay_step or None,
             decay=self.c.train.decay,
+            optimizer=optimizer,
+            momentum=momentum,
         )
 
     def build(self, sparsity=None):
@@ -183,20 +185,36 @@ class Run:
             return models.load(path, compile=compile)
 
 
-def _train_into(r, build, stream, steps, lr, decay_step, folder, out, sub="train"):
-    """Trains ``build()`` in folder/sub and keeps its best model as folder/out.
+def train_stage(
+    r,
+    build,
+    stream,
+    steps,
+    lr,
+    decay_step,
+    folder,
+    out,
+    sub="train",
+    keep="best",
+    **optimizer,
+):
+    """Trains ``build()`` in folder/sub and keeps a model as folder/out.
 
-    With ``steps == 0`` the built model is kept as it is. Returns the kept
-    model, loaded in the run's strategy scope.
+    ``keep="best"`` keeps the epoch best on validation; ``"last"`` the last
+    epoch (sparsity training: the best epoch is often an early, less sparse
+    one). With ``steps == 0`` the built model is kept as it is.
+    ``optimizer``: ``optimizer`` and ``momentum`` of the recipe. Returns the
+    kept model, loaded in the run's strategy scope.
     """
     path = os.path.join(folder, out)
     if steps:
         train_dir = os.path.join(folder, sub)
-        recipe = r.recipe(steps, lr, decay_step)
-        loop.train(
+        recipe = r.recipe(steps, lr, decay_step, **optimizer)
+        _, state = loop.train(
             build, r.data_fn(stream), r.val, recipe, train_dir, r.strategy, r.log
         )
-        shutil.copyfile(os.path.join(train_dir, "best.keras"), path)
+        kept = "best.keras" if keep == "best" else state["checkpoint"]
+        shutil.copyfile(os.path.join(train_dir, kept), path)
     else:
         with r.strategy.scope():
             loop.save(build(), path)
@@ -204,37 +222,58 @@ def _train_into(r, build, stream, steps, lr, decay_step, folder, out, sub="train
     return r.load(path)
 
 
-def _baseline(r, folder):
+def baseline_stage(r, folder):
+    """Trains the config's full model (or takes ``baseline.model``); metrics."""
     c = r.c
     if c.baseline.model:
         build = lambda: models.load(c.baseline.model)  # noqa: E731
         steps = 0
     else:
         build, steps = r.build, c.baseline.steps
-    model = _train_into(
+    model = train_stage(
         r, build, 1, steps, c.train.lr, c.baseline.decay_step, folder, "best.keras"
     )
     return {"name": "baseline", "rate": 0.0, **r.measure(model, folder)}
 
 
+def zero_fraction(model, threshold=0.0):
+    """Fraction of prunable channels whose group |gamma| score is <= threshold."""
+    groups = slimming.find_groups(model)
+    scores = slimming.importance.score("gamma", model, groups)
+    flat = np.concatenate(list(scores.values()))
+    return float(np.mean(flat <= threshold))
+
+
 def _sparse(r, folder):
-    c = r.c
+    c, s = r.c, r.c.sparsity
     start = r.load(os.path.join(r.workdir, "baseline", "best.keras"))
+    method = slimming.sparsity.method(s.method)
 
     def build():
-        return slimming.with_sparsity(start, c.sparsity.alpha, c.sparsity.gamma_init)
+        return slimming.with_sparsity(
+            start, s.alpha, s.gamma_init, method=s.method, input_size=r.size
+        )
 
-    model = _train_into(
+    model = train_stage(
         r,
         build,
         2,
-        c.sparsity.steps,
-        c.train.lr,
-        c.sparsity.decay_step,
+        s.steps,
+        s.lr or c.train.lr,
+        s.decay_step,
         folder,
         "model.keras",
+        keep="last",
+        optimizer=method.optimizer,
+        momentum=s.momentum,
     )
-    return {"name": "sparsity-trained", "rate": 0.0, **r.measure(model, folder)}
+    return {
+        "name": "sparsity-trained",
+        "rate": 0.0,
+        "method": s.method,
+        "zero_fraction": zero_fraction(model, c.prune.zero_threshold),
+        **r.measure(model, folder),
+    }
 
 
 def _prune_round(r, k, source, total, rate, folder):
@@ -248,7 +287,10 @@ def _prune_round(r, k, source, total, rate, folder):
             fold=p.fold,
             min_channels=p.min_channels,
             round_to=p.round_to,
-            flops_aware=p.flops_aware,
+            importance=p.importance,
+            select=p.select,
+            zero_threshold=p.zero_threshold,
+            seed=c.seed,
             input_size=r.size,
         )
     plan.save(os.path.join(folder, "plan.json"))
@@ -256,6 +298,9 @@ def _prune_round(r, k, source, total, rate, folder):
     loop.save(slim, pruned_path)
     models.io.write_metadata(pruned_path, r.metadata())
     after_prune = r.val_accuracy(slim)
+    if p.select == "zeros":  # the rate is what sparsity emptied
+        rate = plan.rate
+        total = 1 - (1 - total) * (1 - rate)
     r.log(
         f"round {k}: {total:.0%} of the channels pruned ({rate:.1%} this round); "
         f"val accuracy right after pruning {after_prune:.4f}"
@@ -263,9 +308,9 @@ def _prune_round(r, k, source, total, rate, folder):
 
     def build():
         m = models.load(pruned_path)
-        return m if c.finetune.sparsity else slimming.with_sparsity(m, 0.0)
+        return m if c.finetune.sparsity else slimming.without_sparsity(m)
 
-    tuned = _train_into(
+    tuned = train_stage(
         r,
         build,
         2 + k,
@@ -279,6 +324,7 @@ def _prune_round(r, k, source, total, rate, folder):
     return {
         "name": f"SASRNet round {k}",
         "rate": total,
+        "round_rate": rate,
         "val_accuracy_pruned": after_prune,
         **r.measure(tuned, folder),
     }
@@ -296,18 +342,24 @@ def run_slimming(config, workdir, log=print):
     r = Run(config, workdir, log)
     c = r.c
     atomic.write_json(os.path.join(workdir, "config.json"), c.to_dict())
-    base = r.stage("baseline", functools.partial(_baseline, r))
+    base = r.stage("baseline", functools.partial(baseline_stage, r))
     rows = [base, r.stage("sparse", functools.partial(_sparse, r))]
     source = os.path.join(workdir, "sparse", "model.keras")
     cumulative = []
-    if c.prune.target:
+    if c.prune.select == "zeros":  # each round removes what is at zero
+        cumulative = [0.0] * c.prune.rounds
+    elif c.prune.target:
         cumulative = slimming.cumulative_rates(
             c.prune.target, c.prune.rounds, c.prune.schedule
         )
     per_round = slimming.round_rates(cumulative)
+    done_rate = 0.0
     for k, (total, rate) in enumerate(zip(cumulative, per_round, strict=True), 1):
+        if c.prune.select == "zeros":
+            total = done_rate
         work = functools.partial(_prune_round, r, k, source, total, rate)
         row = r.stage(f"round_{k}", work)
+        done_rate = row["rate"]
         rows.append(row)
         source = os.path.join(workdir, f"round_{k}", "model.keras")
         drop = base["val_accuracy"] - row["val_accuracy"]
@@ -324,21 +376,33 @@ def run_slimming(config, workdir, log=print):
 
 
 def table5(rows):
-    """The paper's Table 5 (accuracy, params, MACs, latency) as Markdown."""
+    """The paper's Table 5 (accuracy, params, MACs, latency) as Markdown.
+
+    Beside the test figures: validation accuracy, validation accuracy right
+    after pruning (before fine-tuning) and, for the sparsity-trained model,
+    the fraction of prunable channels whose |gamma| is exactly 0.
+    """
     base = rows[0]
     side = base["latency_size"]
     lines = [
-        f"| model | pruned | test accuracy | P_E | params | MACs ({side}x{side}) "
+        f"| model | pruned | test accuracy | P_E | val accuracy | val right after "
+        f"pruning | at zero | params | MACs ({side}x{side}) "
         f"| CPU latency b1 ({side}x{side}) |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        pruned = row.get("val_accuracy_pruned")
+        zeros = row.get("zero_fraction")
+        latency = row.get("latency_ms")
         lines.append(
             f"| {row['name']} | {row['rate']:.0%} | {100 * row['test_accuracy']:.2f} % "
-            f"| {row['test_pe']:.4f} | {row['params']:,} "
+            f"| {row['test_pe']:.4f} | {100 * row['val_accuracy']:.2f} % "
+            f"| {'' if pruned is None else f'{100 * pruned:.2f} %'} "
+            f"| {'' if zeros is None else f'{100 * zeros:.1f} %'} "
+            f"| {row['params']:,} "
             f"({100 * row['params'] / base['params']:.1f} %) "
             f"| {row['macs'] / 1e9:.3f} G ({100 * row['macs'] / base['macs']:.1f} %) "
-            f"| {row['latency_ms']:.1f} ms |"
+            f"| {'' if latency is None else f'{latency:.1f} ms'} |"
         )
     return "\n".join(lines)
 
@@ -349,7 +413,7 @@ def train_model(config, workdir, log=print):
     Returns its metrics; the model is ``workdir/baseline/best.keras``.
     """
     r = Run(config, workdir, log)
-    return r.stage("baseline", functools.partial(_baseline, r))
+    return r.stage("baseline", functools.partial(baseline_stage, r))
 
 
 def finetune_model(config, model_path, workdir, log=print):
@@ -363,7 +427,7 @@ def finetune_model(config, model_path, workdir, log=print):
     c = r.c
 
     def work(folder):
-        model = _train_into(
+        model = train_stage(
             r,
             lambda: models.load(model_path),
             9,
@@ -406,7 +470,7 @@ def prune_model(
     os.makedirs(out, exist_ok=True)
     plan.save(os.path.join(out, "plan.json"))
     loop.save(slim, os.path.join(out, "pruned.keras"))
-    metrics = {"rate": rate, "pruned_fraction": plan.pruned_fraction}
+    metrics = {"rate": plan.rate, "pruned_fraction": plan.pruned_fraction}
     for key, m in (("before", model), ("after", slim)):
         metrics[f"params_{key}"] = profile.count_params(m)[0]
         if None not in size:

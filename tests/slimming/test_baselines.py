@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from keras_sasrnet import models, profile
-from keras_sasrnet.slimming import baselines, find_groups
+from keras_sasrnet.slimming import baselines, find_groups, importance
 
 
 def test_l1_scores_are_kernel_norms(tiny_xunet):
     groups = find_groups(tiny_xunet)
-    scores = baselines.l1_scores(tiny_xunet, groups)
+    scores = importance.l1_norm(tiny_xunet, groups)
     kernel = np.asarray(tiny_xunet.get_layer("g2_conv").kernel)
     expected = [np.abs(kernel[..., i]).sum() for i in range(kernel.shape[-1])]
     np.testing.assert_allclose(scores["g2_conv"], expected, rtol=1e-5)
@@ -17,7 +17,7 @@ def test_l1_scores_are_kernel_norms(tiny_xunet):
 
 def test_uniform_plan_keeps_the_same_fraction_of_every_group(tiny_srnet):
     groups = find_groups(tiny_srnet)
-    scores = baselines.l1_scores(tiny_srnet, groups)
+    scores = importance.l1_norm(tiny_srnet, groups)
     plan = baselines.uniform_plan(groups, scores, 0.5)
     for g in groups:
         if g.prunable:

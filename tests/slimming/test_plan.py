@@ -4,7 +4,15 @@ import keras
 import numpy as np
 import pytest
 
-from keras_sasrnet.slimming import Group, Plan, group_scores, make_plan, plan_model
+from keras_sasrnet.slimming import (
+    Group,
+    Plan,
+    group_scores,
+    importance,
+    make_plan,
+    plan_model,
+    zeros_rate,
+)
 
 
 def group(name, channels, macs=None, prunable=True, producers=None):
@@ -50,13 +58,43 @@ def test_round_to():
     assert plan.keep == {"a": [1, 2], "b1": [0, 1], "b2": [0, 1]}
 
 
-def test_flops_aware_prefers_removing_costly_channels():
+def test_per_mac_ranking_prefers_removing_costly_channels():
     # keys = score / (macs / mean macs): a -> [0.2, 1.8, 1.0], b -> [0.13, 0.03]
-    plan = make_plan(GROUPS, SCORES, 0.4, flops_aware=True)
+    keys = importance.per_mac(GROUPS, SCORES)
+    plan = make_plan(GROUPS, keys, 0.4, importance="gamma_per_mac")
     assert plan.keep == {"a": [0, 1, 2], "b1": [0], "b2": [0]}
-    assert plan.flops_aware
+    assert Plan.from_json(plan.to_json()).importance == "gamma_per_mac"
     with pytest.raises(ValueError, match="input_size"):
-        make_plan([group("a", 3)], {"a": np.ones(3)}, 0.4, flops_aware=True)
+        importance.per_mac([group("a", 3)], {"a": np.ones(3)})
+
+
+def test_old_plans_with_flops_aware_still_load():
+    old = json.dumps(
+        {
+            "keep": {"a": [0]},
+            "rate": 0.5,
+            "pruned_fraction": 0.5,
+            "threshold": 1.0,
+            "aggregate": "mean",
+            "flops_aware": True,
+        }
+    )
+    assert Plan.from_json(old).importance == "gamma_per_mac"
+
+
+def test_zeros_selection_removes_exactly_the_zero_channels():
+    scores = {"a": np.array([0.0, 0.5, 0.0]), "b": np.array([0.0, 0.2])}
+    assert zeros_rate(GROUPS, scores) == pytest.approx(0.6)
+    plan = make_plan(GROUPS, scores, 0.0, select="zeros")
+    assert plan.keep == {"a": [1], "b1": [1], "b2": [1]}
+    assert plan.rate == pytest.approx(0.6) and plan.select == "zeros"
+    near = {"a": np.array([1e-4, 0.5, 0.0]), "b": np.array([0.0, 0.2])}
+    assert zeros_rate(GROUPS, near) == pytest.approx(0.4)
+    assert zeros_rate(GROUPS, near, 1e-3) == pytest.approx(0.6)
+    with pytest.raises(ValueError, match="emptied the model"):
+        zeros_rate(GROUPS, {"a": np.zeros(3), "b": np.zeros(2)})
+    with pytest.raises(ValueError, match="select must be one of"):
+        make_plan(GROUPS, scores, 0.0, select="some")
 
 
 def test_group_scores_aggregate():

@@ -78,6 +78,8 @@ def test_killed_schedule_resumes_without_redoing_rounds(tmp_path, cache):
     table = (work / "table5.md").read_text()
     assert table.startswith("| model | pruned | test accuracy |")
     assert "| SASRNet round 2 | 50% |" in table
+    assert "val right after pruning | at zero |" in table
+    assert 0 <= rows[1]["zero_fraction"] <= 1
     assert json.loads((work / "config.json").read_text())["prune"]["rounds"] == 2
     report = (work / "report.md").read_text()
     assert report.index("## Table 5") < report.index("![")
@@ -114,6 +116,12 @@ def test_killed_schedule_resumes_without_redoing_rounds(tmp_path, cache):
         ("sparsity.alpha", -1e-4, "sparsity.alpha must be >= 0; received -0.0001"),
         ("distribute.strategy", "tpu", "distribute.strategy must be one of"),
         ("model.arch", "resnet", "model.arch must be one of"),
+        ("sparsity.method", "l0", "sparsity.method must be one of"),
+        ("sparsity.lr", -1.0, "sparsity.lr must be > 0"),
+        ("prune.importance", "taylor", "prune.importance must be one of"),
+        ("prune.aggregate", "bogus", "prune.aggregate must be one of"),
+        ("prune.select", "all", "prune.select must be one of"),
+        ("prune.zero_threshold", -0.1, "prune.zero_threshold must be >= 0"),
     ],
 )
 def test_impossible_values_are_rejected(field, value, message):

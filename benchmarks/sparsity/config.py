@@ -1,0 +1,64 @@
+"""Sparsity methods side by side, from one baseline (issue 12).
+
+  python benchmarks/sparsity/run.py --config=benchmarks/sparsity/config.py:xunet \
+      --workdir=work/sparsity
+  python benchmarks/sparsity/run.py --config=benchmarks/sparsity/config.py:srnet \
+      --workdir=work/sparsity
+
+The demo task (64x64 crops of scikit-image photos, split by photo, LSB
+matching 1.0 bpp). One baseline per architecture (trained once, or given as
+``baseline.model``); per entry of ``sparsity_runs`` one sparsity phase; per
+rate one pruning (by |gamma|, plus one row that prunes exactly the channels
+at zero) and one fine-tuning. Rows go to results.json (merged across
+invocations), README.md is generated from it. XuNet: about 2.5 min per
+entry on 2 cores; SRNet: about 12 min per entry plus 6 min per rate.
+"""
+
+from keras_sasrnet.train.config import base
+
+# (name, method from slimming.sparsity.METHODS, alpha, lr or None, rates).
+# alpha is the L1 weight in the loss for every method (proximal methods
+# minimise the same objective by a proximal step). Every run also gets a
+# row pruning exactly its zeros, if any.
+RUNS = {
+    "xunet": (
+        ("l1 a1e-2", "l1", 1e-2, None, (0.4, 0.8)),
+        ("l1_sgd a1e-2", "l1_sgd", 1e-2, 1e-2, (0.4, 0.8)),
+        ("prox a3e-3", "prox", 3e-3, None, (0.4, 0.8)),
+        ("prox a1e-2", "prox", 1e-2, None, (0.4, 0.8)),
+        ("prox a3e-2", "prox", 3e-2, None, (0.4, 0.8)),
+        ("prox_cost a1e-2", "prox_cost", 1e-2, None, (0.4, 0.8)),
+    ),
+    "srnet": (
+        ("prox a1e-2", "prox", 1e-2, None, (0.6,)),
+        ("prox_cost a1e-2", "prox_cost", 1e-2, None, (0.8,)),
+    ),
+}
+
+
+def get_config(arg="xunet"):
+    arch = arg or "xunet"
+    if arch not in RUNS:
+        raise ValueError(f"config argument must be one of {sorted(RUNS)}; got {arg!r}")
+    c = base()
+    c.data.demo = True
+    c.data.demo_crop = 64
+    c.data.demo_stride = 32
+    c.data.demo_max_per_photo = 250
+    c.data.demo_algorithm = "lsbm"
+    c.data.demo_payload = 1.0
+    c.model.arch = arch
+    c.train.steps_per_epoch = 500
+    c.prune.fold = True
+    if arch == "xunet":
+        c.baseline.steps, c.baseline.decay_step = 3000, 2250
+        c.sparsity.steps, c.sparsity.decay_step = 2000, 1500
+        c.finetune.steps, c.finetune.decay_step = 1500, 1000
+    else:
+        c.baseline.steps, c.baseline.decay_step = 3000, 2500
+        c.sparsity.steps, c.sparsity.decay_step = 1000, 750
+        c.finetune.steps, c.finetune.decay_step = 500, 350
+    c.finetune.lr = 1e-3
+    c.finetune.sparsity = False
+    c.bench = dict(runs=RUNS[arch])
+    return c

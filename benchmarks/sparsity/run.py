@@ -1,0 +1,158 @@
+"""Runs the sparsity-method comparison and writes results.json + README.md.
+
+See config.py for the commands. Every stage is resumable (done.json), so a
+rerun only does what is missing; rows of other architectures already in
+results.json are kept.
+"""
+
+import json
+import os
+import sys
+
+from absl import app, flags
+from ml_collections import config_flags
+
+from keras_sasrnet import atomic, models, profile, slimming
+from keras_sasrnet.train import pipeline
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import table  # noqa: E402
+
+FLAGS = flags.FLAGS
+config_flags.DEFINE_config_file("config", None, "benchmarks/sparsity/config.py:ARCH")
+flags.DEFINE_string("workdir", None, "Where the stages are kept (resumable).")
+flags.DEFINE_string("results", os.path.join(HERE, "results.json"), "Rows file.")
+flags.DEFINE_string("baseline", None, "A trained .keras baseline to start from.")
+flags.mark_flags_as_required(["config", "workdir"])
+
+
+def _macs_params(model):
+    at = models.io.reinput(model, (256, 256))
+    return sum(profile.count_macs(at, (256, 256)).values()), profile.count_params(
+        model
+    )[0]
+
+
+def run(c, workdir, baseline=None, log=print):
+    os.makedirs(workdir, exist_ok=True)
+    if baseline:
+        c.baseline.model, c.baseline.steps = baseline, 0
+    r = pipeline.Run(c, workdir, log)
+    base = r.stage("baseline", lambda f: pipeline.baseline_stage(r, f))
+    base_path = os.path.join(workdir, "baseline", "best.keras")
+    full_macs, full_params = _macs_params(r.load(base_path))
+    rows = []
+    for name, method, alpha, lr, rates in c.bench.runs:
+        key = name.replace(" ", "_")
+        sp = r.stage(
+            f"{key}/sparse",
+            lambda f, m=method, a=alpha, lr=lr: _sparse(r, base_path, m, a, lr, f),
+        )
+        sparse_path = os.path.join(workdir, key, "sparse", "model.keras")
+        selections = [("rate", rate) for rate in rates]
+        if sp["zero_fraction"] > 0:
+            selections.append(("zeros", 0.0))
+        for select, rate in selections:
+            tag = "zeros" if select == "zeros" else f"rate_{rate}"
+            row = r.stage(
+                f"{key}/{tag}",
+                lambda f, p=sparse_path, s=select, x=rate: _prune(r, p, s, x, f),
+            )
+            rows.append(
+                {
+                    "arch": c.model.arch,
+                    "method": name,
+                    "select": select,
+                    "rate": row["rate"],
+                    "val_baseline": base["val_accuracy"],
+                    "val_sparse": sp["val_sparse"],
+                    "val_pruned": row["val_pruned"],
+                    "val_finetuned": row["val_finetuned"],
+                    "test_baseline": base["test_accuracy"],
+                    "test_finetuned": row["test_finetuned"],
+                    "zero_fraction": sp["zero_fraction"],
+                    "params": row["params"],
+                    "macs": row["macs"],
+                    "params_full": full_params,
+                    "macs_full": full_macs,
+                    "seconds": round(sp["seconds"] + row["seconds"], 1),
+                }
+            )
+    return rows
+
+
+def _sparse(r, base_path, method, alpha, lr, folder):
+    """Sparsity-trains the baseline with one method; val accuracy and zeros."""
+    c = r.c
+    start = r.load(base_path)
+    m = slimming.sparsity.method(method)
+    model = pipeline.train_stage(
+        r,
+        lambda: slimming.with_sparsity(
+            start, alpha, None, method=method, input_size=r.size
+        ),
+        2,
+        c.sparsity.steps,
+        lr or c.train.lr,
+        c.sparsity.decay_step,
+        folder,
+        "model.keras",
+        keep="last",
+        optimizer=m.optimizer,
+        momentum=c.sparsity.momentum,
+    )
+    return {
+        "val_sparse": r.val_accuracy(model),
+        "zero_fraction": pipeline.zero_fraction(model),
+    }
+
+
+def _prune(r, sparse_path, select, rate, folder):
+    """Prunes the sparse model, scores it, fine-tunes it without penalty."""
+    c = r.c
+    slim, plan = slimming.slim(r.load(sparse_path), rate, select=select)
+    val_pruned = r.val_accuracy(slim)
+    path = os.path.join(folder, "pruned.keras")
+    pipeline.loop.save(slimming.without_sparsity(slim), path)
+    tuned = pipeline.train_stage(
+        r,
+        lambda: models.load(path),
+        3,
+        c.finetune.steps,
+        c.finetune.lr,
+        c.finetune.decay_step,
+        folder,
+        "model.keras",
+        "finetune",
+    )
+    macs, params = _macs_params(tuned)
+    return {
+        "rate": plan.rate,
+        "pruned_fraction": plan.pruned_fraction,
+        "val_pruned": val_pruned,
+        "val_finetuned": r.val_accuracy(tuned),
+        "test_finetuned": r.measure(tuned, folder, timing=False)["test_accuracy"],
+        "params": params,
+        "macs": macs,
+    }
+
+
+def main(argv):
+    del argv
+    c = FLAGS.config
+    rows = run(c, FLAGS.workdir, FLAGS.baseline)
+    old = []
+    if os.path.exists(FLAGS.results):
+        with open(FLAGS.results) as f:
+            old = [row for row in json.load(f) if row["arch"] != c.model.arch]
+    rows = old + rows
+    atomic.write_json(FLAGS.results, rows)
+    table.frontier(rows, os.path.join(os.path.dirname(FLAGS.results), "frontier.png"))
+    md = table.markdown(rows)
+    atomic.write_text(os.path.join(os.path.dirname(FLAGS.results), "README.md"), md)
+    print(md)
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,97 @@
+"""benchmarks/sparsity/README.md from results.json (no figures are typed in)."""
+
+HEADER = """# Sparsity methods side by side
+
+Generated from `results.json` by `benchmarks/sparsity/run.py`; regenerate with
+
+```bash
+python benchmarks/sparsity/run.py --config=benchmarks/sparsity/config.py:xunet \\
+    --workdir=work/sparsity/xunet
+python benchmarks/sparsity/run.py --config=benchmarks/sparsity/config.py:srnet \\
+    --workdir=work/sparsity/srnet
+```
+
+Demo task: 64x64 grayscale crops of scikit-image photographs, split by photo,
+LSB matching 1.0 bpp; validation photos chelsea and coins (768 images), test
+photos camera, coffee, grass, moon. Every row starts from the same trained
+baseline of its architecture. `val sparse`: the sparsity-trained model;
+`val pruned`: right after pruning, before any fine-tuning; `val tuned`: after
+fine-tuning (best validation epoch, as the baseline). `select rate` prunes
+the given fraction of channels by |gamma|; `select zeros` prunes exactly the
+channels whose |gamma| is 0 (the rate is what sparsity emptied). `zeros`: the
+fraction of prunable channels at exactly 0 after sparsity training. Params
+and MACs are the fine-tuned model's, MACs at 256x256; `s`: wall-clock seconds
+of the sparsity phase plus the prune + fine-tune stage on 2 CPU cores.
+"""
+
+
+def frontier(rows, path):
+    """Sparse-model val accuracy against fraction of channels at zero."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    archs = sorted({r["arch"] for r in rows})
+    fig, axes = plt.subplots(1, len(archs), figsize=(5.5 * len(archs), 4))
+    axes = [axes] if len(archs) == 1 else list(axes)
+    for ax, arch in zip(axes, archs, strict=True):
+        seen = {}
+        for r in rows:
+            if r["arch"] == arch:
+                seen[r["method"]] = (r["zero_fraction"], r["val_sparse"])
+        base = next(r["val_baseline"] for r in rows if r["arch"] == arch)
+        for name, (z, v) in sorted(seen.items()):
+            ax.plot(100 * z, 100 * v, "o")
+            ax.annotate(
+                name,
+                (100 * z, 100 * v),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
+        ax.axhline(100 * base, color="grey", linestyle=":", label="baseline")
+        ax.set(
+            xlabel="prunable channels at exactly 0 (%)",
+            ylabel="val accuracy of the sparse model (%)",
+            title=f"{arch}: sparsity frontier",
+        )
+        ax.legend(fontsize=8)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _pct(x):
+    return f"{100 * x:.2f}"
+
+
+def markdown(rows):
+    lines = [HEADER]
+    for arch in sorted({r["arch"] for r in rows}):
+        sub = [r for r in rows if r["arch"] == arch]
+        first = sub[0]
+        lines += [
+            f"## {arch}",
+            "",
+            f"Baseline: val {_pct(first['val_baseline'])} %, test "
+            f"{_pct(first['test_baseline'])} %, {first['params_full']:,} params, "
+            f"{first['macs_full'] / 1e9:.3f} G MACs.",
+            "",
+            "| method | select | rate | zeros | val sparse | val pruned | val tuned "
+            "| test tuned | params | MACs | s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in sub:
+            lines.append(
+                f"| {r['method']} | {r['select']} | {_pct(r['rate'])} % "
+                f"| {_pct(r['zero_fraction'])} % | {_pct(r['val_sparse'])} "
+                f"| {_pct(r['val_pruned'])} | {_pct(r['val_finetuned'])} "
+                f"| {_pct(r['test_finetuned'])} "
+                f"| {r['params']:,} ({_pct(r['params'] / r['params_full'])} %) "
+                f"| {r['macs'] / 1e6:.1f} M ({_pct(r['macs'] / r['macs_full'])} %) "
+                f"| {r['seconds']:.0f} |"
+            )
+        lines.append("")
+    lines += ["![frontier](frontier.png)", ""]
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""Sparsity training methods: how the gamma penalty is attached and minimised.
+
+A method is a name for three choices (see ``METHODS``): whether the L1 term
+is minimised through the gradient (``coupled``, the paper) or by a proximal
+step (``prox``, exact zeros), which optimizer runs the phase, and whether
+each channel's penalty is weighted by the MACs it costs. ``with_sparsity``
+returns a copy of a model with the method's penalty on every prunable BN;
+``loop.compile_model`` picks the optimizer from the recipe.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from keras_sasrnet.slimming.groups import find_groups
+
+
+@dataclasses.dataclass(frozen=True)
+class Method:
+    """One way to sparsity-train.
+
+    Attributes:
+        proximal: soft-threshold gamma after every step (exact zeros) rather
+            than add the L1 term to the loss.
+        optimizer: "adamax" (the paper's recipe) or "sgd" (with momentum,
+            as Liu et al. 2017 trained slimming).
+        cost_weighted: weight each channel's penalty by the MACs it costs
+            (``cost_weights``), so training decides which costly channels go.
+    """
+
+    proximal: bool
+    optimizer: str
+    cost_weighted: bool = False
+
+
+METHODS = {
+    "l1": Method(proximal=False, optimizer="adamax"),
+    "l1_sgd": Method(proximal=False, optimizer="sgd"),
+    "prox": Method(proximal=True, optimizer="adamax"),
+    "prox_sgd": Method(proximal=True, optimizer="sgd"),
+    "prox_cost": Method(proximal=True, optimizer="adamax", cost_weighted=True),
+    "l1_cost": Method(proximal=False, optimizer="adamax", cost_weighted=True),
+}
+
+
+def method(name):
+    """The ``Method`` called ``name``; a ValueError lists the known ones."""
+    if name not in METHODS:
+        raise ValueError(
+            f"sparsity method must be one of {sorted(METHODS)}; received {name!r}"
+        )
+    return METHODS[name]
+
+
+def cost_weights(groups):
+    """Per-channel penalty weights proportional to the MACs a channel costs.
+
+    A channel of group g costs ``g.macs_per_channel`` (its producers' and
+    consumers' MACs per channel); its weight is that cost divided by the
+    mean cost over all prunable channels, so the weights of the prunable
+    channels sum to their number (a uniform model would get all 1). Every
+    BN of a group gets its group's weight: each must reach zero for the
+    channel to go.
+
+    Args:
+        groups: from ``find_groups`` with a concrete input size.
+
+    Returns:
+        {BN layer name: weight per channel (numpy array)}.
+
+    Example:
+        >>> w = cost_weights(find_groups(model, (256, 256)))
+    """
+    prunable = [g for g in groups if g.prunable]
+    if any(g.macs_per_channel is None for g in prunable):
+        raise ValueError(
+            "cost-weighted sparsity needs MACs per channel: give the model a "
+            "concrete input size (or pass input_size)"
+        )
+    total = sum(g.macs_per_channel * g.channels for g in prunable)
+    count = sum(g.channels for g in prunable)
+    mean = total / count
+    return {
+        b: np.full(g.channels, g.macs_per_channel / mean)
+        for g in prunable
+        for b in g.bns
+    }
+
+
+def penalised_bns(model, cost_weighted=False, input_size=None):
+    """{prunable BN name: per-channel weights or None} for a model."""
+    groups = find_groups(model, input_size)
+    if cost_weighted:
+        return cost_weights(groups)
+    return {b: None for g in groups if g.prunable for b in g.bns}

@@ -16,7 +16,8 @@ entry on 2 cores; SRNet: about 12 min per entry plus 6 min per rate.
 
 from keras_sasrnet.train.config import base
 
-# (name, method from slimming.sparsity.METHODS, alpha, lr or None, rates).
+# (name, method from slimming.sparsity.METHODS, alpha, lr or None, rates
+# [, sparsity steps, decay step]: the config's sparsity budget if absent).
 # alpha is the L1 weight in the loss for every method (proximal methods
 # minimise the same objective by a proximal step). Every run also gets a
 # row pruning exactly its zeros, if any.
@@ -24,10 +25,11 @@ RUNS = {
     "xunet": (
         ("l1 a1e-2", "l1", 1e-2, None, (0.4, 0.8)),
         ("l1_sgd a1e-2", "l1_sgd", 1e-2, 1e-2, (0.4, 0.8)),
-        ("prox a3e-3", "prox", 3e-3, None, (0.4, 0.8)),
         ("prox a1e-2", "prox", 1e-2, None, (0.4, 0.8)),
-        ("prox a3e-2", "prox", 3e-2, None, (0.4, 0.8)),
         ("prox_cost a1e-2", "prox_cost", 1e-2, None, (0.4, 0.8)),
+        ("prox a1e-2 3k", "prox", 1e-2, None, (0.4, 0.8), 3000, 2250),
+        ("prox a3e-3", "prox", 3e-3, None, (0.4, 0.8)),
+        ("prox a3e-2", "prox", 3e-2, None, (0.4, 0.8)),
     ),
     "srnet": (
         ("prox a1e-2", "prox", 1e-2, None, (0.6,)),

@@ -43,11 +43,14 @@ def run(c, workdir, baseline=None, log=print):
     base_path = os.path.join(workdir, "baseline", "best.keras")
     full_macs, full_params = _macs_params(r.load(base_path))
     rows = []
-    for name, method, alpha, lr, rates in c.bench.runs:
+    for name, method, alpha, lr, rates, *budget in c.bench.runs:
         key = name.replace(" ", "_")
+        steps, decay = budget or (c.sparsity.steps, c.sparsity.decay_step)
         sp = r.stage(
             f"{key}/sparse",
-            lambda f, m=method, a=alpha, lr=lr: _sparse(r, base_path, m, a, lr, f),
+            lambda f, m=method, a=alpha, lr=lr, b=(steps, decay): _sparse(
+                r, base_path, m, a, lr, b, f
+            ),
         )
         sparse_path = os.path.join(workdir, key, "sparse", "model.keras")
         selections = [("rate", rate) for rate in rates]
@@ -72,6 +75,7 @@ def run(c, workdir, baseline=None, log=print):
                     "test_baseline": base["test_accuracy"],
                     "test_finetuned": row["test_finetuned"],
                     "zero_fraction": sp["zero_fraction"],
+                    "sparsity_steps": steps,
                     "params": row["params"],
                     "macs": row["macs"],
                     "params_full": full_params,
@@ -82,8 +86,11 @@ def run(c, workdir, baseline=None, log=print):
     return rows
 
 
-def _sparse(r, base_path, method, alpha, lr, folder):
-    """Sparsity-trains the baseline with one method; val accuracy and zeros."""
+def _sparse(r, base_path, method, alpha, lr, budget, folder):
+    """Sparsity-trains the baseline with one method; val accuracy and zeros.
+
+    ``budget``: (steps, decay_step) of the phase.
+    """
     c = r.c
     start = r.load(base_path)
     m = slimming.sparsity.method(method)
@@ -93,9 +100,9 @@ def _sparse(r, base_path, method, alpha, lr, folder):
             start, alpha, None, method=method, input_size=r.size
         ),
         2,
-        c.sparsity.steps,
+        budget[0],
         lr or c.train.lr,
-        c.sparsity.decay_step,
+        budget[1],
         folder,
         "model.keras",
         keep="last",

@@ -15,6 +15,11 @@ was tried first and is useless: Adamax's step is about ``lr`` for every
 coordinate, so every gamma shrank alike (XuNet: all 248 gammas down by
 0.45, none at zero at alpha 0.3; all at zero at alpha 1).
 
+The beta of a channel whose gamma is exactly 0 is soft-thresholded the same
+way, so that an emptied channel outputs exactly 0: on XuNet with 70 % of the
+channels at zero and their betas left alone, removing them cost 0.5 pp of
+validation accuracy (the folded constants are wrong at zero-padded borders).
+
 Variables without such a penalty are updated exactly as by the parent
 optimizer, so these classes serve every stage. The step runs inside the
 optimizer's update, so it works under ``tf.distribute``, custom loops and
@@ -37,11 +42,16 @@ class _ProximalMixin:
         super().build(variables)
         # update_step may receive the backend's variable (TensorFlow passes
         # the tf.Variable, without the Keras regularizer): key by variable.
-        self._penalties = {
-            self._var_key(v): p
-            for v in variables
-            if (p := _proximal_penalty(v)) is not None
-        }
+        self._penalties, self._betas = {}, {}
+        by_path = {v.path: v for v in variables}
+        for v in variables:
+            penalty = _proximal_penalty(v)
+            if penalty is None:
+                continue
+            self._penalties[self._var_key(v)] = penalty
+            beta = by_path.get(v.path.rsplit("/", 1)[0] + "/beta")
+            if v.path.endswith("/gamma") and beta is not None:
+                self._betas[self._var_key(beta)] = (v, penalty)
 
     def _divisor(self, variable):
         """Per-coordinate divisor of this optimizer's step (SGD: 1)."""
@@ -49,11 +59,21 @@ class _ProximalMixin:
 
     def update_step(self, gradient, variable, learning_rate):
         super().update_step(gradient, variable, learning_rate)
-        penalty = self._penalties.get(self._var_key(variable))
-        if penalty is not None:
-            lr = ops.cast(learning_rate, variable.dtype)
+        key = self._var_key(variable)
+        lr = ops.cast(learning_rate, variable.dtype)
+        if key in self._penalties:
             step = ops.divide(lr, self._divisor(variable))
-            self.assign(variable, penalty.prox(variable, step))
+            self.assign(variable, self._penalties[key].prox(variable, step))
+        elif key in self._betas:
+            # The beta of a channel whose gamma is exactly 0 gets the same
+            # proximal step: the channel then outputs exactly 0, not the
+            # constant beta, and removing it is exact at zero-padded
+            # borders too (a folded constant is not).
+            gamma, penalty = self._betas[key]
+            step = ops.divide(lr, self._divisor(variable))
+            dead = ops.equal(ops.convert_to_tensor(gamma), 0.0)
+            shrunk = penalty.prox(variable, step)
+            self.assign(variable, ops.where(dead, shrunk, variable))
 
 
 @keras.saving.register_keras_serializable(package="keras_sasrnet")

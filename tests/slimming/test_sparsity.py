@@ -96,6 +96,25 @@ def test_proximal_adamax_keeps_zeros_while_the_gradient_is_below_alpha():
     assert np.all(w.numpy() == 0.0)
 
 
+def test_beta_of_a_zero_gamma_is_shrunk_to_zero_too():
+    # SGD, no data gradient: betas of zero gammas step 0.3 -> 0.2 -> ... -> 0
+    # (exactly, float rounding included), betas of live gammas (0.8 -> 0.4)
+    # stay.
+    model = _dead_head(
+        with_sparsity(models.xunet((16, 16, 1), weight_decay=None), 1.0, method="prox")
+    )
+    bn = model.get_layer("g4_bn")
+    live = np.arange(64) >= 32
+    bn.gamma.assign(np.where(live, 0.8, 0.0).astype("float32"))
+    bn.beta.assign(np.full(64, 0.3, "float32"))
+    _fit(model, ProximalSGD(0.1, momentum=0.0), steps=1)
+    np.testing.assert_allclose(bn.beta.numpy(), np.where(live, 0.3, 0.2), atol=1e-6)
+    _fit(model, ProximalSGD(0.1, momentum=0.0), steps=3)
+    np.testing.assert_allclose(bn.beta.numpy(), np.where(live, 0.3, 0.0), atol=1e-6)
+    assert np.all(bn.beta.numpy()[~live] == 0.0)
+    np.testing.assert_allclose(bn.gamma.numpy(), np.where(live, 0.4, 0.0), atol=1e-6)
+
+
 def test_plain_variables_are_updated_as_by_the_parent_optimizer():
     v1, v2 = (
         keras.Variable(np.ones(3, "float32")),

@@ -47,11 +47,13 @@ def base():
     # paper initialises gamma to 0.5 when training from scratch); None keeps
     # the trained baseline's gammas, which we found better when starting
     # from a trained model. method: a name of slimming.sparsity.METHODS
-    # ("l1": the paper's penalty in the loss; "prox": a proximal step, exact
-    # zeros; "*_sgd": SGD with momentum; "*_cost": weighted by MACs).
+    # ("prox", the default: the same L1 objective minimised by a proximal
+    # step, which leaves exact zeros (benchmarks/sparsity); "l1": the paper's
+    # penalty in the loss; "*_sgd": SGD with momentum; "*_cost": weighted by
+    # the MACs a channel costs). alpha is the L1 weight for every method.
     # lr None: train.lr.
     c.sparsity = dict(
-        method="l1",
+        method="prox",
         alpha=1e-4,
         gamma_init=ml_collections.FieldReference(None, field_type=float),
         steps=100_000,

@@ -39,6 +39,24 @@ MIRRORED = textwrap.dedent("""
     two.set_weights(initial)
     two, loss_two = step(mirrored, initial)
     one, loss_one = step(tf.distribute.get_strategy(), initial)
+
+    # The proximal gamma step runs inside the optimizer's (replica) update.
+    from keras_sasrnet import slimming
+
+    def prox_step(strategy):
+        with strategy.scope():
+            model = models.build("srnet", 1 / 8, input_shape=(32, 32, 1),
+                                 sync_bn=True)
+            model.set_weights(initial)
+            model = slimming.with_sparsity(model, 1.0, method="prox")
+            compile_model(model, Recipe(1, 1))
+        model.fit(ds, epochs=1, verbose=0)
+        return np.concatenate(
+            [l.gamma.numpy() for l in model.layers if hasattr(l, "gamma")])
+
+    g_one, g_two = prox_step(tf.distribute.get_strategy()), prox_step(mirrored)
+    print(float(np.abs(g_one - g_two).max()), int((g_one == 0).sum()),
+          int((g_two == 0).sum()), g_one.size)
     print(mirrored.num_replicas_in_sync, loss_one, loss_two)
 """)
 
@@ -48,9 +66,13 @@ def test_mirrored_on_two_logical_cpus_matches_one_device():
         [sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    replicas, one, two = result.stdout.split()[-3:]
+    lines = result.stdout.strip().splitlines()
+    replicas, one, two = lines[-1].split()
     assert int(replicas) == 2
     assert abs(float(one) - float(two)) <= 1e-4 * abs(float(one))
+    gap, zeros_one, zeros_two, total = lines[-2].split()
+    assert float(gap) <= 1e-5 and zeros_one == zeros_two
+    assert 0 < int(zeros_one) < int(total)  # the proximal step made zeros
 
 
 WORKER = textwrap.dedent("""

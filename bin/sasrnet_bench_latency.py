@@ -57,7 +57,9 @@ def main(argv):
         slimming.randomize_gammas(model, FLAGS.seed)
     variants = [(f"{model.name} (full)", model)]
     for rate in rates:
-        slim, _ = slimming.slim(model, rate, importance=FLAGS.importance)
+        slim, _ = slimming.slim(
+            model, rate, importance=FLAGS.importance, seed=FLAGS.seed
+        )
         variants.append((f"slimmed {rate:.0%}", slim))
     rows = []
     for name, m in variants:

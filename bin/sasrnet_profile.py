@@ -79,6 +79,7 @@ def main(argv):
             rate,
             aggregate=FLAGS.aggregate,
             importance=FLAGS.importance,
+            seed=FLAGS.seed,
             min_channels=FLAGS.min_channels,
             round_to=FLAGS.round_to,
         )

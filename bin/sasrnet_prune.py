@@ -5,8 +5,10 @@
 
   sasrnet_prune --model=work/demo/sparse/model.keras --select=zeros --out=work/z
 
-One global threshold over the |gamma| of every channel group (channels tied
-by residual adds go together), floors and rounding as flagged. Writes
+One global threshold over the channel scores (--importance, default |gamma|)
+of every channel group (channels tied by residual adds go together), or
+exactly the channels sparsity training set to zero (--select=zeros); floors
+and rounding as flagged. Writes
 out/plan.json, out/pruned.keras and out/metrics.json.
 """
 
@@ -21,7 +23,12 @@ from keras_sasrnet.train import pipeline
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "The trained .keras model.")
-flags.DEFINE_float("rate", 0.0, "Fraction of prunable channels to remove, [0, 1).")
+flags.DEFINE_float(
+    "rate",
+    None,
+    "Fraction of prunable channels to remove, [0, 1); required with "
+    "--select=rate, ignored with --select=zeros.",
+)
 flags.DEFINE_string("out", None, "Output folder.")
 flags.DEFINE_enum(
     "aggregate",
@@ -61,10 +68,12 @@ def main(argv):
     del argv
     if bool(FLAGS.covers) != bool(FLAGS.stegos):
         raise ValueError("--covers and --stegos go together")
+    if FLAGS.rate is None and FLAGS.select == "rate":
+        raise ValueError("--rate is required with --select=rate")
     metrics = pipeline.prune_model(
         FLAGS.model,
         FLAGS.out,
-        FLAGS.rate,
+        FLAGS.rate or 0.0,
         FLAGS.covers,
         FLAGS.stegos,
         FLAGS.split,

@@ -54,7 +54,7 @@ def run(c, workdir, baseline=None, log=print):
         )
         sparse_path = os.path.join(workdir, key, "sparse", "model.keras")
         selections = [("rate", rate) for rate in rates]
-        if sp["zero_fraction"] > 0:
+        if 0 < sp["zero_fraction"] < 1 and c.bench.zeros_rows:
             selections.append(("zeros", 0.0))
         for select, rate in selections:
             tag = "zeros" if select == "zeros" else f"rate_{rate}"
@@ -135,7 +135,7 @@ def _prune(r, sparse_path, select, rate, folder):
     )
     macs, params = _macs_params(tuned)
     return {
-        "rate": plan.rate,
+        "rate": plan.pruned_fraction if select == "zeros" else plan.rate,
         "pruned_fraction": plan.pruned_fraction,
         "val_pruned": val_pruned,
         "val_finetuned": r.val_accuracy(tuned),

@@ -115,19 +115,21 @@ def _measure(bench, r, model, folder, first_seed):
     return m
 
 
-def _train(r, build, stream, steps, lr, folder, decay_step=0):
+def _train(r, build, stream, steps, lr, folder, decay_step=0, **kwargs):
     """Trains ``build()`` into folder/model.keras (the best by validation)."""
     return pipeline.train_stage(
-        r, build, stream, steps, lr, decay_step, folder, "model.keras"
+        r, build, stream, steps, lr, decay_step, folder, "model.keras", **kwargs
     )
 
 
-def _loader(path, sparsity=None):
+def _loader(path, sparsity=None, method="l1", input_size=None):
     """A build function: the model at ``path``, optionally with the penalty."""
 
     def build():
         m = models.load(path)
-        return m if sparsity is None else slimming.with_sparsity(m, sparsity)
+        if sparsity is None:
+            return m
+        return slimming.with_sparsity(m, sparsity, method=method, input_size=input_size)
 
     return build
 
@@ -174,8 +176,19 @@ def run_seed(bench, seed, first_seed):
         return {"stage": "full", "rate": 0.0, **measured}
 
     def sparse(folder):
-        build = _loader(bench.pretrained, c.sparsity.alpha)
-        _train(r, build, 3, S, c.train.lr, folder)
+        s = c.sparsity
+        build = _loader(bench.pretrained, s.alpha, s.method, r.size)
+        optimizer = slimming.sparsity.method(s.method).optimizer
+        _train(
+            r,
+            build,
+            3,
+            S,
+            s.lr or c.train.lr,
+            folder,
+            optimizer=optimizer,
+            momentum=s.momentum,
+        )
         return {"stage": "sparse"}
 
     r.stage("dense", dense)

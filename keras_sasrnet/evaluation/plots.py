@@ -104,7 +104,7 @@ def gamma_histogram(before, after, path, title="|gamma| of all BN channels"):
     ax.set_xscale("log")
     ax.axvline(10**lo, color="grey", linewidth=0.8)
     ax.text(zero_at, ax.get_ylim()[1] * 0.95, "0", ha="center", va="top")
-    ax.set(xlabel="|gamma| (log scale; left of the line: exactly 0)", ylabel="channels")
+    ax.set(xlabel="|gamma| (log scale; left of the line: < 1e-6)", ylabel="channels")
     ax.set_title(title)
     ax.legend(fontsize=8)
     return _save(fig, path)

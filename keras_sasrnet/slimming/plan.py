@@ -140,8 +140,6 @@ def make_plan(
     """
     if select not in SELECTIONS:
         raise ValueError(f"select must be one of {SELECTIONS}; received {select!r}")
-    if select == "zeros":
-        rate = zeros_rate(groups, scores, zero_threshold)
     rate = check_rate(rate)
     for name, value in (("min_channels", min_channels), ("round_to", round_to)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -152,6 +150,9 @@ def make_plan(
             "nothing to prune: no channel group is scaled by a BatchNormalization "
             "and free of the model's input and output"
         )
+    if select == "zeros":
+        rate = zeros_rate(groups, scores, zero_threshold)
+    rate = check_rate(rate)
     keys = []
     for g in prunable:
         s = np.asarray(scores[g.name], dtype=np.float64)

@@ -22,12 +22,13 @@ validation accuracy (the folded constants are wrong at zero-padded borders).
 
 Variables without such a penalty are updated exactly as by the parent
 optimizer, so these classes serve every stage. The step runs inside the
-optimizer's update, so it works under ``tf.distribute``, custom loops and
-every backend.
+optimizer's update, so it works under ``tf.distribute`` and custom loops
+(checked on TensorFlow; the code is backend-neutral Keras ops).
 """
 
 import keras
 from keras import ops
+from keras.src.utils.tracking import no_automatic_dependency_tracking
 
 from keras_sasrnet.slimming.regularizer import GammaL1
 
@@ -38,6 +39,9 @@ def _proximal_penalty(variable):
 
 
 class _ProximalMixin:
+    # Untracked, as Keras' own build: the gamma variables held in
+    # self._betas must not become optimizer variables (checkpoint copies).
+    @no_automatic_dependency_tracking
     def build(self, variables):
         super().build(variables)
         # update_step may receive the backend's variable (TensorFlow passes

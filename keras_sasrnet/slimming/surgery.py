@@ -224,12 +224,20 @@ def rebuild(model, plan, fold=True):
     new_bias = _fold(graph, groups, keep, model, weights) if fold else set()
     sliced, widths = _slice(graph, groups, keep, weights)
 
+    bn_keep = {m: keep[g.name] for g in groups if g.name in keep for m in g.bns}
+
     def edit(layer, cfg):
         if layer.name in widths:
             cfg["filters" if "filters" in cfg else "units"] = widths[layer.name]
         if layer.name in new_bias:
             cfg["use_bias"] = True
             cfg["bias_initializer"] = "zeros"
+        reg = getattr(layer, "gamma_regularizer", None)
+        if layer.name in bn_keep and isinstance(reg, GammaL1) and reg.weights:
+            # Per-channel (cost) weights follow their channels.
+            w = np.asarray(reg.weights)[bn_keep[layer.name]]
+            narrowed = GammaL1(reg.alpha, w, reg.proximal)
+            cfg["gamma_regularizer"] = keras.saving.serialize_keras_object(narrowed)
 
     return _clone(model, edit, sliced)
 
@@ -284,8 +292,9 @@ def slim(model, rate, aggregate="mean", fold=True, **plan_kwargs):
         rate: fraction of prunable channels to remove, in [0, 1).
         aggregate: "mean", "max" or "sum" of a group's |gamma|.
         fold: see ``rebuild``.
-        **plan_kwargs: ``min_channels``, ``round_to``, ``flops_aware``,
-            ``input_size``, as in ``plan_model``.
+        **plan_kwargs: ``min_channels``, ``round_to``, ``importance``,
+            ``select``, ``zero_threshold``, ``seed``, ``input_size``, as in
+            ``plan_model``.
 
     Example:
         >>> slim_model, plan = slim(model, 0.6)

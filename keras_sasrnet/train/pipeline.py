@@ -206,6 +206,8 @@ def train_stage(
     ``optimizer``: ``optimizer`` and ``momentum`` of the recipe. Returns the
     kept model, loaded in the run's strategy scope.
     """
+    if keep not in ("best", "last"):
+        raise ValueError(f"keep must be 'best' or 'last'; received {keep!r}")
     path = os.path.join(folder, out)
     if steps:
         train_dir = os.path.join(folder, sub)
@@ -213,7 +215,8 @@ def train_stage(
         _, state = loop.train(
             build, r.data_fn(stream), r.val, recipe, train_dir, r.strategy, r.log
         )
-        kept = "best.keras" if keep == "best" else state["checkpoint"]
+        last = state.get("checkpoint") or f"epoch_{state['epoch']:04d}.keras"
+        kept = "best.keras" if keep == "best" else last
         shutil.copyfile(os.path.join(train_dir, kept), path)
     else:
         with r.strategy.scope():
@@ -236,10 +239,10 @@ def baseline_stage(r, folder):
     return {"name": "baseline", "rate": 0.0, **r.measure(model, folder)}
 
 
-def zero_fraction(model, threshold=0.0):
+def zero_fraction(model, threshold=0.0, aggregate="mean"):
     """Fraction of prunable channels whose group |gamma| score is <= threshold."""
     groups = slimming.find_groups(model)
-    scores = slimming.importance.score("gamma", model, groups)
+    scores = slimming.importance.score("gamma", model, groups, aggregate)
     flat = np.concatenate(list(scores.values()))
     return float(np.mean(flat <= threshold))
 
@@ -271,7 +274,9 @@ def _sparse(r, folder):
         "name": "sparsity-trained",
         "rate": 0.0,
         "method": s.method,
-        "zero_fraction": zero_fraction(model, c.prune.zero_threshold),
+        "zero_fraction": zero_fraction(
+            model, c.prune.zero_threshold, c.prune.aggregate
+        ),
         **r.measure(model, folder),
     }
 
@@ -298,8 +303,8 @@ def _prune_round(r, k, source, total, rate, folder):
     loop.save(slim, pruned_path)
     models.io.write_metadata(pruned_path, r.metadata())
     after_prune = r.val_accuracy(slim)
-    if p.select == "zeros":  # the rate is what sparsity emptied
-        rate = plan.rate
+    if p.select == "zeros":  # the rate is what was removed of what sparsity emptied
+        rate = plan.pruned_fraction
         total = 1 - (1 - total) * (1 - rate)
     r.log(
         f"round {k}: {total:.0%} of the channels pruned ({rate:.1%} this round); "

@@ -208,6 +208,22 @@ def test_pruning_exact_zeros_leaves_outputs_unchanged(tiny_srnet, images):
     )
 
 
+def test_cost_weights_follow_their_channels_through_a_rebuild():
+    model = models.xunet((16, 16, 1), weight_decay=None)
+    sparse = with_sparsity(model, 1e-2, method="prox_cost")
+    full = np.asarray(sparse.get_layer("g5_bn").gamma_regularizer.weights)
+    plan = plan_model(sparse, 0.5, importance="random", seed=1)
+    slim = rebuild(sparse, plan)
+    kept = plan.keep["g5_conv"]
+    reg = slim.get_layer("g5_bn").gamma_regularizer
+    np.testing.assert_allclose(reg.weights, full[kept])
+    assert reg.proximal
+    _fit(slim, proximal.make("adamax", 1e-3))  # the narrowed penalty trains
+    assert len(slim.optimizer.variables) == len(
+        keras.optimizers.Adamax(1e-3).variables
+    ) + 2 * len(slim.trainable_variables)  # no gamma copies in its state
+
+
 def test_recipe_picks_the_optimizer():
     recipe = loop.Recipe(steps=10, steps_per_epoch=5, optimizer="sgd", momentum=0.5)
     model = loop.compile_model(models.xunet((16, 16, 1)), recipe)

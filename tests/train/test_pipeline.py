@@ -122,12 +122,17 @@ def test_killed_schedule_resumes_without_redoing_rounds(tmp_path, cache):
         ("prune.aggregate", "bogus", "prune.aggregate must be one of"),
         ("prune.select", "all", "prune.select must be one of"),
         ("prune.zero_threshold", -0.1, "prune.zero_threshold must be >= 0"),
+        ("prune.importance", "l1_norm", None),  # fine with select="rate"
     ],
 )
 def test_impossible_values_are_rejected(field, value, message):
     c = tiny.get_config()
     section, key = field.split(".")
     c[section][key] = value
+    if message is None:
+        validate(c)
+        c.prune.select = "zeros"
+        message = "prune.select='zeros' .* needs prune.importance='gamma'"
     with pytest.raises(ValueError, match=message):
         validate(c)
 

@@ -67,7 +67,9 @@ def run(c, workdir, baseline=None, log=print):
                     "arch": c.model.arch,
                     "method": name,
                     "select": select,
-                    "rate": row["rate"],
+                    "rate": row["pruned_fraction"]
+                    if select == "zeros"
+                    else row["rate"],
                     "val_baseline": base["val_accuracy"],
                     "val_sparse": sp["val_sparse"],
                     "val_pruned": row["val_pruned"],

@@ -63,7 +63,9 @@ def get_config(arg="xunet"):
         c.baseline.steps, c.baseline.decay_step = 3000, 2500
         c.sparsity.steps, c.sparsity.decay_step = 1000, 750
         c.finetune.steps, c.finetune.decay_step = 500, 350
-    c.finetune.lr = 1e-3
+    # XuNet fine-tunes at the demo's 1e-3; SRNet at the paper's 1e-4 (at 1e-3
+    # its validation accuracy swings by 10 pp between epochs: measured).
+    c.finetune.lr = 1e-3 if arch == "xunet" else 1e-4
     c.finetune.sparsity = False
     # SRNet: no extra row pruning exactly the zeros (its rates are chosen
     # near the zero fraction, and each row costs ~10 min of fine-tuning).

@@ -21,7 +21,15 @@ the given fraction of channels by |gamma|; `select zeros` prunes exactly the
 channels whose |gamma| is 0 (the rate is what sparsity emptied). `zeros`: the
 fraction of prunable channels at exactly 0 after sparsity training. Params
 and MACs are the fine-tuned model's, MACs at 256x256; `s`: wall-clock seconds
-of the sparsity phase plus the prune + fine-tune stage on 2 CPU cores.
+of the sparsity phase plus the prune + fine-tune stage on 2 CPU cores
+(partly shared with other jobs: compare within a row, not across).
+
+Run notes (2026-11-26): XuNet fine-tunes at lr 1e-3 (1,500 it), SRNet at
+1e-4 (500 it; SRNet's sparsity phase is 1,000 it). The SRNet `prox_cost a7e-3`
+sparsity phase was stopped after 3 of its 8 epochs by a code fix and resumed
+with a fresh optimizer state (its checkpoint's optimizer no longer matched),
+so its learning-rate decay never happened: rerun that row before drawing a
+conclusion from it.
 """
 
 
@@ -64,6 +72,28 @@ def frontier(rows, path):
 
 def _pct(x):
     return f"{100 * x:.2f}"
+
+
+def summary(rows, keep=None):
+    """The compact table the top-level README quotes (``keep``: row filter)."""
+    lines = [
+        "| arch | method | pruned | at zero | val baseline | val sparse "
+        "| val right after pruning | val fine-tuned | params | MACs (256x256) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if keep and not keep(r):
+            continue
+        how = "zeros" if r["select"] == "zeros" else "rate"
+        lines.append(
+            f"| {r['arch']} | {r['method']} | {_pct(r['rate'])} % ({how}) "
+            f"| {_pct(r['zero_fraction'])} % | {_pct(r['val_baseline'])} "
+            f"| {_pct(r['val_sparse'])} | {_pct(r['val_pruned'])} "
+            f"| {_pct(r['val_finetuned'])} "
+            f"| {_pct(r['params'] / r['params_full'])} % "
+            f"| {_pct(r['macs'] / r['macs_full'])} % |"
+        )
+    return "\n".join(lines)
 
 
 def markdown(rows):

@@ -10,8 +10,10 @@ matching 1.0 bpp). One baseline per architecture (trained once, or given as
 ``baseline.model``); per entry of ``sparsity_runs`` one sparsity phase; per
 rate one pruning (by |gamma|, plus one row that prunes exactly the channels
 at zero) and one fine-tuning. Rows go to results.json (merged across
-invocations), README.md is generated from it. XuNet: about 2.5 min per
-entry on 2 cores; SRNet: about 12 min per entry plus 6 min per rate.
+invocations), README.md is generated from it. Measured on 2 cores (partly
+shared): XuNet 1.5-2.5 min per sparsity phase and 1-2 min per row (about
+45 min for the XuNet runs below, baseline 1.7 min); SRNet 15-20 min per
+sparsity phase and 5-10 min per row, plus 55 min for its baseline.
 """
 
 from keras_sasrnet.train.config import base

@@ -38,6 +38,7 @@ RUNS = {
         # |dL/dgamma| on the trained baselines: 5e-4 against 5e-3).
         ("prox a2e-3", "prox", 2e-3, None, (0.6,)),
         ("prox a7e-3", "prox", 7e-3, None, (0.6,)),
+        ("prox a9e-3", "prox", 9e-3, None, (0.6,)),
         ("prox_cost a7e-3", "prox_cost", 7e-3, None, (0.8,)),
     ),
 }

@@ -17,7 +17,7 @@ from absl import flags
 
 from keras_sasrnet import atomic, cli, models, profile, slimming
 from keras_sasrnet.export import convert, latency
-from keras_sasrnet.slimming.importance import SCORERS
+from keras_sasrnet.slimming import importance
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("arch", "srnet", list(models.ARCHITECTURES), "Architecture to build.")
@@ -27,10 +27,8 @@ flags.DEFINE_list("prune_rates", ["0.4", "0.6", "0.8"], "Slimmed copies to time.
 flags.DEFINE_enum(
     "importance",
     "gamma",
-    list(SCORERS),
-    "Channel score: gamma (|gamma|), gamma_per_mac (|gamma| per MAC the "
-    "channel costs, so costly channels go first), l1_norm (kernel L1 norm) "
-    "or random (seeded).",
+    list(importance.SCORERS),
+    importance.HELP,
 )
 flags.DEFINE_list("modes", list(convert.MODES), "TFLite precisions to time.")
 flags.DEFINE_integer("warmup", 2, "Untimed calls before timing.", lower_bound=0)

@@ -12,7 +12,8 @@ trained model (--model=path.keras) its own gammas are used.
 from absl import flags
 
 from keras_sasrnet import cli, models, profile, slimming
-from keras_sasrnet.slimming.importance import AGGREGATES, SCORERS
+from keras_sasrnet.slimming import importance
+from keras_sasrnet.slimming.importance import AGGREGATES
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("arch", "srnet", list(models.ARCHITECTURES), "Architecture to build.")
@@ -37,10 +38,8 @@ flags.DEFINE_enum(
 flags.DEFINE_enum(
     "importance",
     "gamma",
-    list(SCORERS),
-    "Channel score: gamma (|gamma|), gamma_per_mac (|gamma| per MAC the "
-    "channel costs, so costly channels go first), l1_norm (kernel L1 norm) "
-    "or random (seeded).",
+    list(importance.SCORERS),
+    importance.HELP,
 )
 flags.DEFINE_integer("min_channels", 1, "Fewest channels a layer keeps.", lower_bound=1)
 flags.DEFINE_integer(

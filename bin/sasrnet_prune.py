@@ -17,7 +17,8 @@ import json
 from absl import flags
 
 from keras_sasrnet import cli
-from keras_sasrnet.slimming.importance import AGGREGATES, SCORERS
+from keras_sasrnet.slimming import importance
+from keras_sasrnet.slimming.importance import AGGREGATES
 from keras_sasrnet.slimming.plan import SELECTIONS
 from keras_sasrnet.train import pipeline
 
@@ -43,10 +44,8 @@ flags.DEFINE_integer(
 flags.DEFINE_enum(
     "importance",
     "gamma",
-    list(SCORERS),
-    "Channel score: gamma (|gamma|), gamma_per_mac (|gamma| per MAC the "
-    "channel costs, so costly channels go first), l1_norm (kernel L1 norm) "
-    "or random (seeded).",
+    list(importance.SCORERS),
+    importance.HELP,
 )
 flags.DEFINE_enum(
     "select",

@@ -35,6 +35,7 @@ def run(main):
     """``app.run(main)``, turning user errors into ``error: ...`` and exit 2."""
     # Progress lines should reach a log file as they happen, not in blocks.
     sys.stdout.reconfigure(line_buffering=True)
+    _help_for(main.__module__)
 
     def guarded(argv):
         # absl turns Python logging to INFO; TF's SavedModel writer then logs
@@ -50,6 +51,23 @@ def run(main):
             sys.exit(2)
 
     app.run(guarded)
+
+
+def _help_for(module_name):
+    """Makes ``--help`` list a binary's flags when it runs as a console script.
+
+    absl's ``--help`` shows the key flags of ``sys.argv[0]`` and the usage
+    text of ``__main__``; under a console-script entry point those are the
+    wrapper script, not the binary's module, so ``--help`` listed no flag.
+    """
+    if module_name == "__main__":
+        return  # python bin/x.py or python -m: absl finds them itself
+    module = sys.modules.get(module_name)
+    for flag in flags.FLAGS.get_key_flags_for_module(module_name):
+        flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+    main = sys.modules.get("__main__")
+    if module is not None and main is not None and module.__doc__:
+        main.__doc__ = module.__doc__
 
 
 def parse_floats(values, name):

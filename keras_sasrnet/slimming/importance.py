@@ -106,6 +106,13 @@ def random(model, groups, aggregate="mean", seed=0):
     return {g.name: rng.random(g.channels) for g in groups if g.prunable}
 
 
+# The --importance flag's help, shared by the binaries.
+HELP = (
+    "Channel score: gamma (|gamma|), gamma_per_mac (|gamma| per MAC the "
+    "channel costs, so costly channels go first), l1_norm (kernel L1 norm) "
+    "or random (seeded by --seed where the binary has one)."
+)
+
 SCORERS = {
     "gamma": gamma,
     "gamma_per_mac": gamma_per_mac,

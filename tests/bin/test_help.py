@@ -22,6 +22,16 @@ def run(binary, *args):
     )
 
 
+def test_installed_command_help_lists_its_flags():
+    # A console-script entry point is not __main__: absl listed no flag.
+    result = subprocess.run(
+        ["sasrnet_slim", "--help"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "--workdir: Output folder" in result.stdout
+    assert "Runs the whole slimming schedule" in result.stdout
+
+
 def defined_flags(binary):
     """Flag names a binary's source defines (absl and config_flags)."""
     source = (ROOT / "bin" / f"{binary}.py").read_text()

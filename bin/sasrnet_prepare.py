@@ -3,11 +3,14 @@
   sasrnet_prepare --src=BOSSbase_1.01 --out=data/boss256 --resize=256
   sasrnet_prepare --src=BOSSbase_1.01 --out=data/boss256_q75 --resize=256 \
       --jpeg_quality=75
+  sasrnet_prepare --src=tiles --out=data/tiles --split=60%,20%,20% \
+      --group_by='^(.*)_\\d+$'
   sasrnet_prepare --src=demo --out=data/demo64 --crop=64
 
 Resizes (MATLAB-style bicubic), optionally JPEG-compresses, splits by source
-image with a seeded permutation and writes manifest.json. Rerunning resumes:
-finished images are kept.
+image (or by group: --group_by) with a seeded permutation, or keeps the
+source's own train/val/test subfolders, and writes manifest.json. Rerunning
+resumes: finished images are kept.
 """
 
 from absl import flags
@@ -35,8 +38,19 @@ flags.DEFINE_integer(
 )
 flags.DEFINE_string(
     "split",
-    "paper",
-    "'paper' (4000/1000/5000), counts 'train,val,test' or fractions '0.8,0.1,0.1'.",
+    None,
+    "How to split: 'paper' (4000/1000/5000 images, the default), counts "
+    "'train,val,test' as whole numbers, or fractions with a decimal point or "
+    "percent sign ('0.8,0.1,0.1', '80%,10%,10%'). With --group_by, counts and "
+    "fractions count groups. Not allowed when --src has train/val/test "
+    "subfolders (their split is kept).",
+)
+flags.DEFINE_string(
+    "group_by",
+    None,
+    "Regex on source file names; its first capture group (or whole match) "
+    "names the file's group (e.g. its photo: '^(.*)_\\d+$' groups moon_0.png, "
+    "moon_1.png). A group's files land in one split; recorded in the manifest.",
 )
 flags.DEFINE_integer("seed", 0, "Seed of the split permutation.")
 flags.DEFINE_bool(
@@ -67,17 +81,21 @@ def main(argv):
             FLAGS.out,
             size,
             FLAGS.jpeg_quality or None,
-            manifest.parse_split(FLAGS.split),
+            None if FLAGS.split is None else manifest.parse_split(FLAGS.split),
             FLAGS.seed,
             FLAGS.convert_color,
             FLAGS.skip_bad,
             FLAGS.workers or None,
+            group_by=FLAGS.group_by,
         )
     counts = {s: len(m.names(s)) for s in manifest.SPLITS}
     print(
         f"{FLAGS.out}: {len(m.files)} {m.domain} images of {m.size[0]}x{m.size[1]}"
         f", split {counts}; skipped {len(m.failed)}"
     )
+    left_out = m.info.get("left_out", 0)
+    if left_out:
+        print(f"  left out {left_out} source images beyond the split's counts")
     for name, reason in m.failed.items():
         print(f"  skipped {name}: {reason}")
 

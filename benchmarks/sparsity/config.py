@@ -39,7 +39,8 @@ RUNS = {
         ("prox a2e-3", "prox", 2e-3, None, (0.6,)),
         ("prox a7e-3", "prox", 7e-3, None, (0.6,)),
         ("prox a9e-3", "prox", 9e-3, None, (0.6,)),
-        ("prox_cost a7e-3", "prox_cost", 7e-3, None, (0.8,)),
+        # Group lasso over the BNs of each tied channel group, cost-weighted.
+        ("gprox_cost a5e-3", "gprox_cost", 5e-3, None, (0.8,)),
     ),
 }
 

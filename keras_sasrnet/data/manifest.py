@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 
 import numpy as np
 
@@ -74,19 +75,35 @@ def sha256(path):
     return digest.hexdigest()
 
 
-def split_names(names, split, seed=0):
-    """Assigns each name a split with a seeded permutation.
+def group_of(name, pattern):
+    """The source group of a file name under ``group_by`` (a regex).
+
+    The first capture group of the pattern's first match in the name (the
+    whole match if the pattern has no group). Tiles of one photo, say
+    ``moon_003.pgm``, share the group of ``--group_by='^(.*)_\\d+'``.
+    A name the pattern does not match is an error naming it.
+    """
+    match = re.search(pattern, name)
+    if match is None:
+        raise ValueError(f"--group_by pattern {pattern!r} does not match {name!r}")
+    return match.group(1) if match.re.groups else match.group(0)
+
+
+def split_names(names, split, seed=0, groups=None):
+    """Assigns each name a split with a seeded permutation of its groups.
 
     Args:
-        names: the source images (one output per source, so a split by name
-            is a split by source image).
-        split: integer counts (train, val, test) summing to at most
-            len(names), or float fractions summing to 1, or "paper" for
+        names: the file names to split.
+        split: integer counts (train, val, test) summing to at most the
+            number of groups, float fractions summing to 1, or "paper" for
             4000/1000/5000.
         seed: permutation seed.
+        groups: {name: group}; every name of a group lands in one split and
+            counts and fractions count groups (e.g. source photos). None:
+            each name is its own group.
 
     Returns:
-        {name: "train" | "val" | "test"}; names beyond the counts are left
+        {name: "train" | "val" | "test"}; groups beyond the counts are left
         out (a 4000/1000/5000 split of more than 10,000 images).
 
     Example:
@@ -100,37 +117,63 @@ def split_names(names, split, seed=0):
         raise ValueError(
             f"split must be 3 non-negative counts or fractions; received {split}"
         )
-    n = len(names)
+    groups = groups or {n: n for n in names}
+    members = {}
+    for name in names:
+        members.setdefault(groups[name], []).append(name)
+    n = len(members)
+    unit = "images" if len(members) == len(names) else "groups"
     if all(isinstance(v, int) for v in split):
         counts = [int(v) for v in split]
         if sum(counts) > n:
             raise ValueError(
-                f"split {tuple(counts)} needs {sum(counts)} images; the source has {n}"
+                f"split {tuple(counts)} needs {sum(counts)} {unit}; the source has {n}"
             )
     else:
         if abs(sum(split) - 1) > 1e-6:
             raise ValueError(f"split fractions must sum to 1; received {split}")
         counts = [int(round(f * n)) for f in split[:2]]
         counts.append(n - sum(counts))
-    order = np.random.default_rng(seed).permutation(sorted(names))
+    order = np.random.default_rng(seed).permutation(sorted(members))
     result, start = {}, 0
     for part, count in zip(SPLITS, counts, strict=True):
-        for name in order[start : start + count]:
-            result[str(name)] = part
+        for group in order[start : start + count]:
+            for name in members[str(group)]:
+                result[name] = part
         start += count
     return result
 
 
 def parse_split(text):
-    """ "paper", "4000,1000,5000" (counts) or "0.8,0.1,0.1" (fractions)."""
+    """ "paper", counts "4000,1000,5000" or fractions "0.8,0.1,0.1" / "80%,10%,10%".
+
+    Fractions are written with a decimal point or a percent sign, counts as
+    whole numbers. Whole numbers that are all 0 or 1 ("0,0,1") read as
+    either, so they are refused (fractions: "0,0,1.0").
+    """
     if text == "paper":
         return text
     parts = [p.strip() for p in str(text).split(",")]
+    bad = ValueError(
+        f"split must be 'paper', 3 counts (4000,1000,5000) or 3 fractions "
+        f"(0.8,0.1,0.1 or 80%,10%,10%); received {text!r}"
+    )
+    if len(parts) != 3:
+        raise bad
     try:
         if all(p.isdigit() for p in parts):
-            return tuple(int(p) for p in parts)
+            counts = tuple(int(p) for p in parts)
+            if max(counts) <= 1:
+                raise ValueError(
+                    f"split {text!r} is ambiguous: write fractions with a decimal "
+                    f"point ({','.join(p + '.0' if p == '1' else p for p in parts)}) "
+                    "or percent signs, counts as numbers of images"
+                )
+            return counts
+        if all(p.endswith("%") for p in parts):
+            return tuple(float(p[:-1]) / 100 for p in parts)
         return tuple(float(p) for p in parts)
-    except ValueError:
-        raise ValueError(
-            f"split must be 'paper', 3 counts or 3 fractions; received {text!r}"
-        ) from None
+    except ValueError as e:
+        if "ambiguous" in str(e):
+            raise
+        raise bad from None

@@ -1,16 +1,25 @@
 """Turning a folder of cover images into a data set, as in the paper.
 
 Optional resize (MATLAB imresize, e.g. BOSSbase 512 -> 256), optional JPEG
-compression at a quality factor, a seeded split by source image, and a
-manifest. Resumable: finished outputs (written atomically) are kept.
+compression at a quality factor, a seeded split by source image (or by a
+group of sources, e.g. the tiles of one photo, or as the source's own
+train/val/test subfolders say), and a manifest. Resumable: finished outputs
+(written atomically) are kept.
 """
 
 import dataclasses
 import os
+import re
 
 from keras_sasrnet import atomic
 from keras_sasrnet.data import images, resize
-from keras_sasrnet.data.manifest import Manifest, sha256, split_names
+from keras_sasrnet.data.manifest import (
+    SPLITS,
+    Manifest,
+    group_of,
+    sha256,
+    split_names,
+)
 from keras_sasrnet.data.parallel import map_files
 
 
@@ -42,17 +51,38 @@ def _prepare_one(job):
         return name, None, str(e)
 
 
+def presplit(src):
+    """{file name: split} of a source already split into train/val/test
+    subfolders, or None if ``src`` has none of them.
+
+    Names must be unique across the subfolders (the data set is flat).
+    """
+    found = [s for s in SPLITS if os.path.isdir(os.path.join(src, s))]
+    if not found:
+        return None
+    parts = {}
+    for part in found:
+        for name in images.list_images(os.path.join(src, part)):
+            if name in parts:
+                raise ValueError(
+                    f"{name} is in both {src}/{parts[name]} and {src}/{part}"
+                )
+            parts[name] = part
+    return parts
+
+
 def prepare_dataset(
     src,
     out,
     size=None,
     jpeg_quality=None,
-    split="paper",
+    split=None,
     seed=0,
     convert_color=False,
     skip_bad=False,
     workers=None,
     progress=True,
+    group_by=None,
 ):
     """Writes a data set of 8-bit grayscale covers and its manifest.
 
@@ -63,13 +93,21 @@ def prepare_dataset(
         size: (H, W) to resize every image to, or None to keep sizes (which
             must then all be equal).
         jpeg_quality: compress at this quality factor (1-100), or None.
-        split: see ``manifest.split_names`` ("paper" = 4000/1000/5000).
+        split: see ``manifest.split_names``; None: the source's own
+            train/val/test subfolders if it has them (``presplit``), else
+            "paper" (4000/1000/5000). Giving a split for a pre-split source
+            is an error.
         seed: seed of the split permutation.
         convert_color: convert colour sources to luma instead of failing.
         skip_bad: record unreadable sources in the manifest and go on,
             instead of stopping at the first one.
         workers: processes (default all cores).
         progress: show a progress bar.
+        group_by: a regex whose first capture group (or whole match) on a
+            source file name names its group (``manifest.group_of``): the
+            files of a group land in one split, counts and fractions count
+            groups, and each file's group is recorded in the manifest. With a
+            pre-split source, a group found in two splits is an error.
 
     Returns:
         The ``Manifest`` written to ``out``.
@@ -83,7 +121,32 @@ def prepare_dataset(
         raise ValueError(f"size must be (H, W) with positive sides; received {size}")
     if jpeg_quality is not None and size is not None and (size[0] % 8 or size[1] % 8):
         raise ValueError(f"JPEG data sets need sides divisible by 8; received {size}")
-    names = images.list_images(src)
+    if group_by is not None:
+        try:
+            re.compile(group_by)
+        except re.error as e:
+            raise ValueError(f"--group_by {group_by!r} is not a regex: {e}") from None
+    given = presplit(src)
+    if given is not None and split is not None:
+        raise ValueError(
+            f"{src} is already split into {sorted(set(given.values()))} subfolders; "
+            "drop the split setting (or point at a folder without them)"
+        )
+    names = sorted(given) if given is not None else images.list_images(src)
+    groups = None if group_by is None else {n: group_of(n, group_by) for n in names}
+    if given is None:
+        parts = split_names(names, split or "paper", seed, groups)
+    else:
+        parts = dict(given)
+        if groups is not None:
+            where = {}
+            for n in names:
+                where.setdefault(groups[n], set()).add(parts[n])
+            mixed = {g: sorted(p) for g, p in where.items() if len(p) > 1}
+            if mixed:
+                raise ValueError(
+                    f"groups found in more than one split of {src}: {mixed}"
+                )
     suffix = ".jpg" if jpeg_quality else ".pgm"
     stems = {}
     for n in names:
@@ -95,14 +158,18 @@ def prepare_dataset(
     atomic.remove_stale(out)
     jobs = [
         _Job(
-            os.path.join(src, n),
+            os.path.join(src, given[n], n)
+            if given is not None
+            else os.path.join(src, n),
             os.path.join(out, os.path.splitext(n)[0] + suffix),
             tuple(size) if size else None,
             jpeg_quality,
             convert_color,
         )
         for n in names
+        if n in parts
     ]
+    sources = {os.path.splitext(n)[0] + suffix: n for n in names}
     files, failed = [], {}
     for (name, digest, error), job in zip(
         map_files(_prepare_one, jobs, workers, "prepare" if progress else ""),
@@ -120,8 +187,16 @@ def prepare_dataset(
     if not files:
         raise ValueError(f"no usable image in {src}")
     out_size = tuple(size) if size else _common_size(out, files, jpeg_quality)
-    parts = split_names([f["name"] for f in files], split, seed)
-    files = [dict(f, split=parts[f["name"]]) for f in files if f["name"] in parts]
+    if given is not None:
+        how = "presplit"
+    elif split is None or isinstance(split, str):
+        how = split or "paper"
+    else:
+        how = list(split)
+    for f in files:
+        f["split"] = parts[sources[f["name"]]]
+        if groups is not None:
+            f["group"] = groups[sources[f["name"]]]
     manifest = Manifest(
         domain="jpeg" if jpeg_quality else "spatial",
         size=out_size,
@@ -130,8 +205,10 @@ def prepare_dataset(
             "source": os.path.abspath(src),
             "resize": list(size) if size else None,
             "jpeg_quality": jpeg_quality,
-            "split": split if isinstance(split, str) else list(split),
+            "split": how,
             "seed": seed,
+            "group_by": group_by,
+            "left_out": len(names) - len(parts),
         },
         failed=failed,
     )

@@ -1,10 +1,12 @@
 """Sparsity training methods: how the gamma penalty is attached and minimised.
 
-A method is a name for three choices (see ``METHODS``): whether the L1 term
+A method is a name for four choices (see ``METHODS``): whether the L1 term
 is minimised through the gradient (``coupled``, the paper) or by a proximal
-step (``prox``, exact zeros), which optimizer runs the phase, and whether
-each channel's penalty is weighted by the MACs it costs. ``with_sparsity``
-returns a copy of a model with the method's penalty on every prunable BN;
+step (``prox``, exact zeros), which optimizer runs the phase, whether each
+channel's penalty is weighted by the MACs it costs, and whether the BNs of
+one channel group (tied by residual adds) are penalised as a group (group
+lasso, ``gprox``: a tied channel reaches zero in all of them at once).
+``with_sparsity`` returns a copy of a model with the method's penalty on every prunable BN;
 ``loop.compile_model`` picks the optimizer from the recipe.
 """
 
@@ -26,11 +28,14 @@ class Method:
             as Liu et al. 2017 trained slimming).
         cost_weighted: weight each channel's penalty by the MACs it costs
             (``cost_weights``), so training decides which costly channels go.
+        grouped: one group-lasso penalty per channel over the BNs of its
+            group (proximal only; see ``regularizer.GammaL1``).
     """
 
     proximal: bool
     optimizer: str
     cost_weighted: bool = False
+    grouped: bool = False
 
 
 METHODS = {
@@ -40,6 +45,10 @@ METHODS = {
     "prox_sgd": Method(proximal=True, optimizer="sgd"),
     "prox_cost": Method(proximal=True, optimizer="adamax", cost_weighted=True),
     "l1_cost": Method(proximal=False, optimizer="adamax", cost_weighted=True),
+    "gprox": Method(proximal=True, optimizer="adamax", grouped=True),
+    "gprox_cost": Method(
+        proximal=True, optimizer="adamax", cost_weighted=True, grouped=True
+    ),
 }
 
 
@@ -87,9 +96,17 @@ def cost_weights(groups):
     }
 
 
-def penalised_bns(model, cost_weighted=False, input_size=None):
-    """{prunable BN name: per-channel weights or None} for a model."""
+def penalised_bns(model, cost_weighted=False, input_size=None, grouped=False):
+    """{prunable BN name: (per-channel weights or None, group or None)}.
+
+    The group is the channel group's name for BNs that share their channels
+    with other BNs, when ``grouped``; None otherwise.
+    """
     groups = find_groups(model, input_size)
-    if cost_weighted:
-        return cost_weights(groups)
-    return {b: None for g in groups if g.prunable for b in g.bns}
+    weights = cost_weights(groups) if cost_weighted else {}
+    return {
+        b: (weights.get(b), g.name if grouped and len(g.bns) > 1 else None)
+        for g in groups
+        if g.prunable
+        for b in g.bns
+    }

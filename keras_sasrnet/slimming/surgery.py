@@ -236,7 +236,7 @@ def rebuild(model, plan, fold=True):
         if layer.name in bn_keep and isinstance(reg, GammaL1) and reg.weights:
             # Per-channel (cost) weights follow their channels.
             w = np.asarray(reg.weights)[bn_keep[layer.name]]
-            narrowed = GammaL1(reg.alpha, w, reg.proximal)
+            narrowed = GammaL1(reg.alpha, w, reg.proximal, reg.group)
             cfg["gamma_regularizer"] = keras.saving.serialize_keras_object(narrowed)
 
     return _clone(model, edit, sliced)
@@ -260,15 +260,15 @@ def with_sparsity(model, alpha, gamma_init=None, method="l1", input_size=None):
     """
     m = sparsity.method(method)
     weights = _weights(model)
-    penalised = sparsity.penalised_bns(model, m.cost_weighted, input_size)
+    penalised = sparsity.penalised_bns(model, m.cost_weighted, input_size, m.grouped)
     if gamma_init is not None:
         for b in penalised:
             weights[b]["gamma"] = np.full_like(weights[b]["gamma"], gamma_init)
 
     def edit(layer, cfg):
         if layer.name in penalised:
-            w = penalised[layer.name]
-            regularizer = GammaL1(alpha, None if w is None else w, m.proximal)
+            w, group = penalised[layer.name]
+            regularizer = GammaL1(alpha, w, m.proximal, group)
             cfg["gamma_regularizer"] = keras.saving.serialize_keras_object(regularizer)
 
     return _clone(model, edit, weights)

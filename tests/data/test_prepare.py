@@ -31,6 +31,113 @@ def test_split_counts_fractions_and_seed():
         parse_split("a,b")
 
 
+def test_split_spec_cannot_confuse_counts_and_fractions():
+    # "0,0,1" once read as counts: 1 test image, 1,363 of 1,364 left out.
+    for text in ("0,0,1", "1,0,0", "1,1,0"):
+        with pytest.raises(ValueError, match="ambiguous"):
+            parse_split(text)
+    assert parse_split("0,0,1.0") == (0.0, 0.0, 1.0)
+    assert parse_split("60%,20%,20%") == pytest.approx((0.6, 0.2, 0.2))
+    assert parse_split("2,1,1") == (2, 1, 1)
+
+
+def _tiles(folder, photos, per_photo, size=16, nested=None):
+    rng = np.random.default_rng(0)
+    for p in photos:
+        target = folder / nested[p] if nested else folder
+        target.mkdir(parents=True, exist_ok=True)
+        for k in range(per_photo):
+            pixels = rng.integers(0, 256, (size, size), dtype=np.uint8)
+            images.write_gray(str(target / f"{p}_{k}.pgm"), pixels)
+
+
+def test_group_by_keeps_the_tiles_of_one_photo_in_one_split(tmp_path):
+    photos = [f"photo{i}" for i in range(6)]
+    _tiles(tmp_path / "src", photos, 3)
+    m = prepare.prepare_dataset(
+        str(tmp_path / "src"),
+        str(tmp_path / "out"),
+        split=(4, 1, 1),
+        group_by=r"^(.*)_\d+",
+        workers=1,
+        progress=False,
+    )
+    where = {}
+    for f in m.files:
+        assert f["group"] == f["name"].rsplit("_", 1)[0]
+        where.setdefault(f["group"], set()).add(f["split"])
+    assert all(len(s) == 1 for s in where.values())  # no photo straddles splits
+    counts = [
+        sum(1 for s in where.values() if part in s) for part in ("train", "val", "test")
+    ]
+    assert counts == [4, 1, 1]  # counts count photos, not files
+    assert len(m.files) == 18 and m.info["group_by"] == r"^(.*)_\d+"
+    # Without grouping, some photo of the same source straddles splits.
+    flat = prepare.prepare_dataset(
+        str(tmp_path / "src"),
+        str(tmp_path / "flat"),
+        split=(0.5, 0.25, 0.25),
+        workers=1,
+        progress=False,
+    )
+    spread = {}
+    for f in flat.files:
+        spread.setdefault(f["name"].rsplit("_", 1)[0], set()).add(f["split"])
+    assert any(len(s) > 1 for s in spread.values())
+    with pytest.raises(ValueError, match="does not match 'photo0_0.pgm'"):
+        prepare.prepare_dataset(
+            str(tmp_path / "src"),
+            str(tmp_path / "bad"),
+            split=(4, 1, 1),
+            group_by="^nomatch",
+            workers=1,
+            progress=False,
+        )
+    assert not (tmp_path / "bad").exists()  # refused before any work
+    fewer = prepare.prepare_dataset(
+        str(tmp_path / "src"),
+        str(tmp_path / "fewer"),
+        split=(2, 1, 1),
+        group_by=r"^(.*)_\d+",
+        workers=1,
+        progress=False,
+    )
+    assert len(fewer.files) == 12 and fewer.info["left_out"] == 6  # 2 photos
+
+
+def test_presplit_source_keeps_its_folders(tmp_path):
+    nested = {"a": "train", "b": "train", "c": "val", "d": "test"}
+    _tiles(tmp_path / "src", list(nested), 2, nested=nested)
+    m = prepare.prepare_dataset(
+        str(tmp_path / "src"), str(tmp_path / "out"), workers=1, progress=False
+    )
+    assert {f["name"]: f["split"] for f in m.files} == {
+        f"{p}_{k}.pgm": part for p, part in nested.items() for k in range(2)
+    }
+    assert m.info["split"] == "presplit" and m.info["left_out"] == 0
+    with pytest.raises(ValueError, match="already split"):
+        prepare.prepare_dataset(
+            str(tmp_path / "src"),
+            str(tmp_path / "o2"),
+            split=(0.5, 0.25, 0.25),
+            workers=1,
+            progress=False,
+        )
+    # A photo whose tiles sit in two splits is a leak: refused.
+    _tiles(tmp_path / "src", ["a"], 1, nested={"a": "test"})
+    (tmp_path / "src" / "test" / "a_0.pgm").rename(
+        tmp_path / "src" / "test" / "a_9.pgm"
+    )
+    with pytest.raises(ValueError, match="more than one split.*'a'"):
+        prepare.prepare_dataset(
+            str(tmp_path / "src"),
+            str(tmp_path / "o3"),
+            group_by=r"^(.*)_\d+",
+            workers=1,
+            progress=False,
+        )
+
+
 def test_prepare_resize_jpeg_and_manifest(cover_folder, tmp_path):
     out = tmp_path / "q75"
     m = prepare.prepare_dataset(

@@ -231,3 +231,48 @@ def test_recipe_picks_the_optimizer():
     assert model.optimizer.momentum == 0.5
     with pytest.raises(ValueError, match="optimizer must be one of"):
         loop.Recipe(steps=10, steps_per_epoch=5, optimizer="adam")
+
+
+def _grouped(value, alpha, group):
+    v = keras.Variable(np.asarray(value, "float32"))
+    v.regularizer = GammaL1(alpha, proximal=True, group=group)
+    return v
+
+
+def test_grouped_prox_zeros_a_tied_channel_in_every_member_at_once():
+    # Two BNs share a group; no data gradient, SGD lr 0.1, alpha 1: tau =
+    # 0.1 * sqrt(2) = 0.141. Channel 0's norm |(0.05, 0.12)| = 0.13 is below
+    # it: both members go to 0 in one step, where per-BN L1 (tau 0.1) would
+    # keep member b's 0.12.
+    a = _grouped([0.05, 0.8], 1.0, "g")
+    b = _grouped([0.12, -0.6], 1.0, "g")
+    ProximalSGD(0.1, momentum=0.0).apply([np.zeros(2, "float32")] * 2, [a, b])
+    assert a.numpy()[0] == 0.0 and b.numpy()[0] == 0.0
+    # Channel 1 is scaled, not thresholded coordinate-wise: sign kept.
+    assert 0 < a.numpy()[1] < 0.8 and -0.6 < b.numpy()[1] < 0
+    # Per-BN L1 at the same step leaves member b's channel 0 alive.
+    c = _penalised([0.12, -0.6], alpha=1.0)
+    ProximalSGD(0.1, momentum=0.0).apply([np.zeros(2, "float32")], [c])
+    assert c.numpy()[0] > 0
+
+
+def test_grouped_penalty_must_be_proximal_and_round_trips():
+    with pytest.raises(ValueError, match="must be proximal"):
+        GammaL1(0.1, group="g")
+    reg = GammaL1(0.1, weights=[2.0], proximal=True, group="l2_conv")
+    again = keras.regularizers.deserialize(keras.regularizers.serialize(reg))
+    assert again.group == "l2_conv" and again.weights == [2.0]
+
+
+def test_gprox_groups_only_the_bns_of_shared_channels():
+    model = with_sparsity(
+        models.build("srnet", 1 / 8, input_shape=(32, 32, 1)),
+        1e-2,
+        method="gprox_cost",
+    )
+    groups = {g.name: g for g in find_groups(model) if g.prunable}
+    for g in groups.values():
+        regs = [model.get_layer(b).gamma_regularizer for b in g.bns]
+        expected = g.name if len(g.bns) > 1 else None
+        assert all(r.group == expected and r.weights for r in regs)
+    assert any(len(g.bns) > 1 for g in groups.values())

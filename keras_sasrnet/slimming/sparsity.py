@@ -6,8 +6,9 @@ step (``prox``, exact zeros), which optimizer runs the phase, whether each
 channel's penalty is weighted by the MACs it costs, and whether the BNs of
 one channel group (tied by residual adds) are penalised as a group (group
 lasso, ``gprox``: a tied channel reaches zero in all of them at once).
-``with_sparsity`` returns a copy of a model with the method's penalty on every prunable BN;
-``loop.compile_model`` picks the optimizer from the recipe.
+``with_sparsity`` returns a copy of a model with the method's penalty on
+every prunable BN; ``loop.compile_model`` picks the optimizer from the
+recipe.
 """
 
 import dataclasses

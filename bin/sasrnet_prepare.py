@@ -6,6 +6,7 @@
   sasrnet_prepare --src=tiles --out=data/tiles --split=60%,20%,20% \
       --group_by='^(.*)_\\d+$'
   sasrnet_prepare --src=demo --out=data/demo64 --crop=64
+  sasrnet_prepare --src=photos --out=data/photos64 --crop=64
 
 Resizes (MATLAB-style bicubic), optionally JPEG-compresses, splits by source
 image (or by group: --group_by) with a seeded permutation, or keeps the
@@ -16,13 +17,15 @@ resumes: finished images are kept.
 from absl import flags
 
 from keras_sasrnet import cli
-from keras_sasrnet.data import demo, manifest, prepare
+from keras_sasrnet.data import demo, manifest, photos, prepare
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string(
     "src",
     None,
-    "Folder of source images, or 'demo' for the embedded scikit-image crops.",
+    "Folder of source images; 'demo' for the embedded scikit-image crops; "
+    "'photos' for tiles of scikit-image + Debian wallpaper photographs "
+    "(fetched with apt-get download, split by photo: 5 val, 10 test).",
     required=True,
 )
 flags.DEFINE_string("out", None, "Output data set folder.", required=True)
@@ -63,9 +66,11 @@ flags.DEFINE_bool(
     "and go on, instead of stopping at the first.",
 )
 flags.DEFINE_integer("workers", 0, "Processes (0: all cores).", lower_bound=0)
-flags.DEFINE_integer("crop", 64, "--src=demo: crop side in pixels.", lower_bound=8)
 flags.DEFINE_integer(
-    "stride", 0, "--src=demo: step between crops (0: --crop).", lower_bound=0
+    "crop", 64, "--src=demo|photos: crop side in pixels.", lower_bound=8
+)
+flags.DEFINE_integer(
+    "stride", 0, "--src=demo|photos: step between crops (0: --crop).", lower_bound=0
 )
 
 
@@ -74,6 +79,19 @@ def main(argv):
     if FLAGS.src == "demo":
         out = demo.demo_covers(FLAGS.out, FLAGS.crop, FLAGS.stride or None)
         m = manifest.Manifest.load(out)
+    elif FLAGS.src == "photos":
+        split = (
+            (None, 5, 10) if FLAGS.split is None else manifest.parse_split(FLAGS.split)
+        )
+        if split == "paper":
+            raise ValueError("--src=photos splits photos: give counts or fractions")
+        m = photos.photo_covers(
+            FLAGS.out,
+            size=FLAGS.crop,
+            stride=FLAGS.stride or None,
+            split=split,
+            seed=FLAGS.seed,
+        )
     else:
         size = (FLAGS.resize, FLAGS.resize) if FLAGS.resize else None
         m = prepare.prepare_dataset(

@@ -15,3 +15,32 @@ def test_every_source_folder_is_a_package():
         if "__pycache__" not in p.parts
     }
     assert folders <= found, f"missing __init__.py in {sorted(folders - found)}"
+
+
+def test_plain_import_registers_every_saved_custom_object(tmp_path):
+    # A fresh process that imports only keras_sasrnet (not .models) must load
+    # a saved XuNet (KVKernel initializer, GammaL1) and a proximal-sparse
+    # model compiled with ProximalAdamax.
+    import subprocess
+    import sys
+    import textwrap
+
+    save = textwrap.dedent(f"""
+        from keras_sasrnet import models, slimming
+        from keras_sasrnet.train import loop
+        m = slimming.with_sparsity(
+            models.xunet((16, 16, 1), sparsity=1e-4), 0.1, method="prox")
+        loop.compile_model(m, loop.Recipe(1, 1))
+        m.save({str(tmp_path / "x.keras")!r})
+    """)
+    load = textwrap.dedent(f"""
+        import keras, keras_sasrnet
+        m = keras.models.load_model({str(tmp_path / "x.keras")!r})
+        print(type(m.optimizer).__name__, m.get_layer("g5_bn").gamma_regularizer)
+    """)
+    for code in (save, load):
+        r = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+        )
+        assert r.returncode == 0, r.stderr[-2000:]
+    assert "ProximalAdamax" in r.stdout and "GammaL1" in r.stdout

@@ -50,8 +50,12 @@ def main(argv):
     mean = sum(rates) / len(rates) if rates else float("nan")
     print(
         f"{FLAGS.out}: {len(m.files)} stegos, mean change rate {mean:.4f}, "
-        f"{len(m.failed)} failed"
+        f"{len(m.skipped)} skipped (cannot carry the payload), {len(m.failed)} failed"
     )
+    for name, reason in list(m.skipped.items())[:10]:
+        print(f"  skipped {name}: {reason}")
+    if len(m.skipped) > 10:
+        print(f"  ... and {len(m.skipped) - 10} more (manifest.json: skipped)")
     for name, reason in m.failed.items():
         print(f"  failed {name}: {reason}")
     if m.failed:

@@ -72,6 +72,17 @@ def image_seed(base_seed, name):
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
+class CannotCarry(ValueError):
+    """A cover that cannot carry any payload (expected, not a failure)."""
+
+
+def nonzero_ac(coefs):
+    """Number of non-zero AC coefficients of a coefficient plane (H, W)."""
+    ac = np.asarray(coefs).copy()
+    ac[::8, ::8] = 0  # the DC term of every 8x8 block
+    return int(np.count_nonzero(ac))
+
+
 def embed_array(algorithm, cover_path, payload, seed):
     """(cover, stego) arrays of one cover: pixels, or DCT coefficient planes."""
     if algorithm in SPATIAL:
@@ -79,6 +90,10 @@ def embed_array(algorithm, cover_path, payload, seed):
         x1 = SPATIAL[algorithm](x0, payload, seed)
         return x0, np.asarray(x1).astype(np.uint8)
     coefs, qt = jpeg.read_coefficients(cover_path)
+    if nonzero_ac(coefs) == 0:
+        # A flat tile quantised to DC only: payload is in bits per non-zero
+        # AC coefficient, so there is nothing to embed into (conseal raises).
+        raise CannotCarry("no non-zero AC coefficient: cannot carry a payload")
     x0 = images.to_gray(images.open_checked(cover_path), cover_path).astype(np.float64)
     y1 = JPEG[algorithm](x0, jpeg.to_blocks(coefs), qt, payload, seed)
     return coefs, jpeg.from_blocks(np.asarray(y1)).astype(coefs.dtype)
@@ -94,7 +109,7 @@ class _Job:
 
 
 def _embed_one(job):
-    """{name, changes, elements, sha256} or {name, error} for one cover."""
+    """{name, changes, elements, sha256}, {name, skipped} or {name, error}."""
     name = os.path.basename(job.stego)
     try:
         if os.path.exists(job.stego):  # finished in an earlier run
@@ -125,6 +140,8 @@ def _embed_one(job):
             "sha256": sha256(job.stego),
             "warnings": notes,
         }
+    except CannotCarry as e:
+        return {"name": name, "skipped": str(e)}
     except Exception as e:  # noqa: BLE001 - a failed image is reported, the run goes on
         return {"name": name, "error": f"{type(e).__name__}: {e}"}
 
@@ -152,8 +169,9 @@ def embed_dataset(
         progress: show a progress bar.
 
     Returns:
-        The stego set's ``Manifest``; failed images are listed in
-        ``failed`` (with the reason) and the run goes on.
+        The stego set's ``Manifest``; covers that cannot carry the payload
+        are listed in ``skipped``, failed images in ``failed`` (each with
+        the reason), and the run goes on.
 
     Example:
         >>> embed_dataset("boss256", "boss256_hill04", "hill", 0.4)
@@ -184,13 +202,16 @@ def embed_dataset(
         )
         for f in files
     ]
-    results, failed = [], {}
+    results, failed, skipped = [], {}, {}
     label = f"{algorithm} {payload}" if progress else ""
     for cover, result, job in zip(
         files, map_files(_embed_one, jobs, workers, label), jobs, strict=True
     ):
         if "error" in result:
             failed[result["name"]] = result["error"]
+            continue
+        if "skipped" in result:
+            skipped[result["name"]] = result["skipped"]
             continue
         results.append(
             {
@@ -218,6 +239,7 @@ def embed_dataset(
             "split": split,
         },
         failed=failed,
+        skipped=skipped,
     )
     manifest.save(out)
     return manifest

@@ -30,6 +30,8 @@ class Manifest:
         info: how the set was made (source, resize, quality, algorithm,
             payload, base seed, ...).
         failed: {name: reason} for images that could not be made.
+        skipped: {name: reason} for covers that cannot carry the payload
+            (no non-zero AC coefficient, ...): expected, not failures.
     """
 
     domain: str
@@ -37,6 +39,7 @@ class Manifest:
     files: list[dict]
     info: dict = dataclasses.field(default_factory=dict)
     failed: dict = dataclasses.field(default_factory=dict)
+    skipped: dict = dataclasses.field(default_factory=dict)
 
     def names(self, split=None):
         """File names, optionally of one split, in manifest order."""

@@ -12,18 +12,57 @@ import numpy as np
 import tensorflow as tf
 
 from keras_sasrnet.data import images, jpeg
-from keras_sasrnet.data.manifest import Manifest
+from keras_sasrnet.data.manifest import SPLITS, Manifest
 from keras_sasrnet.data.parallel import map_files
 
 # Data sets below this size (decoded, float32) are held in memory.
 MEMORY_LIMIT_BYTES = 1 << 30
 
 
-def match_pairs(covers, stegos, split=None):
+def unpaired(covers, stegos):
+    """{split: [cover names without a stego in ``stegos``]} (non-empty only)."""
+    have = set(Manifest.load(stegos).names())
+    cover_set = Manifest.load(covers)
+    missing = {}
+    for split in SPLITS:
+        names = [n for n in cover_set.names(split) if n not in have]
+        if names:
+            missing[split] = names
+    return missing
+
+
+def unpaired_message(covers, stegos, missing):
+    """One line per split counting covers without a stego, with the reason
+    the stego set gives (skipped: cannot carry the payload; failed)."""
+    stego_set = Manifest.load(stegos)
+    cover_set = Manifest.load(covers)
+    lines = []
+    for split, names in missing.items():
+        skipped = sum(n in stego_set.skipped for n in names)
+        failed = sum(n in stego_set.failed for n in names)
+        total = len(cover_set.names(split))
+        lines.append(
+            f"split {split!r}: {len(names)} of {total} covers have no stego in "
+            f"{stegos} ({skipped} skipped: cannot carry the payload; {failed} "
+            f"failed; {len(names) - skipped - failed} not embedded), e.g. "
+            + ", ".join(names[:3])
+        )
+    return lines
+
+
+_REPORTED = set()
+
+
+def match_pairs(covers, stegos, split=None, strict=False, log=print):
     """(cover paths, stego paths, manifest) of a split, matched by file name.
 
+    Covers without a stego (a cover that cannot carry the payload, a failed
+    embedding) are left out, with one line per split counting them (logged
+    once per process); ``strict`` stops instead, counting every split.
+
     Raises:
-        ValueError: listing covers without a stego (or a domain/size mismatch).
+        ValueError: a domain/size mismatch, an empty split, or (strict)
+            covers without a stego.
     """
     cover_set, stego_set = Manifest.load(covers), Manifest.load(stegos)
     if (cover_set.domain, tuple(cover_set.size)) != (
@@ -38,13 +77,22 @@ def match_pairs(covers, stegos, split=None):
     if not names:
         raise ValueError(f"{covers} has no image in split {split!r}")
     have = set(stego_set.names())
-    missing = [n for n in names if n not in have]
-    if missing:
-        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
-        raise ValueError(
-            f"{len(missing)} cover(s) of split {split!r} have no stego in "
-            f"{stegos}: {shown}"
-        )
+    if any(n not in have for n in names):
+        missing = unpaired(covers, stegos)
+        lines = unpaired_message(covers, stegos, missing)
+        if strict:
+            raise ValueError(
+                "covers without a stego (strict pairing): " + "; ".join(lines)
+            )
+        key = (os.path.abspath(covers), os.path.abspath(stegos), split)
+        if key not in _REPORTED:
+            _REPORTED.add(key)
+            for line in lines:
+                if split is None or line.startswith(f"split {split!r}"):
+                    log(line + " - left out")
+        names = [n for n in names if n in have]
+        if not names:
+            raise ValueError(f"no cover of split {split!r} has a stego in {stegos}")
     return (
         [os.path.join(covers, n) for n in names],
         [os.path.join(stegos, n) for n in names],
@@ -84,6 +132,7 @@ def pair_dataset(
     training=True,
     in_memory=None,
     workers=None,
+    log=print,
 ):
     """A dataset of (images (2N, H, W, 1) float32, labels (2N,) int32).
 
@@ -98,6 +147,8 @@ def pair_dataset(
         in_memory: decode everything once up front (default: when it needs
             less than 1 GiB), else decode files in parallel on the fly.
         workers: processes for the up-front decode.
+        log: where the count of covers without a stego goes (they are left
+            out; see ``match_pairs``).
 
     Example:
         >>> ds = pair_dataset("boss256", "boss256_hill04", "train", 16)
@@ -105,7 +156,7 @@ def pair_dataset(
     """
     if pairs_per_batch < 1:
         raise ValueError(f"pairs_per_batch must be >= 1; received {pairs_per_batch}")
-    cover_paths, stego_paths, manifest = match_pairs(covers, stegos, split)
+    cover_paths, stego_paths, manifest = match_pairs(covers, stegos, split, log=log)
     domain, size = manifest.domain, tuple(manifest.size)
     n = len(cover_paths)
     if training and n < pairs_per_batch:
@@ -153,5 +204,5 @@ def pair_dataset(
 
 
 def steps_per_epoch(covers, split, pairs_per_batch):
-    """Full batches in one pass over a split."""
+    """Full batches in one pass over a split (covers, before pairing)."""
     return len(Manifest.load(covers).names(split)) // pairs_per_batch

@@ -39,6 +39,9 @@ def base():
         demo_payload=0.4,
         pairs_per_replica=16,
         in_memory=ml_collections.FieldReference(None, field_type=bool),
+        # Covers without a stego (cannot carry the payload, failed embedding)
+        # are left out with one line per split; True stops the run instead.
+        strict_pairs=False,
     )
     c.model = dict(arch="srnet", width_scale=1.0, weight_decay=1e-4, sync_bn=False)
     c.train = dict(

@@ -52,6 +52,10 @@ def resolve_data(c, log=print):
     return covers, stegos
 
 
+def _quiet(*_):
+    """Run reports unpaired covers once itself (``Run._check_pairs``)."""
+
+
 class Run:
     """Data, strategy and helpers shared by the stages of one run."""
 
@@ -62,15 +66,21 @@ class Run:
             config.distribute.strategy, config.distribute.logical_cpus
         )
         self.covers, self.stegos = resolve_data(config, log)
+        self._check_pairs(config, workdir, log)
         size = Manifest.load(self.covers).size
         self.size = tuple(size)
         self.batch = config.data.pairs_per_replica * self.strategy.num_replicas_in_sync
-        n_train = len(Manifest.load(self.covers).names("train"))
+        n_train = len(
+            pairs.match_pairs(self.covers, self.stegos, "train", log=_quiet)[0]
+        )
         self.steps_per_epoch = max(
             1, min(config.train.steps_per_epoch, n_train // self.batch)
         )
         kwargs = dict(
-            pairs_per_batch=self.batch, training=False, in_memory=config.data.in_memory
+            pairs_per_batch=self.batch,
+            training=False,
+            in_memory=config.data.in_memory,
+            log=_quiet,
         )
         self.val = pairs.pair_dataset(self.covers, self.stegos, "val", **kwargs)
         self.test = pairs.pair_dataset(self.covers, self.stegos, "test", **kwargs)
@@ -84,9 +94,26 @@ class Run:
                 self.batch,
                 seed=self.c.seed * 10_000 + stage_seed * 1_000 + offset,
                 in_memory=self.c.data.in_memory,
+                log=_quiet,
             )
 
         return make
+
+    def _check_pairs(self, config, workdir, log):
+        """Covers without a stego: stop (strict) or leave them out, one line
+        per split, their names in ``workdir/unpaired.json``."""
+        missing = pairs.unpaired(self.covers, self.stegos)
+        if not missing:
+            return
+        lines = pairs.unpaired_message(self.covers, self.stegos, missing)
+        if config.data.strict_pairs:
+            raise ValueError(
+                "covers without a stego (data.strict_pairs): " + "; ".join(lines)
+            )
+        for line in lines:
+            log(line + " - left out")
+        os.makedirs(workdir, exist_ok=True)
+        atomic.write_json(os.path.join(workdir, "unpaired.json"), missing)
 
     def recipe(self, steps, lr, decay_step, optimizer="adamax", momentum=0.9):
         return loop.Recipe(

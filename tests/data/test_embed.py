@@ -98,9 +98,13 @@ def test_jpeg_algorithms_and_failures_reported(tmp_path, photo):
             covers, str(tmp_path / algorithm), algorithm, 0.4, workers=2, progress=False
         )
         assert sorted(m.names()) == ["p0.jpg", "p1.jpg", "p2.jpg"], algorithm
-        assert "flat.jpg" in m.failed  # no non-zero AC coefficient to embed in
+        # No non-zero AC coefficient to embed in: skipped, not failed.
+        assert m.skipped == {
+            "flat.jpg": "no non-zero AC coefficient: cannot carry a payload"
+        }
+        assert not m.failed
         assert all(0 < f["change_rate"] < 0.1 for f in m.files)
-        assert Manifest.load(str(tmp_path / algorithm)).failed == m.failed
+        assert Manifest.load(str(tmp_path / algorithm)).skipped == m.skipped
 
 
 def test_input_errors(covers, tmp_path):

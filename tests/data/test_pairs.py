@@ -76,16 +76,31 @@ def test_evaluation_order_covers_every_pair_once(demo_pairs):
     np.testing.assert_array_equal(batches[0][0].numpy()[0, ..., 0], first)
 
 
-def test_cover_without_stego_is_listed(demo_pairs, tmp_path):
+def test_cover_without_stego_is_left_out_and_counted(demo_pairs, tmp_path):
     covers, stegos = demo_pairs
     partial = Manifest.load(stegos)
     dropped = partial.files[:2]
     partial.files = partial.files[2:]
+    partial.skipped = {dropped[0]["name"]: "no non-zero AC coefficient"}
     partial.save(str(tmp_path))
-    with pytest.raises(ValueError, match="2 cover.*have no stego") as info:
-        pairs.pair_dataset(covers, str(tmp_path), None, 4)
+    split = dropped[0]["split"]
+    lines = []
+    c, s, _ = pairs.match_pairs(covers, str(tmp_path), split, log=lines.append)
+    names = {os.path.basename(p) for p in c}
+    assert dropped[0]["name"] not in names and len(c) == len(s)
+    total = len(Manifest.load(covers).names(split))
+    assert len(names) == total - sum(f["split"] == split for f in dropped)
+    assert len(lines) == 1 and lines[0].startswith(f"split {split!r}: ")
+    assert "1 skipped: cannot carry the payload" in lines[0]
+    # Strict pairing stops, counting every split.
+    with pytest.raises(ValueError, match="strict pairing") as info:
+        pairs.match_pairs(covers, str(tmp_path), "train", strict=True)
     for f in dropped:
-        assert f["name"] in str(info.value)
+        assert f"split {f['split']!r}" in str(info.value)
+    assert pairs.unpaired(covers, str(tmp_path)) == {
+        part: [f["name"] for f in dropped if f["split"] == part]
+        for part in {f["split"] for f in dropped}
+    }
     with pytest.raises(ValueError, match="pairs_per_batch must be >= 1"):
         pairs.pair_dataset(covers, stegos, "train", 0)
     with pytest.raises(ValueError, match="fewer than one batch"):

@@ -170,3 +170,36 @@ def test_binary_stops_before_any_work(tmp_path):
         "error: prune.target (rate) must be in [0, 1); received 1.5"
     ]
     assert not work.exists()
+
+
+def test_run_leaves_out_covers_without_stego_or_stops_when_strict(tmp_path, cache):
+    # The tiny demo data, then a stego set missing two covers of one split.
+    from keras_sasrnet.data.manifest import Manifest
+
+    c = tiny.get_config()
+    c.data.demo_dir = cache
+    covers, stegos = pipeline.resolve_data(c, lambda *_: None)
+    partial = Manifest.load(stegos)
+    dropped = [f for f in partial.files if f["split"] == "val"][:2]
+    partial.files = [f for f in partial.files if f not in dropped]
+    partial.skipped = {dropped[0]["name"]: "no non-zero AC coefficient"}
+    fewer = tmp_path / "stegos"
+    fewer.mkdir()
+    for f in partial.files:
+        os.symlink(os.path.join(stegos, f["name"]), fewer / f["name"])
+    partial.save(str(fewer))
+    c.data.demo, c.data.covers, c.data.stegos = False, covers, str(fewer)
+    lines = []
+    run = pipeline.Run(c, str(tmp_path / "work"), lines.append)
+    n_val = len(Manifest.load(covers).names("val"))
+    assert sum(len(y) for _, y in run.val) == 2 * (n_val - 2)
+    assert lines == [
+        f"split 'val': 2 of {n_val} covers have no stego in {fewer} (1 skipped: "
+        f"cannot carry the payload; 0 failed; 1 not embedded), e.g. "
+        f"{dropped[0]['name']}, {dropped[1]['name']} - left out"
+    ]
+    saved = json.loads((tmp_path / "work" / "unpaired.json").read_text())
+    assert saved == {"val": [f["name"] for f in dropped]}
+    c.data.strict_pairs = True
+    with pytest.raises(ValueError, match="data.strict_pairs.*split 'val': 2 of"):
+        pipeline.Run(c, str(tmp_path / "work2"), lines.append)

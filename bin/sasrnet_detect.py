@@ -15,7 +15,7 @@ import sys
 
 from absl import flags
 
-from keras_sasrnet import atomic, cli
+from keras_sasrnet import atomic, cli, precision
 from keras_sasrnet.evaluation import detect
 
 FLAGS = flags.FLAGS
@@ -31,9 +31,12 @@ flags.DEFINE_float(
 flags.DEFINE_string("out", "scores.csv", "CSV file to write ('-': standard output).")
 flags.mark_flags_as_required(["model", "inputs"])
 
+flags.DEFINE_enum("precision", "float32", precision.MODES, precision.HELP)
+
 
 def main(argv):
     del argv
+    precision.apply(FLAGS.precision)
     paths = detect.expand(FLAGS.inputs)
     detector = detect.Detector(FLAGS.model)
     buffer = io.StringIO()

@@ -13,7 +13,7 @@ set and a CSV of every image's score.
 
 from absl import flags
 
-from keras_sasrnet import cli
+from keras_sasrnet import cli, precision
 from keras_sasrnet.evaluation import eval_report
 
 FLAGS = flags.FLAGS
@@ -26,9 +26,12 @@ flags.DEFINE_string(
 )
 flags.mark_flags_as_required(["models", "sets", "out"])
 
+flags.DEFINE_enum("precision", "float32", precision.MODES, precision.HELP)
+
 
 def main(argv):
     del argv
+    precision.apply(FLAGS.precision)
     models = eval_report.parse_models(FLAGS.models)
     sets = eval_report.parse_sets(FLAGS.sets)
     path = eval_report.run(models, sets, FLAGS.out)

@@ -13,6 +13,9 @@ __version__ = "0.1.0"
 # reads a saved detector after a plain ``import keras_sasrnet``. Importing
 # Keras does not start the TensorFlow runtime: logical devices can still be
 # configured afterwards (train.distribute).
+from keras_sasrnet import _quiet  # noqa: E402
+
+_quiet.import_tensorflow()
 from keras_sasrnet.models import layers as _layers  # noqa: E402, F401
 from keras_sasrnet.slimming import proximal as _proximal  # noqa: E402, F401
 from keras_sasrnet.slimming import regularizer as _regularizer  # noqa: E402, F401

@@ -1,30 +1,15 @@
 """What every binary in bin/ shares: quiet TF logs, one-line errors."""
 
-import os
 import sys
 
 from absl import app, flags, logging
 
+from keras_sasrnet import _quiet
+
 
 def import_tensorflow_quietly():
-    """Imports TensorFlow with stderr silenced (set SASRNET_TF_LOGS=1 to see it).
-
-    TF's C++ start-up lines (oneDNN, CUDA probing) bypass TF_CPP_MIN_LOG_LEVEL
-    in TF 2.21 and would bury a binary's one-line error messages.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if os.environ.get("SASRNET_TF_LOGS"):
-        return
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()  # CUDA probing logs here, once
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    """Imports TensorFlow with its C++ start-up log silenced (``_quiet``)."""
+    _quiet.import_tensorflow()
 
 
 # Errors a user can fix from the command line: shown as one line, no traceback.

@@ -9,7 +9,7 @@ import os
 
 import ml_collections
 
-from keras_sasrnet import models
+from keras_sasrnet import models, precision
 from keras_sasrnet.data import embed
 from keras_sasrnet.slimming import importance as slimming_importance
 from keras_sasrnet.slimming import sparsity
@@ -27,6 +27,9 @@ def base():
     """
     c = ml_collections.ConfigDict()
     c.seed = 0
+    # float32 (TensorFloat-32 off on GPUs), tf32, mixed_float16, mixed_bfloat16:
+    # see keras_sasrnet.precision.
+    c.precision = "float32"
     c.data = dict(
         covers="",  # a cover set folder (sasrnet_prepare), or "" with demo
         stegos="",  # its stego set (sasrnet_embed)
@@ -127,6 +130,10 @@ def validate(c):
         if not ok:
             raise ValueError(message)
 
+    need(
+        c.get("precision", "float32") in precision.MODES,
+        f"precision must be one of {precision.MODES}; received {c.get('precision')!r}",
+    )
     need(
         c.model.arch in models.ARCHITECTURES,
         f"model.arch must be one of {sorted(models.ARCHITECTURES)}; received "

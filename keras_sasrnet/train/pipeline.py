@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from keras_sasrnet import atomic, models, profile, slimming
+from keras_sasrnet import atomic, models, precision, profile, slimming
 from keras_sasrnet.data import demo, embed, pairs
 from keras_sasrnet.data.manifest import Manifest
 from keras_sasrnet.evaluation import metrics, report
@@ -62,6 +62,8 @@ class Run:
     def __init__(self, config, workdir, log=print):
         self.c = validate(config)
         self.workdir, self.log = workdir, log
+        self.precision = config.get("precision", "float32")
+        precision.apply(self.precision)
         self.strategy = make_strategy(
             config.distribute.strategy, config.distribute.logical_cpus
         )
@@ -128,7 +130,7 @@ class Run:
 
     def build(self, sparsity=None):
         m = self.c.model
-        return models.build(
+        model = models.build(
             m.arch,
             m.width_scale,
             input_shape=(*self.size, 1),
@@ -136,6 +138,9 @@ class Run:
             weight_decay=m.weight_decay,
             sync_bn=m.sync_bn,
         )
+        if self.precision.startswith("mixed_"):
+            model = precision.float32_stem(model)
+        return model
 
     def metadata(self):
         """What a detector needs to know about its input, stored in its file."""

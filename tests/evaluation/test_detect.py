@@ -82,3 +82,25 @@ def test_jpeg_domain_models_get_unrounded_pixels(tmp_path, model_file, photo):
     np.testing.assert_array_equal(spatial, np.round(spatial))
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
         detect.expand([str(tmp_path / "nothing")])
+
+
+def test_detect_runs_in_float32(tmp_path, model_file, photo):
+    from tests.test_precision import probe_tf32
+
+    images.write_gray(str(tmp_path / "a.pgm"), photo[:32, :32])
+    result, last = probe_tf32(
+        "sasrnet_detect",
+        f"--model={model_file}",
+        f"--inputs={tmp_path / 'a.pgm'}",
+        f"--out={tmp_path / 's.csv'}",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert last == "TF32 False"
+    result, last = probe_tf32(
+        "sasrnet_detect",
+        f"--model={model_file}",
+        f"--inputs={tmp_path / 'a.pgm'}",
+        f"--out={tmp_path / 's.csv'}",
+        "--precision=tf32",
+    )
+    assert last == "TF32 True"

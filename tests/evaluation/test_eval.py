@@ -93,3 +93,17 @@ def test_bad_arguments(setup):
             )
     finally:
         models.io.write_metadata(paths["slim"], {"domain": "spatial"})
+
+
+def test_eval_runs_in_float32(setup):
+    from tests.test_precision import probe_tf32
+
+    root, covers, stegos, paths = setup
+    result, last = probe_tf32(
+        "sasrnet_eval",
+        f"--models=full={paths['full']}",
+        f"--sets=test={covers}:{stegos}",
+        f"--out={root / 'eval32'}",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert last == "TF32 False"

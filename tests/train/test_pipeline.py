@@ -55,6 +55,8 @@ def test_killed_schedule_resumes_without_redoing_rounds(tmp_path, cache):
     assert "baseline: done already" in lines and "round_1: done already" in lines
     assert "== round_2" in lines
     assert os.stat(work / "round_1" / "model.keras").st_mtime_ns == stamp
+    config = json.loads((work / "config.json").read_text())
+    assert config["precision"] == "float32"  # recorded with the run
 
     # The result: Table 5 rows, files per round, narrower models.
     assert [r["name"] for r in rows] == [

@@ -1,0 +1,195 @@
+"""Float32 against TensorFloat-32 (and mixed precision) for SRNet training.
+
+Runs on any Keras backend without TensorFlow (the lent GPU machines have JAX
+and PyTorch only), from a data file made on a machine with the package's
+data tools:
+
+  python benchmarks/precision/run.py --make_data=work/precision/demo.npz
+  KERAS_BACKEND=jax python benchmarks/precision/run.py \
+      --data=work/precision/demo.npz --steps=8000 --eval_every=1000 \
+      --modes=float32,tf32,mixed_bfloat16 --out=benchmarks/precision
+
+The demo task (64x64 crops of scikit-image photographs, split by photo, LSB
+matching 0.4 bpp); SRNet from ``models.build``; Adamax 1e-3, 16 pairs per
+batch with the same random rot90/flip for a cover and its stego; validation
+accuracy every ``eval_every`` iterations. One row per mode goes to
+``results.json`` (merged by mode and device), and README.md is generated
+from it. On a CPU the modes only differ in mixed precision: the test runs it
+with a tiny budget so that it keeps working.
+"""
+
+import json
+import os
+import sys
+import time
+
+import numpy as np
+from absl import app, flags
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("make_data", None, "Write the demo task to this .npz and stop.")
+flags.DEFINE_float("payload", 0.4, "LSB matching payload (bpp) for --make_data.")
+flags.DEFINE_string("data", None, "The .npz made by --make_data.")
+flags.DEFINE_list("modes", ["float32", "tf32"], "Precisions to compare.")
+flags.DEFINE_integer("steps", 8000, "Training iterations per mode.", lower_bound=1)
+flags.DEFINE_integer("eval_every", 1000, "Iterations between validations.")
+flags.DEFINE_integer("pairs", 16, "Cover-stego pairs per batch.", lower_bound=1)
+flags.DEFINE_float("width", 1.0, "SRNet width scale (tests: 1/16).")
+flags.DEFINE_integer("seed", 0, "Seed of initialisation and batches.")
+flags.DEFINE_string("out", None, "Folder for results.json and README.md.")
+
+
+def make_data(path, payload):
+    """Covers and LSBM stegos of the demo crops, as uint8 arrays per split."""
+    from keras_sasrnet.data import demo, embed, images
+    from keras_sasrnet.data.manifest import Manifest
+
+    covers = demo.demo_covers(size=64)
+    stegos = f"{covers}_lsbm_{payload}"
+    embed.embed_dataset(covers, stegos, "lsbm", payload, progress=False)
+    arrays = {}
+    have = set(Manifest.load(stegos).names())
+    for split in ("train", "val"):
+        names = [n for n in Manifest.load(covers).names(split) if n in have]
+        for kind, folder in (("cover", covers), ("stego", stegos)):
+            arrays[f"{split}_{kind}"] = np.stack(
+                [images.read_gray(os.path.join(folder, n)) for n in names]
+            )
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp.npz"
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def batches(cover, stego, pairs, rng):
+    """Endless (x, y) batches: pairs with one shared random rot90 and flip."""
+    n = len(cover)
+    while True:
+        idx = rng.integers(0, n, pairs)
+        xs = []
+        for i in idx:
+            k, flip = rng.integers(0, 4), rng.integers(0, 2)
+            for image in (cover[i], stego[i]):
+                t = np.rot90(image, k)
+                xs.append(t[:, ::-1] if flip else t)
+        x = np.stack(xs).astype("float32")[..., None]
+        yield x, np.tile([0, 1], pairs).astype("int32")
+
+
+def train_one(mode, data, steps, eval_every, pairs, width, seed, log=print):
+    """One training run; returns {mode, curve, best_val, seconds, ...}."""
+    import keras
+
+    from keras_sasrnet import models, precision
+
+    precision.apply(mode)
+    keras.utils.set_random_seed(seed)
+    model = models.build(
+        "srnet", width, input_shape=(*data["train_cover"].shape[1:], 1)
+    )
+    if mode.startswith("mixed_"):
+        model = precision.float32_stem(model)
+    model.compile(
+        keras.optimizers.Adamax(1e-3),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    val_x = np.concatenate([data["val_cover"], data["val_stego"]])[..., None].astype(
+        "float32"
+    )
+    val_y = np.repeat([0, 1], len(data["val_cover"])).astype("int32")
+    stream = batches(
+        data["train_cover"], data["train_stego"], pairs, np.random.default_rng(seed)
+    )
+    curve, start, done = [], time.time(), 0
+    while done < steps:
+        chunk = min(eval_every, steps - done)
+        for _ in range(chunk):
+            x, y = next(stream)
+            model.train_on_batch(x, y)
+        done += chunk
+        _, acc = model.evaluate(val_x, val_y, batch_size=64, verbose=0)
+        curve.append([done, round(float(acc), 4)])
+        log(f"{mode}: {done}/{steps} it, val {acc:.4f}")
+    precision.apply("float32")
+    return {
+        "precision": mode,
+        "backend": keras.backend.backend(),
+        "device": _device(),
+        "steps": steps,
+        "width": width,
+        "pairs": pairs,
+        "seed": seed,
+        "curve": curve,
+        "best_val": max(a for _, a in curve),
+        "seconds": round(time.time() - start, 1),
+    }
+
+
+def _device():
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return jax.devices()[0].device_kind
+    return "cpu"
+
+
+def markdown(rows):
+    lines = [
+        "# Convolution precision and SRNet training",
+        "",
+        "Generated from `results.json` by `benchmarks/precision/run.py` (see its",
+        "docstring for the commands). Demo task, LSB matching 0.4 bpp, SRNet,",
+        "Adamax 1e-3, 16 pairs per batch; one seed per row.",
+        "",
+        "| device | backend | precision | iterations | best val | val per eval |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        curve = ", ".join(f"{a * 100:.1f}" for _, a in r["curve"])
+        lines.append(
+            f"| {r['device']} | {r['backend']} | {r['precision']} | {r['steps']:,} | "
+            f"{r['best_val'] * 100:.2f} % | {curve} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    del argv
+    if FLAGS.make_data:
+        make_data(FLAGS.make_data, FLAGS.payload)
+        return
+    if not (FLAGS.data and FLAGS.out):
+        raise app.UsageError("give --data and --out (or --make_data=FILE)")
+    data = dict(np.load(FLAGS.data))
+    path = os.path.join(FLAGS.out, "results.json")
+    rows = json.load(open(path)) if os.path.exists(path) else []
+    for mode in FLAGS.modes:
+        row = train_one(
+            mode,
+            data,
+            FLAGS.steps,
+            FLAGS.eval_every,
+            FLAGS.pairs,
+            FLAGS.width,
+            FLAGS.seed,
+        )
+        rows = [
+            r for r in rows if (r["precision"], r["device"]) != (mode, row["device"])
+        ] + [row]
+        os.makedirs(FLAGS.out, exist_ok=True)
+        for name, text in (
+            ("results.json", json.dumps(rows, indent=1) + "\n"),
+            ("README.md", markdown(rows)),
+        ):
+            tmp = os.path.join(FLAGS.out, name + ".tmp")
+            with open(tmp, "w") as f:
+                f.write(text)
+            os.replace(tmp, os.path.join(FLAGS.out, name))
+    sys.stdout.write(markdown(rows))
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,49 @@
+"""benchmarks/precision/run.py keeps working: a tiny budget on CPU."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_precision_benchmark_runs_and_writes_rows(tmp_path):
+    rng = np.random.default_rng(0)
+    data = {}
+    for split, n in (("train", 6), ("val", 4)):
+        cover = rng.integers(1, 255, (n, 16, 16), dtype=np.uint8)
+        data[f"{split}_cover"] = cover
+        data[f"{split}_stego"] = (cover + rng.choice([-1, 1], cover.shape)).astype(
+            np.uint8
+        )
+    np.savez(tmp_path / "d.npz", **data)
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(ROOT, "benchmarks", "precision", "run.py"),
+            f"--data={tmp_path / 'd.npz'}",
+            "--steps=4",
+            "--eval_every=2",
+            "--pairs=2",
+            "--width=0.0625",
+            "--modes=float32,mixed_bfloat16",
+            f"--out={out}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = json.loads((out / "results.json").read_text())
+    assert [r["precision"] for r in rows] == ["float32", "mixed_bfloat16"]
+    for r in rows:
+        assert [s for s, _ in r["curve"]] == [2, 4]
+        assert all(0 <= a <= 1 for _, a in r["curve"])
+        assert r["device"] == "cpu" and r["backend"] == "tensorflow"
+    assert (
+        "| cpu | tensorflow | mixed_bfloat16 | 4 |" in (out / "README.md").read_text()
+    )

@@ -32,6 +32,10 @@ RUNS = {
         ("prox a1e-2 3k", "prox", 1e-2, None, (0.4, 0.8), 3000, 2250),
         ("prox a3e-3", "prox", 3e-3, None, (0.4, 0.8)),
         ("prox a3e-2", "prox", 3e-2, None, (0.4, 0.8)),
+        # A longer low-lr tail: zeros stay put (a zero stays while |m| <=
+        # alpha, whatever the lr) while the live channels re-fit.
+        ("prox a1e-2 3k d1.5k", "prox", 1e-2, None, (0.4, 0.8), 3000, 1500),
+        ("prox a7e-3 3k d1.5k", "prox", 7e-3, None, (0.4, 0.8), 3000, 1500),
     ),
     "srnet": (
         # SRNet's gamma gradients are about 10x smaller than XuNet's (median

@@ -24,6 +24,12 @@ class ImageError(ValueError):
         self.path = str(path)
         self.reason = reason
 
+    def __reduce__(self):
+        # Picklable with both arguments, so an error raised in a worker
+        # process reaches the parent as itself (the default pickles only the
+        # message and failed with "missing 1 required positional argument").
+        return (type(self), (self.path, self.reason))
+
 
 def open_checked(path):
     """Opens and fully decodes an image with Pillow, or raises ImageError.
@@ -34,8 +40,14 @@ def open_checked(path):
     if not os.path.isfile(path):
         raise ImageError(path, "no such file")
     try:
+        # Above Pillow's pixel limit (89 MP) open raises; refused, naming the
+        # file, before anything is decoded.
         image = Image.open(path)
         image.load()
+    except Image.DecompressionBombError as e:
+        raise ImageError(
+            path, f"too many pixels, refused as a possible decompression bomb ({e})"
+        ) from None
     except UnidentifiedImageError:
         raise ImageError(path, "not an image file Pillow can read") from None
     except (OSError, SyntaxError, ValueError) as e:

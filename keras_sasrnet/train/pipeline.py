@@ -17,6 +17,7 @@ import os
 import shutil
 import time
 
+import keras
 import numpy as np
 
 from keras_sasrnet import atomic, models, precision, profile, slimming
@@ -64,6 +65,9 @@ class Run:
         self.workdir, self.log = workdir, log
         self.precision = config.get("precision", "float32")
         precision.apply(self.precision)
+        # Same seed, same run: initial weights, dropout and Keras' own
+        # randomness follow config.seed (data order follows it already).
+        keras.utils.set_random_seed(config.seed)
         self.strategy = make_strategy(
             config.distribute.strategy, config.distribute.logical_cpus
         )

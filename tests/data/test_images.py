@@ -69,3 +69,26 @@ def test_write_is_atomic_and_checked(tmp_path, photo):
     with pytest.raises(ValueError, match="quality must be in"):
         images.write_gray(str(tmp_path / "a.jpg"), photo, quality=0)
     assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
+
+
+def test_image_error_survives_a_worker_process():
+    import pickle
+
+    e = images.ImageError("/data/a.pgm", "truncated")
+    again = pickle.loads(pickle.dumps(e))
+    assert (type(again), again.path, again.reason, str(again)) == (
+        images.ImageError,
+        "/data/a.pgm",
+        "truncated",
+        "/data/a.pgm: truncated",
+    )
+
+
+def test_decompression_bomb_is_an_image_error(tmp_path, monkeypatch):
+    from PIL import Image
+
+    path = str(tmp_path / "big.png")
+    Image.fromarray(np.zeros((64, 64), np.uint8)).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 4,096 > 2 x 1,000
+    with pytest.raises(images.ImageError, match="big.png: too many pixels"):
+        images.open_checked(path)

@@ -205,3 +205,20 @@ def test_run_leaves_out_covers_without_stego_or_stops_when_strict(tmp_path, cach
     c.data.strict_pairs = True
     with pytest.raises(ValueError, match="data.strict_pairs.*split 'val': 2 of"):
         pipeline.Run(c, str(tmp_path / "work2"), lines.append)
+
+
+def test_same_seed_gives_the_same_plan_and_metrics(tmp_path, cache):
+    # Three seed-0 runs once gave three plans: weights started unseeded.
+    outputs = []
+    for k in range(2):
+        c = tiny.get_config()
+        c.data.demo_dir = cache
+        c.prune.rounds = 1
+        rows = pipeline.run_slimming(c, str(tmp_path / f"w{k}"), log=lambda *_: None)
+        plan = json.loads((tmp_path / f"w{k}" / "round_1" / "plan.json").read_text())
+        metrics = [
+            {m: v for m, v in r.items() if m.startswith(("val", "test", "p_"))}
+            for r in rows
+        ]
+        outputs.append((plan["keep"], metrics))
+    assert outputs[0] == outputs[1]

@@ -34,6 +34,14 @@ flags.DEFINE_enum(
 )
 flags.DEFINE_integer("workers", 0, "Processes (0: all cores).", lower_bound=0)
 
+flags.DEFINE_bool(
+    "overwrite",
+    False,
+    "If --out holds stegos made with other settings, delete them and start "
+    "over (default: stop and list the differing settings; the same settings "
+    "resume).",
+)
+
 
 def main(argv):
     del argv
@@ -45,6 +53,7 @@ def main(argv):
         FLAGS.seed,
         FLAGS.workers or None,
         None if FLAGS.split == "all" else FLAGS.split,
+        overwrite=FLAGS.overwrite,
     )
     rates = [f["change_rate"] for f in m.files]
     mean = sum(rates) / len(rates) if rates else float("nan")

@@ -27,10 +27,20 @@ flags.DEFINE_string("model", None, "The .keras model to fine-tune.")
 flags.DEFINE_string("workdir", None, "Output folder (resumed if it exists).")
 flags.mark_flags_as_required(["config", "model", "workdir"])
 
+flags.DEFINE_bool(
+    "overwrite",
+    False,
+    "If --workdir holds a run made with another config, delete it and start "
+    "over (default: stop and list the differing settings; the same config "
+    "resumes).",
+)
+
 
 def main(argv):
     del argv
-    metrics = pipeline.finetune_model(FLAGS.config, FLAGS.model, FLAGS.workdir)
+    metrics = pipeline.finetune_model(
+        FLAGS.config, FLAGS.model, FLAGS.workdir, overwrite=FLAGS.overwrite
+    )
     print(json.dumps(metrics, indent=1))
 
 

@@ -73,6 +73,14 @@ flags.DEFINE_integer(
     "stride", 0, "--src=demo|photos: step between crops (0: --crop).", lower_bound=0
 )
 
+flags.DEFINE_bool(
+    "overwrite",
+    False,
+    "If --out holds images made with other settings, delete them and start "
+    "over (default: stop and list the differing settings; the same settings "
+    "resume).",
+)
+
 
 def main(argv):
     del argv
@@ -105,6 +113,7 @@ def main(argv):
             FLAGS.skip_bad,
             FLAGS.workers or None,
             group_by=FLAGS.group_by,
+            overwrite=FLAGS.overwrite,
         )
     counts = {s: len(m.names(s)) for s in manifest.SPLITS}
     print(

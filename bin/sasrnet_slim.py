@@ -29,10 +29,18 @@ config_flags.DEFINE_config_file(
 flags.DEFINE_string("workdir", None, "Output folder (created; resumed if it exists).")
 flags.mark_flags_as_required(["config", "workdir"])
 
+flags.DEFINE_bool(
+    "overwrite",
+    False,
+    "If --workdir holds a run made with another config, delete it and start "
+    "over (default: stop and list the differing settings; the same config "
+    "resumes).",
+)
+
 
 def main(argv):
     del argv
-    rows = pipeline.run_slimming(FLAGS.config, FLAGS.workdir)
+    rows = pipeline.run_slimming(FLAGS.config, FLAGS.workdir, overwrite=FLAGS.overwrite)
     print(f"\nTable 5 for this run ({FLAGS.workdir}/table5.md):\n")
     print(pipeline.table5(rows))
 

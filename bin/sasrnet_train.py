@@ -28,10 +28,20 @@ config_flags.DEFINE_config_file(
 flags.DEFINE_string("workdir", None, "Output folder (resumed if it exists).")
 flags.mark_flags_as_required(["config", "workdir"])
 
+flags.DEFINE_bool(
+    "overwrite",
+    False,
+    "If --workdir holds a run made with another config, delete it and start "
+    "over (default: stop and list the differing settings; the same config "
+    "resumes).",
+)
+
 
 def main(argv):
     del argv
-    metrics = pipeline.train_model(FLAGS.config, FLAGS.workdir)
+    metrics = pipeline.train_model(
+        FLAGS.config, FLAGS.workdir, overwrite=FLAGS.overwrite
+    )
     print(json.dumps(metrics, indent=1))
 
 

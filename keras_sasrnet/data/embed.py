@@ -16,7 +16,7 @@ import warnings
 import conseal
 import numpy as np
 
-from keras_sasrnet import atomic
+from keras_sasrnet import atomic, fingerprint
 from keras_sasrnet.data import images, jpeg
 from keras_sasrnet.data.manifest import Manifest, sha256
 from keras_sasrnet.data.parallel import map_files
@@ -153,7 +153,15 @@ def _read_pair(job):
 
 
 def embed_dataset(
-    covers, out, algorithm, payload, seed=0, workers=None, split=None, progress=True
+    covers,
+    out,
+    algorithm,
+    payload,
+    seed=0,
+    workers=None,
+    split=None,
+    progress=True,
+    overwrite=False,
 ):
     """Makes a stego set of a cover set (resumable) and its manifest.
 
@@ -167,6 +175,8 @@ def embed_dataset(
         workers: processes (default all cores).
         split: only this split ("train", "val", "test"), or all.
         progress: show a progress bar.
+        overwrite: if ``out`` holds stegos made with other settings, start
+            it over (default: stop with the differences).
 
     Returns:
         The stego set's ``Manifest``; covers that cannot carry the payload
@@ -189,7 +199,14 @@ def embed_dataset(
             f"{algorithm} embeds into {wanted} covers; {covers} holds "
             f"{cover_set.domain} images"
         )
-    os.makedirs(out, exist_ok=True)
+    settings = {
+        "covers": os.path.abspath(covers),
+        "algorithm": algorithm,
+        "payload": float(payload),
+        "seed": seed,
+        "split": split,
+    }
+    fingerprint.claim(out, settings, "stegos", overwrite)
     atomic.remove_stale(out)
     files = [f for f in cover_set.files if split in (None, f["split"])]
     jobs = [

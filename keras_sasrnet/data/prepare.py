@@ -11,7 +11,7 @@ import dataclasses
 import os
 import re
 
-from keras_sasrnet import atomic
+from keras_sasrnet import atomic, fingerprint
 from keras_sasrnet.data import images, resize
 from keras_sasrnet.data.manifest import (
     SPLITS,
@@ -83,6 +83,7 @@ def prepare_dataset(
     workers=None,
     progress=True,
     group_by=None,
+    overwrite=False,
 ):
     """Writes a data set of 8-bit grayscale covers and its manifest.
 
@@ -108,6 +109,8 @@ def prepare_dataset(
             files of a group land in one split, counts and fractions count
             groups, and each file's group is recorded in the manifest. With a
             pre-split source, a group found in two splits is an error.
+        overwrite: if ``out`` holds images made with other settings, start
+            it over (default: stop with the differences).
 
     Returns:
         The ``Manifest`` written to ``out``.
@@ -154,7 +157,16 @@ def prepare_dataset(
     clash = {s: v for s, v in stems.items() if len(v) > 1}
     if clash:
         raise ValueError(f"source names differ only by suffix: {clash}")
-    os.makedirs(out, exist_ok=True)
+    settings = {
+        "source": os.path.abspath(src),
+        "size": list(size) if size else None,
+        "jpeg_quality": jpeg_quality,
+        "split": split if split is None or isinstance(split, str) else list(split),
+        "seed": seed,
+        "group_by": group_by,
+        "convert_color": convert_color,
+    }
+    fingerprint.claim(out, settings, "a prepared data set", overwrite)
     atomic.remove_stale(out)
     jobs = [
         _Job(

@@ -20,7 +20,7 @@ import time
 import keras
 import numpy as np
 
-from keras_sasrnet import atomic, models, precision, profile, slimming
+from keras_sasrnet import atomic, fingerprint, models, precision, profile, slimming
 from keras_sasrnet.data import demo, embed, pairs
 from keras_sasrnet.data.manifest import Manifest
 from keras_sasrnet.evaluation import metrics, report
@@ -371,8 +371,21 @@ def _prune_round(r, k, source, total, rate, folder):
     }
 
 
-def run_slimming(config, workdir, log=print):
+def claim_workdir(config, workdir, overwrite=False):
+    """Stops (before any work) if ``workdir`` holds a run of another config.
+
+    ``overwrite`` starts such a folder over instead. The config is recorded
+    as ``workdir/config.json``.
+    """
+    validate(config)
+    fingerprint.claim(workdir, config.to_dict(), "a run", overwrite, "config.json")
+
+
+def run_slimming(config, workdir, log=print, overwrite=False):
     """The whole schedule for ``config`` in ``workdir`` (resumable).
+
+    A rerun resumes; with another config it stops (``overwrite``: starts the
+    work directory over).
 
     Returns:
         The Table 5 rows (list of dicts), also written as table5.md/json.
@@ -380,9 +393,9 @@ def run_slimming(config, workdir, log=print):
     Example:
         >>> rows = run_slimming(demo_config, "work/demo")
     """
+    claim_workdir(config, workdir, overwrite)
     r = Run(config, workdir, log)
     c = r.c
-    atomic.write_json(os.path.join(workdir, "config.json"), c.to_dict())
     base = r.stage("baseline", functools.partial(baseline_stage, r))
     rows = [base, r.stage("sparse", functools.partial(_sparse, r))]
     source = os.path.join(workdir, "sparse", "model.keras")
@@ -448,22 +461,26 @@ def table5(rows):
     return "\n".join(lines)
 
 
-def train_model(config, workdir, log=print):
+def train_model(config, workdir, log=print, overwrite=False):
     """Trains the config's full model (the baseline stage) alone.
 
     Returns its metrics; the model is ``workdir/baseline/best.keras``.
     """
+    claim_workdir(config, workdir, overwrite)
     r = Run(config, workdir, log)
     return r.stage("baseline", functools.partial(baseline_stage, r))
 
 
-def finetune_model(config, model_path, workdir, log=print):
+def finetune_model(config, model_path, workdir, log=print, overwrite=False):
     """Fine-tunes a (pruned) model with the config's ``finetune`` recipe.
 
     Returns its metrics; the model is ``workdir/model.keras``.
     """
     if not os.path.isfile(model_path):
         raise FileNotFoundError(f"no model file at {model_path}")
+    validate(config)
+    settings = {"config": config.to_dict(), "model": os.path.abspath(model_path)}
+    fingerprint.claim(workdir, settings, "a fine-tuning", overwrite)
     r = Run(config, workdir, log)
     c = r.c
 

@@ -40,10 +40,28 @@ _IDENTITY_ON_CONSTANTS = frozenset(
 )
 
 
+def _keys(layer):
+    """Keys of a layer's variables, in ``layer.weights`` order.
+
+    The short name ("kernel", "gamma") where it is unique in the layer; a
+    nested model (a functional model used as a layer) holds many "kernel"s,
+    so its variables are keyed by position as well: keyed by short name they
+    collided and a rebuild copied the wrong arrays (max output difference
+    1.41 with nothing pruned).
+    """
+    names = [v.name for v in layer.weights]
+    if len(set(names)) == len(names):
+        return names
+    return [f"{i}:{n}" for i, n in enumerate(names)]
+
+
 def _weights(model):
-    """{layer name: {variable name: numpy copy}}."""
+    """{layer name: {variable key (``_keys``): numpy copy}}."""
     return {
-        layer.name: {v.name: np.array(v.numpy()) for v in layer.weights}
+        layer.name: {
+            k: np.array(v.numpy())
+            for k, v in zip(_keys(layer), layer.weights, strict=True)
+        }
         for layer in model.layers
     }
 
@@ -190,8 +208,8 @@ def _clone(model, edit_config, weights):
         if not layer.weights:
             continue  # (an unnamed Input is renamed by the clone)
         arrays = weights[layer.name]
-        for var in layer.weights:
-            array = arrays[var.name]
+        for key, var in zip(_keys(layer), layer.weights, strict=True):
+            array = arrays[key]
             if tuple(var.shape) != array.shape:
                 raise AssertionError(
                     f"{var.path}: rebuilt shape {tuple(var.shape)} != {array.shape}"

@@ -191,3 +191,23 @@ def test_with_sparsity_adds_penalty_and_keeps_weights(images):
     )
     reset = with_sparsity(model, 1e-4, gamma_init=0.5)
     np.testing.assert_array_equal(reset.get_layer("l5_bn1").gamma.numpy(), 0.5)
+
+
+def test_rebuild_copies_the_weights_of_a_nested_model_exactly():
+    # A functional model used as a layer holds several "kernel"s: keyed by
+    # short name they collided (output difference 0.13 with nothing pruned).
+    inner_in = keras.Input((16, 16, 4))
+    x = keras.layers.Conv2D(4, 3, padding="same")(inner_in)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.Conv2D(4, 3, padding="same")(x)
+    inner = keras.Model(inner_in, x, name="inner")
+    inp = keras.Input((16, 16, 1))
+    y = keras.layers.Conv2D(4, 3, padding="same", name="c0")(inp)
+    y = keras.layers.BatchNormalization(name="b0")(y)
+    y = inner(keras.layers.ReLU()(y))
+    y = keras.layers.Dense(2, name="fc")(keras.layers.GlobalAveragePooling2D()(y))
+    model = keras.Model(inp, y)
+    x = np.random.default_rng(0).normal(size=(2, 16, 16, 1)).astype("float32")
+    np.testing.assert_array_equal(
+        np.asarray(model(x)), np.asarray(rebuild(model, {})(x))
+    )

@@ -25,11 +25,14 @@ of the sparsity phase plus the prune + fine-tune stage on 2 CPU cores
 (partly shared with other jobs: compare within a row, not across).
 
 Run notes (2026-11-26): XuNet fine-tunes at lr 1e-3 (1,500 it), SRNet at
-1e-4 (500 it; SRNet's sparsity phase is 1,000 it). The SRNet `prox_cost a7e-3`
-sparsity phase was stopped after 3 of its 8 epochs by a code fix and resumed
-with a fresh optimizer state (its checkpoint's optimizer no longer matched),
-so its learning-rate decay never happened: rerun that row before drawing a
-conclusion from it.
+1e-4 (500 it; SRNet's sparsity phase is 1,000 it). `3k d1.5k`: a 3,000-it
+sparsity phase whose lr drops tenfold at 1,500 (a zero stays at zero while
+its gradient is below alpha, whatever the lr, so the low-lr half re-fits the
+live channels). `gprox_cost`: the group-lasso proximal step over the BNs of
+a tied channel group, MAC-weighted. An earlier SRNet `prox_cost a7e-3` row
+came from an interrupted sparsity phase and was dropped; it reached 6.2 % of
+the MACs at chance, as `gprox_cost a5e-3` does. Where SRNet breaks:
+`prune_frontier.md` (accuracy right after pruning against MACs).
 """
 
 

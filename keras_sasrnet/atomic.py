@@ -23,10 +23,20 @@ def replacing(path, suffix=""):
     os.close(fd)
     try:
         yield tmp
+        # mkstemp makes 0600 files; the result gets the mode any new file
+        # gets under the user's umask (0644 under 022), so that data sets
+        # and models can be shared as usual.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _umask():
+    mask = os.umask(0o022)  # reading the umask means setting it
+    os.umask(mask)
+    return mask
 
 
 def write_text(path, text):

@@ -60,3 +60,37 @@ def test_slim_workdir_with_another_config_stops_before_work(tmp_path):
     with pytest.raises(ValueError, match="prune.target: 0.5 -> 0.25"):
         pipeline.run_slimming(c, str(tmp_path), log=lambda *_: None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json"]
+
+
+def test_files_get_the_umask_mode_not_0600(tmp_path, cover_folder):
+    import os
+    import stat
+
+    from keras_sasrnet import atomic, models
+    from keras_sasrnet.train.loop import save
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "set"
+        prepare.prepare_dataset(
+            str(cover_folder),
+            str(out),
+            split=(0.5, 0.25, 0.25),
+            workers=1,
+            progress=False,
+        )
+        save(models.xunet((16, 16, 1)), str(tmp_path / "m.keras"))
+        atomic.write_text(str(tmp_path / "t.txt"), "x")
+        paths = [
+            out / "img00.pgm",
+            out / "manifest.json",
+            tmp_path / "m.keras",
+            tmp_path / "t.txt",
+        ]
+        for path in paths:
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o644, path
+        os.umask(0o077)
+        atomic.write_text(str(tmp_path / "private.txt"), "x")
+        assert stat.S_IMODE(os.stat(tmp_path / "private.txt").st_mode) == 0o600
+    finally:
+        os.umask(old)

@@ -107,3 +107,40 @@ def test_eval_runs_in_float32(setup):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert last == "TF32 False"
+
+
+def test_eval_leaves_out_covers_without_stego_and_counts_them(setup, tmp_path):
+    from keras_sasrnet.data.manifest import Manifest
+
+    root, covers, stegos, paths = setup
+    partial = Manifest.load(stegos)
+    test_files = [f for f in partial.files if f["split"] == "test"]
+    gone = test_files[0]
+    partial.files = [f for f in partial.files if f is not gone]
+    partial.skipped = {gone["name"]: "no non-zero AC coefficient"}
+    fewer = tmp_path / "fewer"
+    fewer.mkdir()
+    for f in partial.files:
+        (fewer / f["name"]).symlink_to(f"{stegos}/{f['name']}")
+    partial.save(str(fewer))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "keras_sasrnet.bin.sasrnet_eval",
+            f"--models=full={paths['full']}",
+            f"--sets=test={covers}:{fewer}:test",
+            f"--out={tmp_path / 'eval'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    n = len(test_files)
+    assert (
+        f"split 'test': 1 of {n} covers have no stego in {fewer} (1 skipped: "
+        "cannot carry the payload; 0 failed; 0 not embedded)" in result.stdout
+    )
+    rows = json.loads((tmp_path / "eval" / "results.json").read_text())
+    assert rows[0]["pairs"] == n - 1  # scored on the remaining pairs

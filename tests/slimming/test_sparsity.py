@@ -276,4 +276,3 @@ def test_gprox_groups_only_the_bns_of_shared_channels():
         expected = g.name if len(g.bns) > 1 else None
         assert all(r.group == expected and r.weights for r in regs)
     assert any(len(g.bns) > 1 for g in groups.values())
-

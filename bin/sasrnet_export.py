@@ -13,7 +13,7 @@ unless --noint8_float_stem.
 
 from absl import flags
 
-from keras_sasrnet import cli
+from keras_sasrnet import cli, precision
 from keras_sasrnet.export import convert, parity
 
 FLAGS = flags.FLAGS
@@ -44,6 +44,9 @@ flags.mark_flags_as_required(["model", "out", "covers", "stegos"])
 
 def main(argv):
     del argv
+    # The parity checks run the Keras model: in true float32, as training
+    # did (TF32 would blur the reference the TFLite files are held to).
+    precision.apply("float32")
     for mode in FLAGS.modes:
         if mode not in convert.MODES:
             raise ValueError(f"--modes: {mode!r} is not one of {convert.MODES}")

@@ -61,6 +61,12 @@ def main(argv):
         f"{FLAGS.out}: {len(m.files)} stegos, mean change rate {mean:.4f}, "
         f"{len(m.skipped)} skipped (cannot carry the payload), {len(m.failed)} failed"
     )
+    unchanged = [f["name"] for f in m.files if f.get("warnings")]
+    if unchanged:
+        print(
+            f"  {len(unchanged)} stegos identical to their cover (no change made: "
+            f"flat content), e.g. {', '.join(unchanged[:3])}"
+        )
     for name, reason in list(m.skipped.items())[:10]:
         print(f"  skipped {name}: {reason}")
     if len(m.skipped) > 10:

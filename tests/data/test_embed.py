@@ -74,6 +74,26 @@ def test_flat_image_is_flagged(tmp_path):
     )
     assert m.files[0]["changes"] == 0
     assert "stego identical to cover: no change made" in m.files[0]["warnings"]
+    # The command's summary says so too, not only the manifest.
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "keras_sasrnet.bin.sasrnet_embed",
+            f"--covers={covers}",
+            f"--out={tmp_path / 'h2'}",
+            "--algorithm=hill",
+            "--payload=0.4",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "1 stegos identical to their cover" in result.stdout
 
 
 def test_jpeg_algorithms_and_failures_reported(tmp_path, photo):

@@ -11,7 +11,6 @@ where SRNet breaks: any cut into the 16 full-resolution channels of the
 residual stream (l2 .. l7) that sparsity did not empty sends it to chance.
 """
 
-import json
 import os
 import sys
 

@@ -19,7 +19,9 @@ sparsity phase and 5-10 min per row, plus 55 min for its baseline.
 from keras_sasrnet.train.config import base
 
 # (name, method from slimming.sparsity.METHODS, alpha, lr or None, rates
-# [, sparsity steps, decay step]: the config's sparsity budget if absent).
+# [, sparsity steps, decay step]: the config's sparsity budget if absent
+# [, options]: {"sparse_from": another run's name (reuse its sparsity phase),
+# "aggregate": "mean" | "max", "finetune": (steps, decay step, lr)}).
 # alpha is the L1 weight in the loss for every method (proximal methods
 # minimise the same objective by a proximal step). Every run also gets a
 # row pruning exactly its zeros, if any.
@@ -45,6 +47,20 @@ RUNS = {
         ("prox a9e-3", "prox", 9e-3, None, (0.6,)),
         # Group lasso over the BNs of each tied channel group, cost-weighted.
         ("gprox_cost a5e-3", "gprox_cost", 5e-3, None, (0.8,)),
+        # The same sparse model, fine-tuned 2,000 it at lr 1e-3: re-learning
+        # from a cut residual stream (prune_frontier.md) needs more than 500.
+        (
+            "gprox_cost a5e-3 max ft2k",
+            "gprox_cost",
+            5e-3,
+            None,
+            (0.8,),
+            {
+                "sparse_from": "gprox_cost a5e-3",
+                "aggregate": "max",
+                "finetune": (2000, 1500, 1e-3),
+            },
+        ),
     ),
 }
 

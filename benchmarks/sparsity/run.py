@@ -45,14 +45,16 @@ def run(c, workdir, baseline=None, log=print):
     rows = []
     for name, method, alpha, lr, rates, *budget in c.bench.runs:
         key = name.replace(" ", "_")
+        opts = budget.pop() if budget and isinstance(budget[-1], dict) else {}
         steps, decay = budget or (c.sparsity.steps, c.sparsity.decay_step)
+        sparse_key = opts.get("sparse_from", name).replace(" ", "_")
         sp = r.stage(
-            f"{key}/sparse",
+            f"{sparse_key}/sparse",
             lambda f, m=method, a=alpha, lr=lr, b=(steps, decay): _sparse(
                 r, base_path, m, a, lr, b, f
             ),
         )
-        sparse_path = os.path.join(workdir, key, "sparse", "model.keras")
+        sparse_path = os.path.join(workdir, sparse_key, "sparse", "model.keras")
         selections = [("rate", rate) for rate in rates]
         if 0 < sp["zero_fraction"] < 1 and c.bench.zeros_rows:
             selections.append(("zeros", 0.0))
@@ -60,7 +62,9 @@ def run(c, workdir, baseline=None, log=print):
             tag = "zeros" if select == "zeros" else f"rate_{rate}"
             row = r.stage(
                 f"{key}/{tag}",
-                lambda f, p=sparse_path, s=select, x=rate: _prune(r, p, s, x, f),
+                lambda f, p=sparse_path, s=select, x=rate, o=opts: _prune(
+                    r, p, s, x, f, o
+                ),
             )
             rows.append(
                 {
@@ -78,6 +82,8 @@ def run(c, workdir, baseline=None, log=print):
                     "test_finetuned": row["test_finetuned"],
                     "zero_fraction": sp["zero_fraction"],
                     "sparsity_steps": steps,
+                    "aggregate": opts.get("aggregate", "mean"),
+                    "finetune_steps": opts.get("finetune", (c.finetune.steps,))[0],
                     "params": row["params"],
                     "macs": row["macs"],
                     "params_full": full_params,
@@ -117,10 +123,23 @@ def _sparse(r, base_path, method, alpha, lr, budget, folder):
     }
 
 
-def _prune(r, sparse_path, select, rate, folder):
-    """Prunes the sparse model, scores it, fine-tunes it without penalty."""
+def _prune(r, sparse_path, select, rate, folder, opts=None):
+    """Prunes the sparse model, scores it, fine-tunes it without penalty.
+
+    ``opts``: "aggregate" over a group's BNs (default mean) and "finetune"
+    as (steps, decay step, lr) instead of the config's.
+    """
     c = r.c
-    slim, plan = slimming.slim(r.load(sparse_path), rate, select=select)
+    opts = opts or {}
+    ft_steps, ft_decay, ft_lr = opts.get(
+        "finetune", (c.finetune.steps, c.finetune.decay_step, c.finetune.lr)
+    )
+    slim, plan = slimming.slim(
+        r.load(sparse_path),
+        rate,
+        aggregate=opts.get("aggregate", "mean"),
+        select=select,
+    )
     val_pruned = r.val_accuracy(slim)
     path = os.path.join(folder, "pruned.keras")
     pipeline.loop.save(slimming.without_sparsity(slim), path)
@@ -128,9 +147,9 @@ def _prune(r, sparse_path, select, rate, folder):
         r,
         lambda: models.load(path),
         3,
-        c.finetune.steps,
-        c.finetune.lr,
-        c.finetune.decay_step,
+        ft_steps,
+        ft_lr,
+        ft_decay,
         folder,
         "model.keras",
         "finetune",

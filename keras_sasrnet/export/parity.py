@@ -49,11 +49,12 @@ def export_all(
     size = tuple(model.input_shape[1:3])
     if None in size:
         size = tuple(metadata.get("input_size") or ())
+    # Read the data first: a bad --covers/--stegos stops before any output.
+    calibration, _ = _images(covers, stegos, "train", calibration_pairs)
+    x, y = _images(covers, stegos, "test", test_pairs)
     os.makedirs(out, exist_ok=True)
     saved = convert.export_savedmodel(model, os.path.join(out, "savedmodel"), metadata)
     log(f"wrote {saved}")
-    calibration, _ = _images(covers, stegos, "train", calibration_pairs)
-    x, y = _images(covers, stegos, "test", test_pairs)
     keras_logits, _ = open_detector(model_path, input_size=size)
     reference = keras_logits(x)
     keras_weights = sum(w.nbytes for w in model.get_weights())

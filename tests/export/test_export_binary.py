@@ -63,3 +63,30 @@ def test_export_binary_rejects_an_unknown_mode(tmp_path):
     )
     assert result.returncode == 2
     assert "'int4' is not one of" in result.stderr
+
+
+def test_export_with_a_missing_cover_set_writes_nothing(tmp_path):
+    from keras_sasrnet import models
+    from keras_sasrnet.train.loop import save
+
+    path = tmp_path / "m.keras"
+    save(models.xunet((16, 16, 1)), str(path))
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "keras_sasrnet.bin.sasrnet_export",
+            f"--model={path}",
+            f"--out={out}",
+            "--covers=/nonexistent",
+            "--stegos=/nonexistent2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert "/nonexistent" in result.stderr
+    assert not out.exists()  # the SavedModel used to be written first

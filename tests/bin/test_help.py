@@ -70,7 +70,8 @@ def test_every_binary_is_a_console_command():
         (
             "sasrnet_prepare",
             ["--src=/tmp", "--out=/tmp/x", "--split=a,b,c"],
-            "error: split must be 'paper', 3 counts or 3 fractions; received 'a,b,c'",
+            "error: split must be 'paper', 3 counts (4000,1000,5000) or 3 fractions "
+            "(0.8,0.1,0.1 or 80%,10%,10%); received 'a,b,c'",
         ),
         (
             "sasrnet_prepare",

@@ -30,7 +30,14 @@ def load(path, input_size=None, compile=False):
         raise FileNotFoundError(f"no model file at {path}")
     if not str(path).endswith(".keras"):
         raise ValueError(f"expected a .keras model file; received {path}")
-    model = keras.models.load_model(path, compile=compile)
+    # Keras says "File not found" for a file that is there but not a zip,
+    # and a bare JSONDecodeError for a broken config.json: name the file.
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path}: not a .keras file (not a zip archive; truncated?)")
+    try:
+        model = keras.models.load_model(path, compile=compile)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: corrupt model config ({e})") from None
     if input_size is None:
         return model
     return reinput(model, input_size)

@@ -22,6 +22,9 @@ class Node:
         config: the layer's ``get_config()``.
         input_shapes: shapes of its inputs (batch dimension included).
         output_shape: shape of its output.
+        call: the serialised call ({"args", "kwargs"}) of a raw op, whose
+            constants (``x + 3.0``) are needed to call it again; None for
+            layers.
     """
 
     name: str
@@ -30,6 +33,7 @@ class Node:
     config: dict
     input_shapes: tuple[tuple, ...]
     output_shape: tuple
+    call: dict | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +86,10 @@ def from_model(model, input_size=None):
             f"expected a functional keras.Model; received {type(model).__name__}"
         )
     config = model.get_config()
-    layers = {layer.name: layer for layer in model.layers}
+    # ``operations``, not ``layers``: raw ops in a functional graph
+    # (``x = a + b`` makes an ``Add`` operation, not a layer) are nodes too;
+    # looked up among the layers they gave KeyError: 'add_1'.
+    layers = {op.name: op for op in model.operations}
     nodes = {}
     for entry in config["layers"]:
         name = entry["name"]
@@ -101,12 +108,61 @@ def from_model(model, input_size=None):
             if input_size is None:
                 out_shape = tuple(layer.output.shape)
             else:
-                out_shape = tuple(layer.compute_output_shape(arg))
+                out_shape = _output_shape(layer, in_shapes, arg, entry)
+        call = None
+        if not isinstance(layer, keras.layers.Layer):
+            call = entry["inbound_nodes"][0]
         nodes[name] = Node(
-            name, type(layer).__name__, inputs, layer.get_config(), in_shapes, out_shape
+            name,
+            type(layer).__name__,
+            inputs,
+            _config(layer),
+            in_shapes,
+            out_shape,
+            call,
         )
     outputs = tuple(_output_names(config["output_layers"]))
     return Graph(nodes, outputs)
+
+
+def _config(op):
+    try:
+        return op.get_config()
+    except NotImplementedError:  # some raw ops do not serialise their args
+        return {"name": op.name}
+
+
+def call_op(op, call, tensors):
+    """Calls a raw op as the graph did, with ``tensors`` in its tensors'
+    places and its constants (``x + 3.0``) where they were."""
+    queue = list(tensors)
+
+    def fill(obj):
+        if isinstance(obj, dict):
+            if obj.get("class_name") == "__keras_tensor__":
+                return queue.pop(0)
+            return {k: fill(v) for k, v in obj.items()}
+        if isinstance(obj, list | tuple):
+            return [fill(v) for v in obj]
+        return obj
+
+    args, kwargs = fill(call.get("args", [])), fill(call.get("kwargs", {}))
+    return op(*args, **kwargs)
+
+
+def _output_shape(op, in_shapes, arg, entry):
+    """Output shape at concrete input shapes, for layers and raw ops."""
+    if isinstance(op, keras.layers.Layer):
+        try:
+            return tuple(op.compute_output_shape(arg))
+        except NotImplementedError:
+            pass  # e.g. ConvNeXt's LayerScale: fall back to a symbolic call
+    specs = [keras.KerasTensor(s) for s in in_shapes]
+    if isinstance(op, keras.layers.Layer):
+        out = op.compute_output_spec(specs if len(specs) > 1 else specs[0])
+    else:
+        out = call_op(op.compute_output_spec, entry["inbound_nodes"][0], specs)
+    return tuple(out.shape)
 
 
 def macs(node):

@@ -40,6 +40,21 @@ CHANNELWISE = frozenset(
         "GlobalMaxPooling2D",
         "ZeroPadding2D",
         "Cropping2D",
+        # Raw element-wise ops in a functional graph (keras.ops.relu(x)
+        # is an operation of class Relu, not a layer).
+        "Relu",
+        "Relu6",
+        "LeakyRelu",
+        "Elu",
+        "Selu",
+        "Gelu",
+        "Silu",
+        "Sigmoid",
+        "HardSigmoid",
+        "HardSilu",
+        "Softplus",
+        "Tanh",
+        "Absolute",
     }
 )
 # Element-wise merges: their inputs' channel i meet in output channel i.

@@ -117,11 +117,14 @@ def _constant_values(graph, group, model, weights):
         elif node.kind in _IDENTITY_ON_CONSTANTS:
             value[name] = ins[0]
         else:  # element-wise activation or merge: ask the layer itself
-            layer = model.get_layer(name)
+            op = {o.name: o for o in model.operations}[name]
             tensors = [
                 np.nan_to_num(v).reshape(1, 1, 1, -1).astype("float32") for v in ins
             ]
-            out = layer(tensors if node.kind in MERGE else tensors[0])
+            if node.call is not None:  # a raw op (x + y, x + 3.0)
+                out = graph_lib.call_op(op, node.call, tensors)
+            else:
+                out = op(tensors if node.kind in MERGE else tensors[0])
             unknown = np.any([np.isnan(v) for v in ins], axis=0)
             value[name] = np.where(unknown, np.nan, np.asarray(out).reshape(-1))
     return value

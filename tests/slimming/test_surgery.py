@@ -211,3 +211,60 @@ def test_rebuild_copies_the_weights_of_a_nested_model_exactly():
     np.testing.assert_array_equal(
         np.asarray(model(x)), np.asarray(rebuild(model, {})(x))
     )
+
+
+def test_raw_ops_in_the_graph_are_nodes_and_removal_is_exact():
+    # x = a + b makes an Add *operation*, not a layer: it once gave
+    # KeyError: 'add_1' in find_groups, slim and count_macs.
+    from keras_sasrnet.slimming import find_groups, slim
+
+    inp = keras.Input((8, 8, 1))
+    a = keras.layers.BatchNormalization(name="b1")(
+        keras.layers.Conv2D(4, 3, padding="same", name="c1")(inp)
+    )
+    b = keras.layers.BatchNormalization(name="b2")(
+        keras.layers.Conv2D(4, 3, padding="same", name="c2")(a)
+    )
+    x = keras.layers.Conv2D(4, 1, name="c3")(keras.ops.relu(a + b))
+    x = keras.layers.BatchNormalization(name="b3")(x)
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.ReLU()(x))
+    model = keras.Model(inp, keras.layers.Dense(2, name="fc")(x))
+    tied = [g for g in find_groups(model, (8, 8)) if g.name == "c1"][0]
+    assert tied.prunable and set(tied.bns) == {"b1", "b2"}
+    assert profile.count_macs(model, (8, 8))["c2"] == 8 * 8 * 9 * 4 * 4
+    # Channels 0 and 1 of the tied group at exactly 0 in both BNs: removing
+    # them changes nothing.
+    rng = np.random.default_rng(0)
+    for name in ("b1", "b2", "b3"):
+        bn = model.get_layer(name)
+        gamma = rng.uniform(0.5, 1, 4).astype("float32")
+        beta = rng.normal(size=4).astype("float32")
+        if name != "b3":
+            gamma[:2], beta[:2] = 0, 0
+        bn.gamma.assign(gamma)
+        bn.beta.assign(beta)
+    slimmed, plan = slim(model, 0.0, select="zeros")
+    assert plan.keep["c1"] == [2, 3] and plan.keep["c2"] == [2, 3]
+    x = rng.normal(size=(2, 8, 8, 1)).astype("float32")
+    np.testing.assert_allclose(
+        np.asarray(slimmed(x)), np.asarray(model(x)), rtol=1e-5, atol=1e-5
+    )
+
+
+def test_mobilenet_v3_with_raw_ops_is_read_rebuilt_and_slimmed():
+    # MobileNetV3's hard-swish is x * relu6(x + 3.0) / 6 in raw ops with
+    # constants; it crashed find_groups, slim and count_macs.
+    from keras_sasrnet.slimming import find_groups, slim
+
+    model = keras.applications.MobileNetV3Small(
+        input_shape=(32, 32, 3), weights=None, include_preprocessing=False
+    )
+    assert any(g.prunable for g in find_groups(model, (32, 32)))
+    assert sum(profile.count_macs(model, (32, 32)).values()) > 0
+    x = np.random.default_rng(0).normal(size=(1, 32, 32, 3)).astype("float32")
+    np.testing.assert_array_equal(
+        np.asarray(rebuild(model, {})(x)), np.asarray(model(x))
+    )
+    slimmed, _ = slim(model, 0.3)
+    assert slimmed.count_params() < model.count_params()
+    assert np.asarray(slimmed(x)).shape == (1, 1000)

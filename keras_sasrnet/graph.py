@@ -168,23 +168,37 @@ def _output_shape(op, in_shapes, arg, entry):
 def macs(node):
     """Multiply-accumulates of one layer for one image (0 for cheap layers).
 
-    Conv: H_out * W_out * kh * kw * C_in / groups * C_out. Depthwise conv:
-    H_out * W_out * kh * kw * C_in * multiplier. Dense: positions * in * out.
-    Element-wise layers, BN and pooling are not counted (as in the paper).
+    Conv (1D, 2D, 3D): output positions * prod(kernel) * C_in / groups *
+    C_out. Depthwise conv: positions * prod(kernel) * C_in * multiplier.
+    Separable conv: its depthwise part plus the pointwise positions * C_in *
+    multiplier * C_out. Dense: positions * in * out. Element-wise layers,
+    BN and pooling are not counted (as in the paper).
     """
     out = node.output_shape
-    if node.kind in ("Conv2D", "Conv2DTranspose", "DepthwiseConv2D"):
+    convs = (
+        "Conv1D",
+        "Conv2D",
+        "Conv3D",
+        "Conv2DTranspose",
+        "DepthwiseConv2D",
+        "DepthwiseConv1D",
+        "SeparableConv2D",
+        "SeparableConv1D",
+    )
+    if node.kind in convs:
         if any(s is None for s in out[1:]) or node.input_shapes[0][-1] is None:
             raise ValueError(f"MACs of {node.name} need a concrete input size")
-        kh, kw = node.config["kernel_size"]
+        kernel = int(np.prod(node.config["kernel_size"]))
         c_in = node.input_shapes[0][-1]
-        if node.kind == "DepthwiseConv2D":
-            per_position = kh * kw * c_in * node.config["depth_multiplier"]
-        else:
-            groups = node.config.get("groups", 1)
-            per_position = kh * kw * (c_in // groups) * out[-1]
         spatial = node.input_shapes[0] if node.kind == "Conv2DTranspose" else out
-        return int(np.prod(spatial[1:3])) * per_position
+        positions = int(np.prod(spatial[1:-1]))
+        if node.kind.startswith("Depthwise"):
+            return positions * kernel * c_in * node.config["depth_multiplier"]
+        if node.kind.startswith("Separable"):
+            mid = c_in * node.config["depth_multiplier"]
+            return positions * (kernel * mid + mid * out[-1])
+        groups = node.config.get("groups", 1)
+        return positions * kernel * (c_in // groups) * out[-1]
     if node.kind == "Dense":
         positions = int(np.prod(out[1:-1])) if len(out) > 2 else 1
         return positions * node.input_shapes[0][-1] * out[-1]

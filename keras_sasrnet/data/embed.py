@@ -83,13 +83,17 @@ def nonzero_ac(coefs):
     return int(np.count_nonzero(ac))
 
 
-def embed_array(algorithm, cover_path, payload, seed):
-    """(cover, stego) arrays of one cover: pixels, or DCT coefficient planes."""
+def embed_array(algorithm, cover_path, payload, seed, size=None):
+    """(cover, stego) arrays of one cover: pixels, or DCT coefficient planes.
+
+    ``size``: the (H, W) the cover set's manifest promises; a cover of
+    another size is an ``ImageError`` naming it.
+    """
     if algorithm in SPATIAL:
-        x0 = images.read_gray(cover_path)
+        x0 = images.read_gray(cover_path, size)
         x1 = SPATIAL[algorithm](x0, payload, seed)
         return x0, np.asarray(x1).astype(np.uint8)
-    coefs, qt = jpeg.read_coefficients(cover_path)
+    coefs, qt = jpeg.read_coefficients(cover_path, size)
     if nonzero_ac(coefs) == 0:
         # A flat tile quantised to DC only: payload is in bits per non-zero
         # AC coefficient, so there is nothing to embed into (conseal raises).
@@ -106,6 +110,7 @@ class _Job:
     stego: str
     payload: float
     seed: int
+    size: tuple | None = None
 
 
 def _embed_one(job):
@@ -121,7 +126,7 @@ def _embed_one(job):
                 # recorded for every image instead.
                 warnings.simplefilter("ignore", RuntimeWarning)
                 cover, stego = embed_array(
-                    job.algorithm, job.cover, job.payload, job.seed
+                    job.algorithm, job.cover, job.payload, job.seed, job.size
                 )
             if job.algorithm in SPATIAL:
                 images.write_gray(job.stego, stego)
@@ -216,6 +221,7 @@ def embed_dataset(
             os.path.join(out, f["name"]),
             float(payload),
             image_seed(seed, f["name"]),
+            tuple(cover_set.size),
         )
         for f in files
     ]

@@ -182,3 +182,26 @@ def test_interrupted_run_resumes_to_identical_files(tmp_path):
     )
     assert resumed.files == reference.files
     assert sorted(os.listdir(out)) == sorted(os.listdir(tmp_path / "ref"))
+
+
+def test_cover_of_another_size_than_its_set_is_failed_by_name(tmp_path):
+    # A 256x256 set once took 7x7, 255x255 and 200x256 covers silently.
+    src = tmp_path / "src"
+    src.mkdir()
+    rng = np.random.default_rng(0)
+    for k in range(4):
+        images.write_gray(
+            str(src / f"c{k}.pgm"), rng.integers(0, 256, (16, 16), np.uint8)
+        )
+    covers = str(tmp_path / "c")
+    prepare.prepare_dataset(
+        str(src), covers, split=(1.0, 0.0, 0.0), workers=1, progress=False
+    )
+    images.write_gray(  # replaced by hand after preparation
+        os.path.join(covers, "c3.pgm"), rng.integers(0, 256, (7, 7), np.uint8)
+    )
+    m = embed.embed_dataset(
+        covers, str(tmp_path / "s"), "lsbm", 0.4, workers=1, progress=False
+    )
+    assert sorted(m.names()) == ["c0.pgm", "c1.pgm", "c2.pgm"]
+    assert "c3.pgm" in m.failed["c3.pgm"] and "16" in m.failed["c3.pgm"]

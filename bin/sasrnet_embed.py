@@ -34,13 +34,7 @@ flags.DEFINE_enum(
 )
 flags.DEFINE_integer("workers", 0, "Processes (0: all cores).", lower_bound=0)
 
-flags.DEFINE_bool(
-    "overwrite",
-    False,
-    "If --out holds stegos made with other settings, delete them and start "
-    "over (default: stop and list the differing settings; the same settings "
-    "resume).",
-)
+cli.define_overwrite("out", "stegos")
 
 
 def main(argv):

@@ -27,13 +27,7 @@ flags.DEFINE_string("model", None, "The .keras model to fine-tune.")
 flags.DEFINE_string("workdir", None, "Output folder (resumed if it exists).")
 flags.mark_flags_as_required(["config", "model", "workdir"])
 
-flags.DEFINE_bool(
-    "overwrite",
-    False,
-    "If --workdir holds a run made with another config, delete it and start "
-    "over (default: stop and list the differing settings; the same config "
-    "resumes).",
-)
+cli.define_overwrite("workdir", "a fine-tuning")
 
 
 def main(argv):

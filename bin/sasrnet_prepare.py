@@ -73,13 +73,7 @@ flags.DEFINE_integer(
     "stride", 0, "--src=demo|photos: step between crops (0: --crop).", lower_bound=0
 )
 
-flags.DEFINE_bool(
-    "overwrite",
-    False,
-    "If --out holds images made with other settings, delete them and start "
-    "over (default: stop and list the differing settings; the same settings "
-    "resume).",
-)
+cli.define_overwrite("out", "images")
 
 
 def main(argv):

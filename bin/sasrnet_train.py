@@ -28,13 +28,7 @@ config_flags.DEFINE_config_file(
 flags.DEFINE_string("workdir", None, "Output folder (resumed if it exists).")
 flags.mark_flags_as_required(["config", "workdir"])
 
-flags.DEFINE_bool(
-    "overwrite",
-    False,
-    "If --workdir holds a run made with another config, delete it and start "
-    "over (default: stop and list the differing settings; the same config "
-    "resumes).",
-)
+cli.define_overwrite("workdir", "a run")
 
 
 def main(argv):

@@ -55,6 +55,22 @@ def _help_for(module_name):
         main.__doc__ = module.__doc__
 
 
+def define_overwrite(folder_flag, what):
+    """The shared ``--overwrite`` flag of binaries with resumable outputs."""
+    flags.DEFINE_bool(
+        "overwrite",
+        False,
+        f"If --{folder_flag} holds {what} made with other settings, delete it "
+        "and start over (default: stop and list the differing settings; the "
+        "same settings resume).",
+    )
+    # Listed by --help as the calling binary's own flag, not cli's.
+    caller = sys._getframe(1).f_globals["__name__"]
+    if caller == "__main__":  # absl files __main__'s flags under argv[0]
+        caller = sys.argv[0]
+    flags.FLAGS.register_key_flag_for_module(caller, flags.FLAGS["overwrite"])
+
+
 def parse_floats(values, name):
     """Floats from a list flag's strings, or a ValueError naming the flag."""
     try:

@@ -71,7 +71,8 @@ def tf32_enabled():
 
 def stem_layers(model):
     """Names of the layers from the input up to the first BatchNormalization
-    (inclusive), in graph order."""
+    (inclusive), in graph order: what mixed precision and the int8 export
+    (``export.convert``) keep in float32."""
     names = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):

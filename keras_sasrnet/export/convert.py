@@ -25,7 +25,6 @@ import shutil
 import tempfile
 import warnings
 
-import keras
 import numpy as np
 import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
@@ -33,6 +32,7 @@ from ai_edge_litert.interpreter import Interpreter
 from keras_sasrnet import atomic
 from keras_sasrnet.models.io import for_inference
 from keras_sasrnet.models.litert import sidecar
+from keras_sasrnet.precision import stem_layers
 
 MODES = ("float32", "float16", "dynamic", "int8")
 PREPROCESSING = (
@@ -60,18 +60,6 @@ def export_savedmodel(model, folder, metadata=None):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder
-
-
-def stem_layers(model):
-    """Names of the layers up to and including the first BatchNormalization."""
-    names = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        names.append(layer.name)
-        if isinstance(layer, keras.layers.BatchNormalization):
-            return names
-    return names
 
 
 def _op_outputs(blob, layers):

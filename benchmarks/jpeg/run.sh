@@ -28,4 +28,10 @@ sasrnet_eval --models="full=$W/slim/baseline/best.keras,slim=$W/slim/round_1/mod
     --out="$W/eval"
 sasrnet_export --model="$W/slim/round_1/model.keras" --out="$W/export" \
     --covers="$W/q75" --stegos="$W/q75_uerd_$P"
+# Keep the rows beside the script; the README table is table.py's output.
+HERE=$(dirname "$0")
+cp "$W/slim/table5.json" "$HERE/table5.json"
+cp "$W/eval/results.json" "$HERE/eval.json"
+cp "$W/export/parity.json" "$HERE/parity.json"
+python "$HERE/table.py"
 date

@@ -32,13 +32,14 @@ flags.DEFINE_string("out", "scores.csv", "CSV file to write ('-': standard outpu
 flags.mark_flags_as_required(["model", "inputs"])
 
 flags.DEFINE_enum("precision", "float32", precision.MODES, precision.HELP)
+cli.define_trust_savedmodel()
 
 
 def main(argv):
     del argv
     precision.apply(FLAGS.precision)
     paths = detect.expand(FLAGS.inputs)
-    detector = detect.Detector(FLAGS.model)
+    detector = detect.Detector(FLAGS.model, FLAGS.trust_savedmodel)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["file", "p_stego", "verdict", "error"])

@@ -27,6 +27,7 @@ flags.DEFINE_string(
 flags.mark_flags_as_required(["models", "sets", "out"])
 
 flags.DEFINE_enum("precision", "float32", precision.MODES, precision.HELP)
+cli.define_trust_savedmodel()
 
 
 def main(argv):
@@ -34,7 +35,9 @@ def main(argv):
     precision.apply(FLAGS.precision)
     models = eval_report.parse_models(FLAGS.models)
     sets = eval_report.parse_sets(FLAGS.sets)
-    path = eval_report.run(models, sets, FLAGS.out)
+    path = eval_report.run(
+        models, sets, FLAGS.out, trust_savedmodel=FLAGS.trust_savedmodel
+    )
     with open(path) as f:
         print(f.read())
 

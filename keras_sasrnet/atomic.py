@@ -6,7 +6,10 @@ A reader (or a resumed run) sees the old file or the new one, never half.
 import contextlib
 import json
 import os
+import shutil
 import tempfile
+
+PARTIAL = ".partial"
 
 
 @contextlib.contextmanager
@@ -57,3 +60,41 @@ def remove_stale(folder):
     for name in stale:
         os.remove(os.path.join(folder, name))
     return len(stale)
+
+
+def check_folder(folder):
+    """Raises NotADirectoryError when ``folder`` exists as something else."""
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise NotADirectoryError(f"{folder} exists and is not a folder")
+
+
+@contextlib.contextmanager
+def staged_folder(folder):
+    """Yields where to build output folder ``folder``; renamed there at the end.
+
+    An existing ``folder`` (a finished output being rerun) is worked on in
+    place. A new one is built as ``folder + ".partial"`` and renamed to
+    ``folder`` when the body returns, so that a run stopped by bad input
+    leaves no half-made ``folder``. If the body raises, the partial folder
+    is deleted when this call created it; one left by an earlier, killed
+    (or interrupted) run is kept, and the next run resumes in it.
+
+    Example:
+        >>> with staged_folder("boss256") as work:
+        ...     convert_into(work)
+    """
+    check_folder(folder)
+    if os.path.isdir(folder):
+        yield folder
+        return
+    partial = os.path.normpath(folder) + PARTIAL
+    check_folder(partial)
+    created = not os.path.exists(partial)
+    os.makedirs(partial, exist_ok=True)
+    try:
+        yield partial
+    except Exception:
+        if created:
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
+    os.replace(partial, folder)

@@ -1,5 +1,6 @@
 """What every binary in bin/ shares: quiet TF logs, one-line errors."""
 
+import os
 import sys
 
 from absl import app, flags, logging
@@ -35,7 +36,47 @@ def run(main):
             print(f"error: {e}", file=sys.stderr)
             sys.exit(2)
 
-    app.run(guarded)
+    app.run(guarded, flags_parser=_parse_flags)
+
+
+def _parse_flags(argv):
+    """absl's parser, with config-file errors as one line and exit 2.
+
+    absl reports a bad flag value itself (``FATAL Flags parsing error``);
+    ml_collections' ``--config`` raises instead (a missing or broken config
+    file, an unknown ``--config.field``), which printed a traceback.
+    """
+    try:
+        args = app.parse_flags_with_usage(argv)
+        for name in list(flags.FLAGS):
+            flag = flags.FLAGS[name]
+            if type(flag).__name__ == "_ConfigFlag" and flag.present:
+                # A config file that failed to load raises only when used.
+                getattr(flag.value, "keys", None)
+        return args
+    except (KeyError, AttributeError, OSError, ImportError, SyntaxError) as e:
+        print(f"error: {_config_error(e, argv)}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _config_error(error, argv):
+    files = [a.split("=", 1)[1] for a in argv if a.startswith("--config=")]
+    for spec in files:
+        path = spec.split(":", 1)[0]
+        if not os.path.isfile(path):
+            return f"--config: no such file {path}"
+    if isinstance(error, (KeyError, AttributeError)):
+        field = str(error.args[0] if error.args else error).strip("'\"")
+        given = [a.split("=", 1)[0] for a in argv if a.startswith("--config.")]
+        named = [g for g in given if g.split(".")[-1] == field] or given
+        return (
+            f"{', '.join(named) or '--config'}: the config has no field {field!r}"
+        )
+    cause = error
+    while cause.__cause__ is not None or cause.__context__ is not None:
+        cause = cause.__cause__ or cause.__context__
+    where = f"--config={files[0]}" if files else "--config"
+    return f"{where}: cannot load it ({type(cause).__name__}: {cause})".splitlines()[0]
 
 
 def _help_for(module_name):
@@ -64,11 +105,27 @@ def define_overwrite(folder_flag, what):
         "and start over (default: stop and list the differing settings; the "
         "same settings resume).",
     )
-    # Listed by --help as the calling binary's own flag, not cli's.
-    caller = sys._getframe(1).f_globals["__name__"]
+    _own(sys._getframe(1).f_globals["__name__"], "overwrite")
+
+
+def define_trust_savedmodel():
+    """The shared ``--trust_savedmodel`` flag of binaries that open detectors."""
+    flags.DEFINE_bool(
+        "trust_savedmodel",
+        False,
+        "Open SavedModel folders. Loading one runs the TensorFlow ops stored in "
+        "its graph, which may read or write files, so they are refused unless "
+        "you made the model or trust its source (.keras files load in Keras' "
+        "safe mode; .tflite files run only LiteRT's built-in ops).",
+    )
+    _own(sys._getframe(1).f_globals["__name__"], "trust_savedmodel")
+
+
+def _own(caller, name):
+    """Lists a flag defined here under the calling binary in its --help."""
     if caller == "__main__":  # absl files __main__'s flags under argv[0]
         caller = sys.argv[0]
-    flags.FLAGS.register_key_flag_for_module(caller, flags.FLAGS["overwrite"])
+    flags.FLAGS.register_key_flag_for_module(caller, flags.FLAGS[name])
 
 
 def parse_floats(values, name):

@@ -53,6 +53,7 @@ def claim(
     Raises:
         ValueError: the folder holds outputs made with other settings.
     """
+    atomic.check_folder(folder)
     settings = json.loads(json.dumps(settings))  # tuples -> lists, as stored
     path = os.path.join(folder, filename)
     if os.path.exists(path):

@@ -61,6 +61,19 @@ RUNS = {
                 "finetune": (2000, 1500, 1e-3),
             },
         ),
+        # A stronger group penalty over a longer phase with a low-lr tail (the
+        # XuNet recipe), so that stream channels reach zero while training
+        # still adapts; then a fine-tune as long as the baseline's training.
+        (
+            "gprox_cost a1e-2 2k d1k",
+            "gprox_cost",
+            1e-2,
+            None,
+            (0.8,),
+            2000,
+            1000,
+            {"aggregate": "max", "finetune": (3000, 2000, 1e-3)},
+        ),
     ),
 }
 

@@ -211,58 +211,59 @@ def embed_dataset(
         "seed": seed,
         "split": split,
     }
-    fingerprint.claim(out, settings, "stegos", overwrite)
-    atomic.remove_stale(out)
-    files = [f for f in cover_set.files if split in (None, f["split"])]
-    jobs = [
-        _Job(
-            algorithm,
-            os.path.join(covers, f["name"]),
-            os.path.join(out, f["name"]),
-            float(payload),
-            image_seed(seed, f["name"]),
-            tuple(cover_set.size),
+    with atomic.staged_folder(out) as work:
+        fingerprint.claim(work, settings, "stegos", overwrite)
+        atomic.remove_stale(work)
+        files = [f for f in cover_set.files if split in (None, f["split"])]
+        jobs = [
+            _Job(
+                algorithm,
+                os.path.join(covers, f["name"]),
+                os.path.join(work, f["name"]),
+                float(payload),
+                image_seed(seed, f["name"]),
+                tuple(cover_set.size),
+            )
+            for f in files
+        ]
+        results, failed, skipped = [], {}, {}
+        label = f"{algorithm} {payload}" if progress else ""
+        for cover, result, job in zip(
+            files, map_files(_embed_one, jobs, workers, label), jobs, strict=True
+        ):
+            if "error" in result:
+                failed[result["name"]] = result["error"]
+                continue
+            if "skipped" in result:
+                skipped[result["name"]] = result["skipped"]
+                continue
+            results.append(
+                {
+                    "name": result["name"],
+                    "split": cover["split"],
+                    "sha256": result["sha256"],
+                    "bytes": os.path.getsize(job.stego),
+                    "seed": job.seed,
+                    "changes": result["changes"],
+                    "change_rate": result["changes"] / result["elements"],
+                }
+            )
+            if result["warnings"]:
+                results[-1]["warnings"] = result["warnings"]
+        manifest = Manifest(
+            domain=cover_set.domain,
+            size=cover_set.size,
+            files=results,
+            info={
+                "covers": os.path.abspath(covers),
+                "algorithm": algorithm,
+                "payload": payload,
+                "payload_unit": "bpp" if wanted == "spatial" else "bpnzAC",
+                "seed": seed,
+                "split": split,
+            },
+            failed=failed,
+            skipped=skipped,
         )
-        for f in files
-    ]
-    results, failed, skipped = [], {}, {}
-    label = f"{algorithm} {payload}" if progress else ""
-    for cover, result, job in zip(
-        files, map_files(_embed_one, jobs, workers, label), jobs, strict=True
-    ):
-        if "error" in result:
-            failed[result["name"]] = result["error"]
-            continue
-        if "skipped" in result:
-            skipped[result["name"]] = result["skipped"]
-            continue
-        results.append(
-            {
-                "name": result["name"],
-                "split": cover["split"],
-                "sha256": result["sha256"],
-                "bytes": os.path.getsize(job.stego),
-                "seed": job.seed,
-                "changes": result["changes"],
-                "change_rate": result["changes"] / result["elements"],
-            }
-        )
-        if result["warnings"]:
-            results[-1]["warnings"] = result["warnings"]
-    manifest = Manifest(
-        domain=cover_set.domain,
-        size=cover_set.size,
-        files=results,
-        info={
-            "covers": os.path.abspath(covers),
-            "algorithm": algorithm,
-            "payload": payload,
-            "payload_unit": "bpp" if wanted == "spatial" else "bpnzAC",
-            "seed": seed,
-            "split": split,
-        },
-        failed=failed,
-        skipped=skipped,
-    )
-    manifest.save(out)
+        manifest.save(work)
     return manifest

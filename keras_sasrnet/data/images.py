@@ -14,6 +14,16 @@ from keras_sasrnet import atomic
 
 SPATIAL_SUFFIXES = (".pgm", ".png", ".tif", ".tiff", ".bmp")
 JPEG_SUFFIXES = (".jpg", ".jpeg")
+# What Pillow must find inside a file of each suffix (its ``Image.format``).
+FORMATS = {
+    ".pgm": ("PPM",),
+    ".png": ("PNG",),
+    ".tif": ("TIFF",),
+    ".tiff": ("TIFF",),
+    ".bmp": ("BMP", "DIB"),
+    ".jpg": ("JPEG", "MPO"),
+    ".jpeg": ("JPEG", "MPO"),
+}
 
 
 class ImageError(ValueError):
@@ -52,6 +62,14 @@ def open_checked(path):
         raise ImageError(path, "not an image file Pillow can read") from None
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageError(path, f"unreadable or truncated ({e})") from None
+    suffix = os.path.splitext(path)[1].lower()
+    expected = FORMATS.get(suffix)
+    if expected and image.format not in expected:
+        # A JPEG named .pgm would be read as (decompressed) pixels: another
+        # domain than its name says. The content decides, and must agree.
+        raise ImageError(
+            path, f"the file holds {image.format} data, not what {suffix} names"
+        )
     return image
 
 

@@ -166,77 +166,80 @@ def prepare_dataset(
         "group_by": group_by,
         "convert_color": convert_color,
     }
-    fingerprint.claim(out, settings, "a prepared data set", overwrite)
-    atomic.remove_stale(out)
-    jobs = [
-        _Job(
-            os.path.join(src, given[n], n)
-            if given is not None
-            else os.path.join(src, n),
-            os.path.join(out, os.path.splitext(n)[0] + suffix),
-            tuple(size) if size else None,
-            jpeg_quality,
-            convert_color,
-        )
-        for n in names
-        if n in parts
-    ]
-    sources = {os.path.splitext(n)[0] + suffix: n for n in names}
-    files, failed = [], {}
-    for (name, digest, error), job in zip(
-        map_files(_prepare_one, jobs, workers, "prepare" if progress else ""),
-        jobs,
-        strict=True,
-    ):
-        if error:
-            if not skip_bad:
-                raise images.ImageError(job.src, error.split(": ", 1)[-1])
-            failed[os.path.basename(job.src)] = error
-        else:
-            files.append(
-                {"name": name, "sha256": digest, "bytes": os.path.getsize(job.dst)}
+    with atomic.staged_folder(out) as work:
+        fingerprint.claim(work, settings, "a prepared data set", overwrite)
+        atomic.remove_stale(work)
+        jobs = [
+            _Job(
+                os.path.join(src, given[n], n)
+                if given is not None
+                else os.path.join(src, n),
+                os.path.join(work, os.path.splitext(n)[0] + suffix),
+                tuple(size) if size else None,
+                jpeg_quality,
+                convert_color,
             )
-    if not files:
-        raise ValueError(f"no usable image in {src}")
-    out_size = tuple(size) if size else _common_size(out, files, jpeg_quality)
-    if given is not None:
-        how = "presplit"
-    elif split is None or isinstance(split, str):
-        how = split or "paper"
-    else:
-        how = list(split)
-    for f in files:
-        f["split"] = parts[sources[f["name"]]]
-        if groups is not None:
-            f["group"] = groups[sources[f["name"]]]
-    manifest = Manifest(
-        domain="jpeg" if jpeg_quality else "spatial",
-        size=out_size,
-        files=files,
-        info={
-            "source": os.path.abspath(src),
-            "resize": list(size) if size else None,
-            "jpeg_quality": jpeg_quality,
-            "split": how,
-            "seed": seed,
-            "group_by": group_by,
-            "left_out": len(names) - len(parts),
-        },
-        failed=failed,
-    )
-    manifest.save(out)
+            for n in names
+            if n in parts
+        ]
+        sources = {os.path.splitext(n)[0] + suffix: n for n in names}
+        files, failed = [], {}
+        for (name, digest, error), job in zip(
+            map_files(_prepare_one, jobs, workers, "prepare" if progress else ""),
+            jobs,
+            strict=True,
+        ):
+            if error:
+                if not skip_bad:
+                    raise images.ImageError(job.src, error.split(": ", 1)[-1])
+                failed[os.path.basename(job.src)] = error
+            else:
+                files.append(
+                    {"name": name, "sha256": digest, "bytes": os.path.getsize(job.dst)}
+                )
+        if not files:
+            raise ValueError(f"no usable image in {src}")
+        out_size = tuple(size) if size else _common_size(work, files, sources, src)
+        if given is not None:
+            how = "presplit"
+        elif split is None or isinstance(split, str):
+            how = split or "paper"
+        else:
+            how = list(split)
+        for f in files:
+            f["split"] = parts[sources[f["name"]]]
+            if groups is not None:
+                f["group"] = groups[sources[f["name"]]]
+        manifest = Manifest(
+            domain="jpeg" if jpeg_quality else "spatial",
+            size=out_size,
+            files=files,
+            info={
+                "source": os.path.abspath(src),
+                "resize": list(size) if size else None,
+                "jpeg_quality": jpeg_quality,
+                "split": how,
+                "seed": seed,
+                "group_by": group_by,
+                "left_out": len(names) - len(parts),
+            },
+            failed=failed,
+        )
+        manifest.save(work)
     return manifest
 
 
-def _common_size(folder, files, quality):
+def _common_size(folder, files, sources, src):
+    """The one size of the converted ``files``, or an error naming sources."""
     sizes = {}
     for f in files:
-        path = os.path.join(folder, f["name"])
-        image = images.open_checked(path)
-        sizes.setdefault((image.height, image.width), path)
+        image = images.open_checked(os.path.join(folder, f["name"]))
+        sizes.setdefault((image.height, image.width), []).append(sources[f["name"]])
     if len(sizes) > 1:
+        rare = sorted(sizes.items(), key=lambda kv: len(kv[1]))[0]
         raise ValueError(
-            f"images differ in size {sorted(sizes)} (e.g. {list(sizes.values())[:2]}); "
+            f"images in {src} differ in size {sorted(sizes)}: {rare[1][:3]} "
+            f"{'is' if len(rare[1]) == 1 else 'are'} {rare[0][0]}x{rare[0][1]}; "
             "pass a resize size"
         )
     return next(iter(sizes))

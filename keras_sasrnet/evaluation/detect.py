@@ -59,9 +59,13 @@ class Detector:
         >>> Detector("slim.keras").score(["a.pgm", "b.pgm"])
     """
 
-    def __init__(self, path):
-        self.logits, self.metadata = formats.open_detector(path)
+    def __init__(self, path, trust_savedmodel=False):
+        self.logits, self.metadata = formats.open_detector(
+            path, trust_savedmodel=trust_savedmodel, flag="--trust_savedmodel"
+        )
         self.domain = self.metadata.get("domain", "spatial")
+        # Smaller images are mostly padding by the last convolutions.
+        self.min_side = int(self.metadata.get("min_side", 1))
 
     def probabilities(self, batch):
         """Stego probability of every image in a (N, H, W, 1) batch."""
@@ -74,6 +78,14 @@ class Detector:
                 x = read_for(self.domain, path)
             except images.ImageError as e:
                 yield Score(path, None, e.reason)
+                continue
+            if min(x.shape[:2]) < self.min_side:
+                yield Score(
+                    path,
+                    None,
+                    f"{x.shape[0]}x{x.shape[1]} is too small to score: this "
+                    f"detector's sides shrink {self.min_side}-fold",
+                )
                 continue
             try:
                 yield Score(path, float(self.probabilities(x[None])[0]))

@@ -37,9 +37,15 @@ def parse_sets(entries):
     return result
 
 
-def run(model_paths, test_sets, out, log=print):
-    """Evaluates, writes out/{report.md, results.json, scores_*.csv, *.png}."""
-    results = evaluate_sets(model_paths, test_sets, log=log)
+def run(model_paths, test_sets, out, log=print, trust_savedmodel=False):
+    """Evaluates, writes out/{report.md, results.json, scores_*.csv, *.png}.
+
+    ``trust_savedmodel``: open SavedModel folders (``formats.open_detector``).
+    """
+    atomic.check_folder(out)
+    results = evaluate_sets(
+        model_paths, test_sets, log=log, trust_savedmodel=trust_savedmodel
+    )
     os.makedirs(out, exist_ok=True)
     atomic.write_json(
         os.path.join(out, "results.json"),

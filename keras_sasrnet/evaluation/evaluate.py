@@ -26,11 +26,15 @@ def evaluate(model, dataset, threshold=0.5):
     return error_rates(*predict_pairs(model, dataset), threshold=threshold)
 
 
-def evaluate_sets(model_paths, test_sets, pairs_per_batch=16, log=print):
+def evaluate_sets(
+    model_paths, test_sets, pairs_per_batch=16, log=print, trust_savedmodel=False
+):
     """Scores every model on every test set.
 
     Args:
         model_paths: {model name: .keras file, SavedModel folder or .tflite}.
+        trust_savedmodel: open SavedModel folders (their graphs run ops that
+            may touch files); refused otherwise.
         test_sets: {set name: (covers folder, stegos folder, split or None)}.
 
     Returns:
@@ -52,7 +56,9 @@ def evaluate_sets(model_paths, test_sets, pairs_per_batch=16, log=print):
         )
         size = tuple(manifest.size)
         for model_name, path in model_paths.items():
-            logits_fn, metadata = formats.open_detector(path, input_size=size)
+            logits_fn, metadata = formats.open_detector(
+                path, size, trust_savedmodel, "--trust_savedmodel"
+            )
             domain = metadata.get("domain", "spatial")
             if domain != manifest.domain:
                 raise ValueError(

@@ -51,7 +51,8 @@ def error_rates(labels, scores, threshold=0.5):
 def stego_probability(logits):
     """Softmax probability of class 1 from (N, 2) logits."""
     logits = np.asarray(logits, dtype=np.float64)
-    return 1 / (1 + np.exp(logits[:, 0] - logits[:, 1]))
+    # sigmoid(d) = (1 + tanh(d / 2)) / 2: no overflow for any logit gap.
+    return 0.5 * (1 + np.tanh((logits[:, 1] - logits[:, 0]) / 2))
 
 
 def min_pe(labels, scores):

@@ -46,10 +46,12 @@ def export_all(
     """
     model = models.load(model_path)
     metadata = models.io.read_metadata(model_path)
+    metadata["min_side"] = models.io.total_stride(model)
     size = tuple(model.input_shape[1:3])
     if None in size:
         size = tuple(metadata.get("input_size") or ())
     # Read the data first: a bad --covers/--stegos stops before any output.
+    atomic.check_folder(out)
     calibration, _ = _images(covers, stegos, "train", calibration_pairs)
     x, y = _images(covers, stegos, "test", test_pairs)
     os.makedirs(out, exist_ok=True)
@@ -59,7 +61,7 @@ def export_all(
     reference = keras_logits(x)
     keras_weights = sum(w.nbytes for w in model.get_weights())
     rows = [_row("keras", model_path, reference, reference, y, keras_weights)]
-    saved_logits, _ = open_detector(saved)
+    saved_logits, _ = open_detector(saved, trust_savedmodel=True)  # made here
     rows.append(_row("savedmodel", saved, saved_logits(x), reference, y, keras_weights))
     for mode in modes:
         path = os.path.join(out, f"model_{mode}.tflite")

@@ -38,9 +38,32 @@ def load(path, input_size=None, compile=False):
         model = keras.models.load_model(path, compile=compile)
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: corrupt model config ({e})") from None
+    except (KeyError, zipfile.BadZipFile, EOFError) as e:
+        # e.g. "There is no item named 'config.json' in the archive"
+        raise ValueError(f"{path}: not a complete .keras file ({e})") from None
     if input_size is None:
         return model
     return reinput(model, input_size)
+
+
+def total_stride(model, probe=1024):
+    """Input pixels per pixel of the model's smallest feature map, per side.
+
+    An image smaller than this leaves the last convolutions less than one
+    pixel of real content (the rest is padding): it cannot be scored.
+
+    Example:
+        >>> total_stride(models.build("srnet"))  # four stride-2 stages
+        16
+    """
+    at = reinput(model, (probe, probe))
+    smallest = probe
+    for layer in at.layers:
+        for tensor in keras.tree.flatten(layer.output):
+            shape = tuple(tensor.shape)
+            if len(shape) == 4 and shape[1]:
+                smallest = min(smallest, shape[1])
+    return probe // smallest
 
 
 def reinput(model, input_size):

@@ -191,6 +191,8 @@ def validate(c):
     for stage in ("baseline", "sparsity", "finetune"):
         steps = c[stage].steps
         need(steps >= 0, f"{stage}.steps must be >= 0; received {steps}")
+    need(c.train.lr > 0, f"train.lr must be > 0; received {c.train.lr}")
+    need(c.finetune.lr > 0, f"finetune.lr must be > 0; received {c.finetune.lr}")
     need(
         c.data.pairs_per_replica >= 1,
         f"data.pairs_per_replica must be >= 1; received {c.data.pairs_per_replica}",

@@ -169,17 +169,20 @@ def test_interrupted_run_resumes_to_identical_files(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    partial = out + ".partial"  # a new set is built there, renamed when done
     deadline = time.time() + 120
     while time.time() < deadline and (
-        not os.path.isdir(out) or len(os.listdir(out)) < 50
+        not os.path.isdir(partial) or len(os.listdir(partial)) < 50
     ):
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)  # kill -9, workers included
     process.wait()
-    assert not os.path.exists(os.path.join(out, "manifest.json"))  # really cut short
+    assert not os.path.exists(out)  # really cut short: no half-made set at out
+    assert not os.path.exists(os.path.join(partial, "manifest.json"))
     resumed = embed.embed_dataset(
         covers, out, "hill", 0.4, split="test", workers=2, progress=False
     )
+    assert not os.path.exists(partial)
     assert resumed.files == reference.files
     assert sorted(os.listdir(out)) == sorted(os.listdir(tmp_path / "ref"))
 

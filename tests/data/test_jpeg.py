@@ -64,7 +64,7 @@ def test_bad_jpegs_raise_instead_of_killing_the_process(tmp_path, jpeg_file, pho
     assert result.returncode == 0
     assert (
         "caught" in result.stdout
-        and "not a JPEG file (Pillow reads it as PNG)" in result.stdout
+        and "the file holds PNG data, not what .jpg names" in result.stdout
     )
     cut = tmp_path / "cut.jpg"
     data = open(jpeg_file, "rb").read()

@@ -1,4 +1,5 @@
 import csv
+import os
 import subprocess
 import sys
 
@@ -104,3 +105,24 @@ def test_detect_runs_in_float32(tmp_path, model_file, photo):
         "--precision=tf32",
     )
     assert last == "TF32 True"
+
+
+def test_images_smaller_than_the_total_stride_are_not_scored(tmp_path, model_file, photo):
+    folder = tmp_path / "sizes"
+    folder.mkdir()
+    stride = models.io.total_stride(models.load(model_file))
+    for side in (stride - 1, stride, 40):
+        images.write_gray(str(folder / f"side{side}.pgm"), photo[:side, :side])
+    scores = {
+        os.path.basename(s.path): s
+        for s in detect.Detector(model_file).score(detect.expand([str(folder)]))
+    }
+    small = scores[f"side{stride - 1}.pgm"]
+    assert small.probability is None and "too small to score" in small.error
+    assert scores[f"side{stride}.pgm"].probability is not None
+    assert scores["side40.pgm"].probability is not None
+
+
+def test_total_stride_counts_the_downsampling_stages():
+    assert models.io.total_stride(models.build("srnet", width_scale=1 / 8)) == 16
+    assert models.io.total_stride(models.build("xunet")) == 16  # 4 pools, then global

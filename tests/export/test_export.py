@@ -115,7 +115,9 @@ def test_savedmodel_serves_two_sizes(tiny):
         x = np.random.default_rng(1).uniform(0, 255, shape).astype("float32")
         out = next(iter(serving(tf.constant(x)).values())).numpy()
         np.testing.assert_allclose(out, np.asarray(dynamic(x)), atol=1e-4)
-    _, metadata = open_detector(folder)
+    with pytest.raises(ValueError, match="runs the TensorFlow ops stored in its graph"):
+        open_detector(folder)  # not trusted unless asked
+    _, metadata = open_detector(folder, trust_savedmodel=True)
     assert metadata["domain"] == "spatial" and metadata["format"] == "savedmodel"
 
 

@@ -84,26 +84,47 @@ def latency(model, input_size, batch_size=1, warmup=2, repeats=10, seed=0):
         repeats: timed calls; the median is returned.
         seed: for the random input.
     """
+    return latencies([model], input_size, batch_size, warmup, repeats, seed)[0]
+
+
+def latencies(models, input_size, batch_size=1, warmup=2, repeats=10, seed=0):
+    """``latency`` of several models, timed in turns: comparable figures.
+
+    Each round times one call of every model, so a change in the machine's
+    load hits all models alike. Timed one after the other on a busy CPU,
+    two copies of the same network differed by up to 2x.
+
+    Returns:
+        Median milliseconds per model, in order.
+    """
     if repeats < 1 or warmup < 0 or batch_size < 1:
         raise ValueError(
             "latency needs repeats >= 1, warmup >= 0 and batch_size >= 1; received "
             f"repeats={repeats}, warmup={warmup}, batch_size={batch_size}"
         )
+    calls = [_compiled(m, input_size, batch_size, seed) for m in models]
+    for call in calls:
+        for _ in range(max(warmup, 1)):  # at least one call traces the function
+            call()
+    times = [[] for _ in calls]
+    for _ in range(repeats):
+        for spent, call in zip(times, calls, strict=True):
+            start = time.perf_counter()
+            call()
+            spent.append(time.perf_counter() - start)
+    return [1e3 * statistics.median(t) for t in times]
+
+
+def _compiled(model, input_size, batch_size, seed):
+    """A no-argument call running ``model`` compiled on a random batch."""
     shape = (batch_size, *_input_shape(model, input_size))
-    if hasattr(model, "_run_through_graph"):  # functional: time the deployed graph
+    if hasattr(model, "_run_through_graph"):  # functional: the deployed graph
         from keras_sasrnet.models.io import for_inference
 
         model = for_inference(model, tuple(input_size))
     x = tf.constant(np.random.default_rng(seed).normal(128, 40, shape), tf.float32)
     infer = tf.function(lambda t: model(t, training=False))
-    for _ in range(max(warmup, 1)):  # at least one call traces the function
-        infer(x).numpy()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        infer(x).numpy()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+    return lambda: infer(x).numpy()
 
 
 def profile(model, input_size, batch_sizes=(1,), warmup=2, repeats=10, name=None):

@@ -48,3 +48,41 @@ def test_plain_import_registers_every_saved_custom_object(tmp_path):
         assert r.returncode == 0, r.stderr[-2000:]
     assert "ProximalAdamax" in r.stdout and "GammaL1" in r.stdout
     assert r.stdout.strip().splitlines()[-1] == "srnet"
+
+
+def _error_types():
+    """Every exception class the package defines (modules imported by walking)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import keras_sasrnet
+
+    found = {}
+    for info in pkgutil.walk_packages(keras_sasrnet.__path__, "keras_sasrnet."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, BaseException) and cls.__module__ == info.name:
+                found[f"{cls.__module__}.{cls.__name__}"] = cls
+    return found
+
+
+def test_every_error_type_survives_a_worker_process():
+    # A worker's exception reaches the parent pickled; one that cannot be
+    # unpickled became "TypeError: __init__() missing ... argument".
+    import inspect
+    import pickle
+
+    types = _error_types()
+    assert "keras_sasrnet.data.images.ImageError" in types
+    for name, cls in types.items():
+        params = [
+            p
+            for p in inspect.signature(cls.__init__).parameters.values()
+            if p.name != "self" and p.default is p.empty and p.kind <= p.KEYWORD_ONLY
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        error = cls(*[f"{p.name}-value" for p in params])
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is cls and str(again) == str(error), name
+        assert vars(again) == vars(error), name

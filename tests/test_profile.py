@@ -74,3 +74,18 @@ def test_macs_of_separable_1d_and_3d_convolutions():
     assert graph.macs(graph.from_model(keras.Model(inp, y)).nodes["c"]) == (
         4 * 8 * 8 * 27 * 2 * 5
     )
+
+
+def test_latencies_time_models_in_turns(tiny_xunet, monkeypatch):
+    small = models.build("srnet", width_scale=1 / 8, input_shape=(32, 32, 1))
+    result = profile.latencies([tiny_xunet, small], (32, 32), warmup=1, repeats=3)
+    assert len(result) == 2 and all(ms > 0 for ms in result)
+    calls = []
+    monkeypatch.setattr(
+        profile,
+        "_compiled",
+        lambda model, *_: lambda name=model.name: calls.append(name),
+    )
+    profile.latencies([tiny_xunet, small], (32, 32), warmup=1, repeats=3)
+    # warm-up per model, then every round times each model once, in turns
+    assert calls == ["xunet", "srnet"] + ["xunet", "srnet"] * 3

@@ -117,8 +117,16 @@ def _embed_one(job):
     """{name, changes, elements, sha256}, {name, skipped} or {name, error}."""
     name = os.path.basename(job.stego)
     try:
+        pair = None
         if os.path.exists(job.stego):  # finished in an earlier run
-            cover, stego = _read_pair(job)
+            try:
+                pair = _read_pair(job)
+            except images.ImageError:
+                # Damaged since (truncated, overwritten): ours to redo, and
+                # the per-image seed makes the new one identical to the old.
+                os.remove(job.stego)
+        if pair is not None:
+            cover, stego = pair
         else:
             with warnings.catch_warnings():
                 # conseal's "optimization might not have converged" on tiny

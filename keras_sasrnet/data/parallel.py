@@ -1,8 +1,10 @@
 """Running a per-file function over many files on all cores, with progress."""
 
 import concurrent.futures
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 
 from tqdm import tqdm
@@ -14,6 +16,21 @@ def default_workers():
         if hasattr(os, "sched_getaffinity")
         else (os.cpu_count() or 1)
     )
+
+
+def _die_with_parent(parent):
+    """Worker initializer: end with the parent, even on its kill -9 (Linux).
+
+    Without it, workers of a killed ``sasrnet_embed`` kept embedding and
+    writing into a folder that a rerun was already using.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: workers end on their own
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def map_files(fn, items, workers=None, desc="", chunksize=4):
@@ -51,7 +68,10 @@ def map_files(fn, items, workers=None, desc="", chunksize=4):
             return
         context = multiprocessing.get_context("fork")
         with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=context
+            workers,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
         ) as pool:
             for result in pool.map(fn, items, chunksize=chunksize):
                 yield result

@@ -1,9 +1,26 @@
 """Scoring a Keras model on cover/stego pair datasets."""
 
+import logging
+
 import numpy as np
 import tensorflow as tf
 
 from keras_sasrnet.evaluation.metrics import error_rates, stego_probability, summary
+
+
+class _NoRetracingNotice(logging.Filter):
+    """Drops TF's "N out of the last M calls ... triggered retracing" notice.
+
+    Every model a run evaluates (baseline, sparse, each round) is a new graph
+    and gets its own function by design; TF counts the shared lambda's traces
+    across them and warned, twice (Python and absl log), in every slim run.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+tf.get_logger().addFilter(_NoRetracingNotice())
 
 
 def predict_pairs(model, dataset):

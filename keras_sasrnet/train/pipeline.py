@@ -15,6 +15,7 @@ import functools
 import json
 import os
 import shutil
+import threading
 import time
 
 import keras
@@ -30,6 +31,7 @@ from keras_sasrnet.train.config import validate
 from keras_sasrnet.train.distribute import make_strategy
 
 DONE = "done.json"
+SECONDS = "seconds.json"  # a stage's running time, kept across resumes
 
 
 def resolve_data(c, log=print):
@@ -210,8 +212,9 @@ class Run:
             return metrics
         os.makedirs(folder, exist_ok=True)
         self.log(f"== {name}")
-        start = time.perf_counter()
-        metrics = dict(work(folder), seconds=round(time.perf_counter() - start, 1))
+        with Stopwatch(os.path.join(folder, SECONDS)) as watch:
+            metrics = work(folder)
+        metrics["seconds"] = round(watch.total(), 1)
         atomic.write_json(os.path.join(folder, "config.json"), self.c.to_dict())
         atomic.write_json(done, metrics)
         return metrics
@@ -219,6 +222,44 @@ class Run:
     def load(self, path, compile=False):
         with self.strategy.scope():
             return models.load(path, compile=compile)
+
+
+class Stopwatch:
+    """Seconds spent on a stage over all its invocations (a resume adds up).
+
+    The running total is saved to ``path`` every ``every`` seconds by a
+    background thread, so a killed invocation loses at most that much.
+    """
+
+    def __init__(self, path, every=10.0):
+        self.path, self.every = path, every
+        self.before = 0.0
+        if os.path.exists(path):
+            with open(path) as f:
+                self.before = float(json.load(f)["seconds"])
+        self._stop = threading.Event()
+
+    def total(self):
+        return self.before + time.perf_counter() - self.start
+
+    def _save(self):
+        atomic.write_json(self.path, {"seconds": round(self.total(), 1)})
+
+    def _tick(self):
+        while not self._stop.wait(self.every):
+            self._save()
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        self._thread = threading.Thread(target=self._tick, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._save()
+        return False
 
 
 def train_stage(
@@ -313,7 +354,7 @@ def _sparse(r, folder):
         "zero_fraction": zero_fraction(
             model, c.prune.zero_threshold, c.prune.aggregate
         ),
-        **r.measure(model, folder),
+        **r.measure(model, folder, timing=False),  # timed in turns at the end
     }
 
 
@@ -367,7 +408,7 @@ def _prune_round(r, k, source, total, rate, folder):
         "rate": total,
         "round_rate": rate,
         "val_accuracy_pruned": after_prune,
-        **r.measure(tuned, folder),
+        **r.measure(tuned, folder, timing=False),  # timed in turns at the end
     }
 
 
@@ -399,6 +440,7 @@ def run_slimming(config, workdir, log=print, overwrite=False):
     base = r.stage("baseline", functools.partial(baseline_stage, r))
     rows = [base, r.stage("sparse", functools.partial(_sparse, r))]
     source = os.path.join(workdir, "sparse", "model.keras")
+    paths = [os.path.join(workdir, "baseline", "best.keras"), source]
     cumulative = []
     if c.prune.select == "zeros":  # each round removes what is at zero
         cumulative = [0.0] * c.prune.rounds
@@ -416,6 +458,7 @@ def run_slimming(config, workdir, log=print, overwrite=False):
         done_rate = row["rate"]
         rows.append(row)
         source = os.path.join(workdir, f"round_{k}", "model.keras")
+        paths.append(source)
         drop = base["val_accuracy"] - row["val_accuracy"]
         if drop > c.prune.tolerance:
             log(
@@ -423,10 +466,26 @@ def run_slimming(config, workdir, log=print, overwrite=False):
                 f"{drop:.4f} below the baseline (tolerance {c.prune.tolerance})"
             )
             break
+    _time_together(r, rows, paths)
     atomic.write_json(os.path.join(workdir, "table5.json"), rows)
     atomic.write_text(os.path.join(workdir, "table5.md"), table5(rows) + "\n")
     report.write_report(workdir, rows, table5(rows), log)
     return rows
+
+
+def _time_together(r, rows, paths):
+    """Table 5's latency column: every model of the run timed in turns.
+
+    Timed stage by stage, two copies of one network differed by up to 2x on
+    a busy CPU; in turns, a change of load hits every model alike.
+    """
+    side = r.c.report.latency_size
+    loaded = [models.io.reinput(r.load(p), (side, side)) for p in paths]
+    times = profile.latencies(
+        loaded, (side, side), repeats=r.c.report.latency_repeats
+    )
+    for row, ms in zip(rows, times, strict=True):
+        row["latency_ms"] = ms
 
 
 def table5(rows):

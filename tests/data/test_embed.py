@@ -208,3 +208,47 @@ def test_cover_of_another_size_than_its_set_is_failed_by_name(tmp_path):
     )
     assert sorted(m.names()) == ["c0.pgm", "c1.pgm", "c2.pgm"]
     assert "c3.pgm" in m.failed["c3.pgm"] and "16" in m.failed["c3.pgm"]
+
+
+def test_a_stego_damaged_by_hand_is_redone_on_rerun(covers, tmp_path):
+    out = str(tmp_path / "stegos")
+    first = embed.embed_dataset(covers, out, "lsbm", 1.0, workers=1, progress=False)
+    name = first.files[0]["name"]
+    path = os.path.join(out, name)
+    with open(path, "rb") as f:
+        original = f.read()
+    with open(path, "wb") as f:
+        f.write(original[: len(original) // 3])  # truncated
+    again = embed.embed_dataset(covers, out, "lsbm", 1.0, workers=1, progress=False)
+    assert not again.failed
+    assert again.files == first.files
+    with open(path, "rb") as f:
+        assert f.read() == original
+
+
+def test_workers_end_with_a_killed_parent(tmp_path):
+    pids = tmp_path / "pids"
+    code = (
+        "import os, time\n"
+        "from keras_sasrnet.data.parallel import map_files\n"
+        "def slow(k):\n"
+        f"    open(os.path.join({str(pids)!r}, str(os.getpid())), 'w').close()\n"
+        "    time.sleep(60)\n"
+        "    return k\n"
+        "list(map_files(slow, list(range(8)), workers=2, chunksize=1))\n"
+    )
+    pids.mkdir()
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.time() + 60
+    while time.time() < deadline and len(os.listdir(pids)) < 2:
+        time.sleep(0.1)
+    workers = [int(p) for p in os.listdir(pids)]
+    assert len(workers) == 2
+    parent.kill()  # kill -9 of the parent alone
+    parent.wait()
+    deadline = time.time() + 10
+    alive = workers
+    while time.time() < deadline and alive:
+        alive = [p for p in workers if os.path.exists(f"/proc/{p}")]
+        time.sleep(0.1)
+    assert not alive

@@ -222,3 +222,18 @@ def test_same_seed_gives_the_same_plan_and_metrics(tmp_path, cache):
         ]
         outputs.append((plan["keep"], metrics))
     assert outputs[0] == outputs[1]
+
+
+def test_stage_seconds_add_up_over_a_resume(tmp_path):
+    path = str(tmp_path / "seconds.json")
+    watch = pipeline.Stopwatch(path, every=0.05)
+    watch.__enter__()
+    time.sleep(0.3)
+    watch._stop.set()  # as if killed: no __exit__, the last tick stays on disk
+    watch._thread.join()
+    saved = json.loads(open(path).read())["seconds"]
+    assert 0.1 <= saved <= 0.5
+    with pipeline.Stopwatch(path, every=0.05) as again:
+        time.sleep(0.2)
+    assert again.total() >= saved + 0.2
+    assert json.loads(open(path).read())["seconds"] == round(again.total(), 1)

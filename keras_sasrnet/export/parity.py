@@ -54,27 +54,36 @@ def export_all(
     atomic.check_folder(out)
     calibration, _ = _images(covers, stegos, "train", calibration_pairs)
     x, y = _images(covers, stegos, "test", test_pairs)
-    os.makedirs(out, exist_ok=True)
-    saved = convert.export_savedmodel(model, os.path.join(out, "savedmodel"), metadata)
-    log(f"wrote {saved}")
-    keras_logits, _ = open_detector(model_path, input_size=size)
-    reference = keras_logits(x)
-    keras_weights = sum(w.nbytes for w in model.get_weights())
-    rows = [_row("keras", model_path, reference, reference, y, keras_weights)]
-    saved_logits, _ = open_detector(saved, trust_savedmodel=True)  # made here
-    rows.append(_row("savedmodel", saved, saved_logits(x), reference, y, keras_weights))
-    for mode in modes:
-        path = os.path.join(out, f"model_{mode}.tflite")
-        convert.export_tflite(
-            model, path, mode, size, calibration, metadata, float_stem
+    # Built in <out>.partial and renamed: a failed conversion leaves no
+    # half-exported folder.
+    with atomic.staged_folder(out) as work:
+        saved = convert.export_savedmodel(
+            model, os.path.join(work, "savedmodel"), metadata
         )
-        lite, _ = open_detector(path)
-        logits = np.concatenate([lite(x[i : i + 1]) for i in range(len(x))])
-        weights = weight_bytes(path)
-        rows.append(_row(f"tflite {mode}", path, logits, reference, y, weights))
-        log(f"wrote {path}")
-    atomic.write_json(os.path.join(out, "parity.json"), rows)
-    atomic.write_text(os.path.join(out, "parity.md"), parity_table(rows) + "\n")
+        log(f"made {os.path.join(out, 'savedmodel')}")
+        keras_logits, _ = open_detector(model_path, input_size=size)
+        reference = keras_logits(x)
+        keras_weights = sum(w.nbytes for w in model.get_weights())
+        rows = [_row("keras", model_path, reference, reference, y, keras_weights)]
+        saved_logits, _ = open_detector(saved, trust_savedmodel=True)  # made here
+        rows.append(
+            _row("savedmodel", saved, saved_logits(x), reference, y, keras_weights)
+        )
+        for mode in modes:
+            path = os.path.join(work, f"model_{mode}.tflite")
+            convert.export_tflite(
+                model, path, mode, size, calibration, metadata, float_stem
+            )
+            lite, _ = open_detector(path)
+            logits = np.concatenate([lite(x[i : i + 1]) for i in range(len(x))])
+            weights = weight_bytes(path)
+            rows.append(_row(f"tflite {mode}", path, logits, reference, y, weights))
+            log(f"made {os.path.join(out, os.path.basename(path))}")
+        for row in rows:  # where the files will be
+            if row["path"].startswith(work):
+                row["path"] = out + row["path"][len(work) :]
+        atomic.write_json(os.path.join(work, "parity.json"), rows)
+        atomic.write_text(os.path.join(work, "parity.md"), parity_table(rows) + "\n")
     return rows
 
 

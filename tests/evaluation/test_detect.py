@@ -37,6 +37,9 @@ def test_folder_with_a_corrupt_file(tmp_path, model_file, photo):
     images.write_gray(str(folder / "b.png"), photo[:48, 8:48])  # another size
     images.write_gray(str(folder / "c.jpg"), photo[:32, :32], quality=90)
     (folder / "d.pgm").write_bytes(b"P5\n32 32\n255\n" + b"\1" * 10)  # truncated
+    from PIL import Image
+
+    Image.new("L", (20000, 20000)).save(folder / "e.png")  # 400 MP: a bomb
     out = tmp_path / "scores.csv"
     result = subprocess.run(
         [
@@ -53,9 +56,10 @@ def test_folder_with_a_corrupt_file(tmp_path, model_file, photo):
     )
     assert result.returncode == 1
     assert "failed: " in result.stderr and "d.pgm" in result.stderr
-    assert "scored 3 of 4 files" in result.stdout and "1 failed" in result.stdout
+    assert "scored 3 of 5 files" in result.stdout and "2 failed" in result.stdout
     rows = {r["file"].rsplit("/", 1)[1]: r for r in csv.DictReader(out.open())}
     assert rows["d.pgm"]["verdict"] == "error" and "truncated" in rows["d.pgm"]["error"]
+    assert rows["e.png"]["verdict"] == "error" and "bomb" in rows["e.png"]["error"]
     # The scores are the model's own, image by image, at each image's size.
     model = models.load(str(model_file), input_size=(48, 40))
     expected = stego_probability(

@@ -69,9 +69,7 @@ def _config_error(error, argv):
         field = str(error.args[0] if error.args else error).strip("'\"")
         given = [a.split("=", 1)[0] for a in argv if a.startswith("--config.")]
         named = [g for g in given if g.split(".")[-1] == field] or given
-        return (
-            f"{', '.join(named) or '--config'}: the config has no field {field!r}"
-        )
+        return f"{', '.join(named) or '--config'}: the config has no field {field!r}"
     cause = error
     while cause.__cause__ is not None or cause.__context__ is not None:
         cause = cause.__cause__ or cause.__context__

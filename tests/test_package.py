@@ -79,7 +79,9 @@ def test_every_error_type_survives_a_worker_process():
         params = [
             p
             for p in inspect.signature(cls.__init__).parameters.values()
-            if p.name != "self" and p.default is p.empty and p.kind <= p.KEYWORD_ONLY
+            if p.name != "self"
+            and p.default is p.empty
+            and p.kind <= p.KEYWORD_ONLY
             and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         ]
         error = cls(*[f"{p.name}-value" for p in params])

@@ -13,7 +13,6 @@ import tensorflow as tf
 from keras_sasrnet.models import io
 from keras_sasrnet.models.litert import LiteRTModel
 
-
 UNTRUSTED_SAVEDMODEL = (
     "{path}: a SavedModel runs the TensorFlow ops stored in its graph, which "
     "may read or write files; open it only if you made it or trust its "

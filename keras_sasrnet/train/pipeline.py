@@ -481,9 +481,7 @@ def _time_together(r, rows, paths):
     """
     side = r.c.report.latency_size
     loaded = [models.io.reinput(r.load(p), (side, side)) for p in paths]
-    times = profile.latencies(
-        loaded, (side, side), repeats=r.c.report.latency_repeats
-    )
+    times = profile.latencies(loaded, (side, side), repeats=r.c.report.latency_repeats)
     for row, ms in zip(rows, times, strict=True):
         row["latency_ms"] = ms
 

@@ -32,7 +32,9 @@ def _crop(k, size=32):
     camera = skimage.data.camera()
     r, c = divmod(k, 4)
     return np.ascontiguousarray(
-        camera[100 + size * r : 100 + size * (r + 1), 100 + size * c : 100 + size * (c + 1)]
+        camera[
+            100 + size * r : 100 + size * (r + 1), 100 + size * c : 100 + size * (c + 1)
+        ]
     )
 
 
@@ -65,7 +67,9 @@ def world(tmp_path_factory):
     bomb = root / "bomb.png"
     Image.new("L", (20000, 20000)).save(bomb, optimize=True)  # 400 MP, 0.4 MB
     w["sources"] = {
-        "corrupt": _folder(root, "corrupt", {"bad.pgm": b"P5\n32 32\n255\n" + b"x" * 9}),
+        "corrupt": _folder(
+            root, "corrupt", {"bad.pgm": b"P5\n32 32\n255\n" + b"x" * 9}
+        ),
         "truncated": _folder(root, "truncated", {"cut.png": truncated}),
         "random": _folder(root, "random", {"noise.jpg": bytes(range(256)) * 4}),
         "sixteen": _folder(
@@ -143,7 +147,9 @@ def fresh(tmp_path, name="out"):
 def check(binary, cases):
     """Each case: (args, text its error line must contain, paths not created)."""
     failures = []
-    for (args, expected, absent), got in zip(cases, run_cases(binary, cases)):
+    for (args, expected, absent), got in zip(
+        cases, run_cases(binary, cases), strict=True
+    ):
         lines = error_lines(got["stderr"])
         problems = []
         if got["code"] == 0:
@@ -158,7 +164,9 @@ def check(binary, cases):
             if pathlib.Path(path).exists():
                 problems.append(f"wrote {path}")
         if problems:
-            failures.append(f"{binary} {' '.join(args)}: {problems}\n{got['stderr'][-1500:]}")
+            failures.append(
+                f"{binary} {' '.join(args)}: {problems}\n{got['stderr'][-1500:]}"
+            )
     assert not failures, "\n\n".join(failures)
     return len(cases)
 
@@ -166,11 +174,16 @@ def check(binary, cases):
 def test_prepare(world, tmp_path):
     src = world["sources"]
     root = world["root"]
+
     def case(source, expected, *flags):
         out = fresh(tmp_path)
         if not any(f.startswith("--split") for f in flags):
             flags += ("--split=3,2,2",)
-        return ([f"--src={source}", f"--out={out}", "--workers=1", *flags], expected, [out])
+        return (
+            [f"--src={source}", f"--out={out}", "--workers=1", *flags],
+            expected,
+            [out],
+        )
 
     cases = [
         case(src["corrupt"], "bad.pgm"),
@@ -201,6 +214,7 @@ def test_prepare(world, tmp_path):
 
 def test_embed(world, tmp_path):
     root = world["root"]
+
     def case(covers, expected, *flags):
         out = fresh(tmp_path)
         args = [f"--covers={covers}", f"--out={out}", "--workers=1", *flags]
@@ -217,7 +231,11 @@ def test_embed(world, tmp_path):
         case(world["covers"], "uerd embeds into jpeg covers", "--algorithm=uerd"),
         case(world["covers"], "--algorithm=f5", "--algorithm=f5"),
         (
-            [f"--covers={world['covers']}", f"--out={root / 'a_file'}", "--algorithm=lsbm"],
+            [
+                f"--covers={world['covers']}",
+                f"--out={root / 'a_file'}",
+                "--algorithm=lsbm",
+            ],
             str(root / "a_file"),
             [],
         ),
@@ -231,7 +249,11 @@ def test_detect(world, tmp_path):
 
     def case(model, expected, *flags):
         out = fresh(tmp_path, "scores.csv")
-        return ([f"--model={model}", f"--out={out}", *(flags or (inputs,))], expected, [out])
+        return (
+            [f"--model={model}", f"--out={out}", *(flags or (inputs,))],
+            expected,
+            [out],
+        )
 
     cases = [
         case(root / "nowhere.keras", "nowhere.keras"),
@@ -261,10 +283,22 @@ def test_eval(world, tmp_path):
         case(f"--models=m={root / 'nowhere.keras'}", good_set, "nowhere.keras"),
         case(f"--models=m={root / 'garbage.keras'}", good_set, "garbage.keras"),
         case(f"--models=m={world['saved']}", good_set, "--trust_savedmodel"),
-        case(f"--models={world['model']}", f"--sets=test={root / 'nowhere'}:{world['stegos']}", str(root / "nowhere")),
+        case(
+            f"--models={world['model']}",
+            f"--sets=test={root / 'nowhere'}:{world['stegos']}",
+            str(root / "nowhere"),
+        ),
         case(f"--models={world['model']}", f"--sets=test={world['covers']}", "test="),
-        case(f"--models={world['model']}", f"--sets=test={world['covers']}:{world['stegos']}:bogus", "bogus"),
-        case(f"--models={world['model']}", f"--sets=test={world['covers']}:{root / 'empty'}", str(root / "empty")),
+        case(
+            f"--models={world['model']}",
+            f"--sets=test={world['covers']}:{world['stegos']}:bogus",
+            "bogus",
+        ),
+        case(
+            f"--models={world['model']}",
+            f"--sets=test={world['covers']}:{root / 'empty'}",
+            str(root / "empty"),
+        ),
     ]
     assert check("sasrnet_eval", cases) >= 6
 
@@ -279,10 +313,18 @@ def test_export(world, tmp_path):
 
     cases = [
         case("garbage.keras", *data, model=root / "garbage.keras"),
-        case(str(root / "nowhere"), f"--covers={root / 'nowhere'}", f"--stegos={world['stegos']}"),
+        case(
+            str(root / "nowhere"),
+            f"--covers={root / 'nowhere'}",
+            f"--stegos={world['stegos']}",
+        ),
         case("int4", *data, "--modes=float32,int4"),
         case("--calibration_pairs=0", *data, "--calibration_pairs=0"),
-        ([f"--model={world['model']}", f"--out={root / 'a_file'}", *data], str(root / "a_file"), []),
+        (
+            [f"--model={world['model']}", f"--out={root / 'a_file'}", *data],
+            str(root / "a_file"),
+            [],
+        ),
     ]
     assert check("sasrnet_export", cases) >= 5
 
@@ -301,7 +343,12 @@ def test_slim(world, tmp_path):
         case("train.lr", "--config.train.lr=-1"),
         case("no_such_field", "--config.no_such_field=1"),
         case("nowhere.py", config=f"--config={root / 'nowhere.py'}"),
-        case(str(root / "nowhere"), f"--config.data.covers={root / 'nowhere'}", "--config.data.demo=False", f"--config.data.stegos={world['stegos']}"),
+        case(
+            str(root / "nowhere"),
+            f"--config.data.covers={root / 'nowhere'}",
+            "--config.data.demo=False",
+            f"--config.data.stegos={world['stegos']}",
+        ),
         ([tiny, f"--workdir={root / 'a_file'}"], str(root / "a_file"), []),
     ]
     assert check("sasrnet_slim", cases) >= 7

@@ -111,7 +111,9 @@ def test_detect_runs_in_float32(tmp_path, model_file, photo):
     assert last == "TF32 True"
 
 
-def test_images_smaller_than_the_total_stride_are_not_scored(tmp_path, model_file, photo):
+def test_images_smaller_than_the_total_stride_are_not_scored(
+    tmp_path, model_file, photo
+):
     folder = tmp_path / "sizes"
     folder.mkdir()
     stride = models.io.total_stride(models.load(model_file))

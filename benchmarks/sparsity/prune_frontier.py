@@ -25,7 +25,11 @@ import config as bench_config  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "run.py's SRNet work directory.", required=True)
-flags.DEFINE_list("runs", ["gprox_cost_a5e-3", "prox_a9e-3"], "Sparse runs to read.")
+flags.DEFINE_list(
+    "runs",
+    ["gprox_cost_a5e-3", "gprox_cost_a1e-2_2k_d1k", "prox_a9e-3"],
+    "Sparse runs to read.",
+)
 flags.DEFINE_list("rates", ["0.3", "0.4", "0.5", "0.6", "0.7", "0.8"], "Prune rates.")
 
 
@@ -43,20 +47,22 @@ def main(argv):
     rows = []
     for run in FLAGS.runs:
         sparse = r.load(os.path.join(FLAGS.workdir, run, "sparse", "model.keras"))
-        for aggregate in ("mean", "max"):
-            for rate in map(float, FLAGS.rates):
-                slim, plan = slimming.slim(sparse, rate, aggregate=aggregate)
-                rows.append(
-                    {
-                        "run": run,
-                        "aggregate": aggregate,
-                        "rate": rate,
-                        "macs_fraction": round(macs(slim) / full, 4),
-                        "residual_stream": len(plan.keep["l2_conv"]),
-                        "val_pruned": r.val_accuracy(slim),
-                    }
-                )
-                print(rows[-1], flush=True)
+        # every rate per aggregate, then exactly the channels at zero
+        settings = [(a, "rate", float(x)) for a in ("mean", "max") for x in FLAGS.rates]
+        for aggregate, select, rate in settings + [("max", "zeros", 0.0)]:
+            slim, plan = slimming.slim(sparse, rate, aggregate=aggregate, select=select)
+            rows.append(
+                {
+                    "run": run,
+                    "aggregate": aggregate,
+                    "select": select,
+                    "rate": plan.pruned_fraction if select == "zeros" else rate,
+                    "macs_fraction": round(macs(slim) / full, 4),
+                    "residual_stream": len(plan.keep["l2_conv"]),
+                    "val_pruned": r.val_accuracy(slim),
+                }
+            )
+            print(rows[-1], flush=True)
     atomic.write_json(os.path.join(HERE, "prune_frontier.json"), rows)
     atomic.write_text(os.path.join(HERE, "prune_frontier.md"), markdown(rows))
 
@@ -69,8 +75,7 @@ def markdown(rows):
         "Generated from `prune_frontier.json` (no fine-tuning) by",
         "",
         "```bash",
-        "python benchmarks/sparsity/prune_frontier.py --workdir=work/sparsity/srnet \\",
-        "    --runs=gprox_cost_a5e-3,prox_a9e-3",
+        "python benchmarks/sparsity/prune_frontier.py --workdir=work/sparsity/srnet",
         "```",
         "",
         "after `run.py` (config.py:srnet) made the sparse models. `stream`: channels",
@@ -80,8 +85,9 @@ def markdown(rows):
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
+        zeros = " (the zeros)" if row.get("select") == "zeros" else ""
         lines.append(
-            f"| {row['run']} | {row['aggregate']} | {row['rate']:.0%} "
+            f"| {row['run']} | {row['aggregate']} | {row['rate']:.1%}{zeros} "
             f"| {row['macs_fraction']:.1%} | {row['residual_stream']} "
             f"| {row['val_pruned']:.2%} |"
         )

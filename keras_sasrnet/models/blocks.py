@@ -4,7 +4,7 @@ import dataclasses
 
 import keras
 
-from keras_sasrnet.slimming.regularizer import GammaL1
+from keras_sasrnet.penalty import GammaL1
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,7 @@ import keras
 
 # Importing these registers the package's custom objects for deserialisation.
 from keras_sasrnet.models import layers  # noqa: F401
-from keras_sasrnet.slimming import regularizer  # noqa: F401
+from keras_sasrnet import penalty  # noqa: F401
 
 
 def load(path, input_size=None, compile=False):

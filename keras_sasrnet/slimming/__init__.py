@@ -12,7 +12,7 @@ from keras_sasrnet.slimming.plan import (
     zeros_rate,
 )
 from keras_sasrnet.slimming.proximal import ProximalAdamax, ProximalSGD
-from keras_sasrnet.slimming.regularizer import GammaL1
+from keras_sasrnet.penalty import GammaL1
 from keras_sasrnet.slimming.schedule import cumulative_rates, round_rates
 from keras_sasrnet.slimming.sparsity import METHODS, cost_weights
 from keras_sasrnet.slimming.surgery import (

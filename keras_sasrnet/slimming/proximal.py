@@ -38,7 +38,7 @@ import keras
 from keras import ops
 from keras.src.utils.tracking import no_automatic_dependency_tracking
 
-from keras_sasrnet.slimming.regularizer import GammaL1
+from keras_sasrnet.penalty import GammaL1
 
 
 def _proximal_penalty(variable):

@@ -16,6 +16,6 @@ __version__ = "0.1.0"
 from keras_sasrnet import _quiet  # noqa: E402
 
 _quiet.import_tensorflow()
+from keras_sasrnet import penalty as _penalty  # noqa: E402, F401
 from keras_sasrnet.models import layers as _layers  # noqa: E402, F401
 from keras_sasrnet.slimming import proximal as _proximal  # noqa: E402, F401
-from keras_sasrnet import penalty as _penalty  # noqa: E402, F401

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from configs import tiny
 from keras_sasrnet import models, precision
-from keras_sasrnet.train import pipeline
+from keras_sasrnet.train import run
 
 
 @pytest.fixture
@@ -62,17 +62,17 @@ def test_a_run_starts_in_float32_and_builds_mixed_with_a_float32_stem(
     c = tiny.get_config()
     c.data.demo_dir = str(tmp_path / "cache")
     tf.config.experimental.enable_tensor_float_32_execution(True)
-    pipeline.Run(c, str(tmp_path / "w"), lambda *_: None)
+    run.Run(c, str(tmp_path / "w"), lambda *_: None)
     assert precision.tf32_enabled() is False and c.precision == "float32"
     c.precision = "mixed_bfloat16"
-    r = pipeline.Run(c, str(tmp_path / "w2"), lambda *_: None)
+    r = run.Run(c, str(tmp_path / "w2"), lambda *_: None)
     model = r.build()
     first = model.get_layer(precision.stem_layers(model)[0])
     assert first.dtype_policy.compute_dtype == "float32"
     assert model.layers[-2].dtype_policy.compute_dtype == "bfloat16"
     c.precision = "half"
     with pytest.raises(ValueError, match="precision must be one of"):
-        pipeline.Run(c, str(tmp_path / "w3"), lambda *_: None)
+        run.Run(c, str(tmp_path / "w3"), lambda *_: None)
 
 
 PROBE = textwrap.dedent("""

@@ -17,7 +17,7 @@ import sys
 from absl import app, flags
 
 from keras_sasrnet import atomic, models, profile, slimming
-from keras_sasrnet.train import pipeline
+from keras_sasrnet.train.run import Run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -36,7 +36,7 @@ flags.DEFINE_list("rates", ["0.3", "0.4", "0.5", "0.6", "0.7", "0.8"], "Prune ra
 def main(argv):
     del argv
     c = bench_config.get_config("srnet")
-    r = pipeline.Run(c, FLAGS.workdir, print)
+    r = Run(c, FLAGS.workdir, print)
     base = r.load(os.path.join(FLAGS.workdir, "baseline", "best.keras"))
 
     def macs(m):

@@ -13,7 +13,8 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from keras_sasrnet import atomic, models, profile, slimming
-from keras_sasrnet.train import pipeline
+from keras_sasrnet.train import loop, stages
+from keras_sasrnet.train.run import Run, train_stage
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -38,8 +39,8 @@ def run(c, workdir, baseline=None, log=print):
     os.makedirs(workdir, exist_ok=True)
     if baseline:
         c.baseline.model, c.baseline.steps = baseline, 0
-    r = pipeline.Run(c, workdir, log)
-    base = r.stage("baseline", lambda f: pipeline.baseline_stage(r, f))
+    r = Run(c, workdir, log)
+    base = r.stage("baseline", lambda f: stages.baseline_stage(r, f))
     base_path = os.path.join(workdir, "baseline", "best.keras")
     full_macs, full_params = _macs_params(r.load(base_path))
     rows = []
@@ -102,12 +103,11 @@ def _sparse(r, base_path, method, alpha, lr, budget, folder):
     c = r.c
     start = r.load(base_path)
     m = slimming.sparsity.method(method)
-    model = pipeline.train_stage(
+    model = train_stage(
         r,
         lambda: slimming.with_sparsity(
             start, alpha, None, method=method, input_size=r.size
         ),
-        2,
         budget[0],
         lr or c.train.lr,
         budget[1],
@@ -119,7 +119,7 @@ def _sparse(r, base_path, method, alpha, lr, budget, folder):
     )
     return {
         "val_sparse": r.val_accuracy(model),
-        "zero_fraction": pipeline.zero_fraction(model),
+        "zero_fraction": stages.zero_fraction(model),
     }
 
 
@@ -142,11 +142,10 @@ def _prune(r, sparse_path, select, rate, folder, opts=None):
     )
     val_pruned = r.val_accuracy(slim)
     path = os.path.join(folder, "pruned.keras")
-    pipeline.loop.save(slimming.without_sparsity(slim), path)
-    tuned = pipeline.train_stage(
+    loop.save(slimming.without_sparsity(slim), path)
+    tuned = train_stage(
         r,
         lambda: models.load(path),
-        3,
         ft_steps,
         ft_lr,
         ft_decay,

@@ -34,7 +34,8 @@ from keras_sasrnet.bench.report import BASELINES, RANKINGS, aggregate, write_mar
 from keras_sasrnet.data import demo
 from keras_sasrnet.data.manifest import Manifest
 from keras_sasrnet.slimming import baselines
-from keras_sasrnet.train import pipeline
+from keras_sasrnet.train import loop, run
+from keras_sasrnet.train.config import validate
 
 # The importance criterion behind each ranking of the report.
 RANKING_SCORER = {"gamma": "gamma", "flops": "gamma_per_mac"}
@@ -70,14 +71,14 @@ def check(c):
 
 @dataclasses.dataclass
 class Bench:
-    """The shared pretrained model and one ``pipeline.Run`` per seed."""
+    """The shared pretrained model and one ``run.Run`` per seed."""
 
     c: object
     workdir: str
     log: object
 
     def __post_init__(self):
-        self.root = pipeline.Run(self.c, self.workdir, self.log)
+        self.root = run.Run(self.c, self.workdir, self.log)
         self.runs = {}
 
     def run_for(self, seed):
@@ -85,7 +86,7 @@ class Bench:
             c = self.c.copy_and_resolve_references()
             c.seed = seed
             folder = os.path.join(self.workdir, f"seed_{seed}")
-            self.runs[seed] = pipeline.Run(c, folder, self.log)
+            self.runs[seed] = run.Run(c, folder, self.log)
         return self.runs[seed]
 
     @property
@@ -115,10 +116,10 @@ def _measure(bench, r, model, folder, first_seed):
     return m
 
 
-def _train(r, build, stream, steps, lr, folder, decay_step=0, **kwargs):
+def _train(r, build, steps, lr, folder, decay_step=0, **kwargs):
     """Trains ``build()`` into folder/model.keras (the best by validation)."""
-    return pipeline.train_stage(
-        r, build, stream, steps, lr, decay_step, folder, "model.keras", **kwargs
+    return run.train_stage(
+        r, build, steps, lr, decay_step, folder, "model.keras", **kwargs
     )
 
 
@@ -134,21 +135,20 @@ def _loader(path, sparsity=None, method="l1", input_size=None):
     return build
 
 
-def _finetune(bench, r, slim, steps, stream, folder, first_seed, extra):
+def _finetune(bench, r, slim, steps, folder, first_seed, extra):
     """Saves a pruned model, fine-tunes it for ``steps``, measures it."""
     pruned = os.path.join(folder, "pruned.keras")
-    pipeline.loop.save(slim, pruned)
+    loop.save(slim, pruned)
     extra = dict(extra, val_accuracy_pruned=r.val_accuracy(slim))
-    model = _train(r, _loader(pruned), stream, steps, bench.c.finetune.lr, folder)
+    model = _train(r, _loader(pruned), steps, bench.c.finetune.lr, folder)
     return {**extra, **_measure(bench, r, model, folder, first_seed)}
 
 
 def _pretrain(bench, folder):
     r, c = bench.root, bench.c
-    model = pipeline.train_stage(
+    model = run.train_stage(
         r,
         r.build,
-        1,
         c.baseline.steps,
         c.train.lr,
         c.baseline.decay_step,
@@ -167,11 +167,11 @@ def run_seed(bench, seed, first_seed):
     rows = {}
 
     def dense(folder):
-        _train(r, _loader(bench.pretrained), 1, S, c.train.lr, folder)
+        _train(r, _loader(bench.pretrained), S, c.train.lr, folder)
         return {"stage": "dense"}
 
     def full(folder):
-        model = _train(r, _loader(at("dense", MODEL)), 2, F, c.finetune.lr, folder)
+        model = _train(r, _loader(at("dense", MODEL)), F, c.finetune.lr, folder)
         measured = _measure(bench, r, model, folder, first_seed)
         return {"stage": "full", "rate": 0.0, **measured}
 
@@ -182,7 +182,6 @@ def run_seed(bench, seed, first_seed):
         _train(
             r,
             build,
-            3,
             S,
             s.lr or c.train.lr,
             folder,
@@ -205,7 +204,7 @@ def run_seed(bench, seed, first_seed):
                 )
                 plan.save(os.path.join(folder, "plan.json"))
                 extra = {"stage": ranking, "rate": rate}
-                return _finetune(bench, r, slim, F, 4, folder, first_seed, extra)
+                return _finetune(bench, r, slim, F, folder, first_seed, extra)
 
             rows[(ranking, rate)] = r.stage(f"{ranking}_{rate:g}", oneshot)
             if b.iterative_rounds:
@@ -228,7 +227,7 @@ def run_seed(bench, seed, first_seed):
                     slim, plan = baselines.matched_prune(model, target, criterion, seed)
                     plan.save(os.path.join(folder, "plan.json"))
                     extra = {"stage": criterion, "rate": rate, "target_params": target}
-                    return _finetune(bench, r, slim, F, 5, folder, first_seed, extra)
+                    return _finetune(bench, r, slim, F, folder, first_seed, extra)
 
             rows[(criterion, rate)] = r.stage(f"{criterion}_{rate:g}", work)
     return rows
@@ -253,12 +252,10 @@ def _iterative(bench, r, ranking, rate, first_seed):
             plan.save(os.path.join(folder, "plan.json"))
             extra = {"stage": f"{ranking}-iter", "rate": total, "round": k}
             if k == rounds:
-                return _finetune(
-                    bench, r, slim, steps, 5 + k, folder, first_seed, extra
-                )
+                return _finetune(bench, r, slim, steps, folder, first_seed, extra)
             pruned = os.path.join(folder, "pruned.keras")
-            pipeline.loop.save(slim, pruned)
-            _train(r, _loader(pruned), 5 + k, steps, c.finetune.lr, folder)
+            loop.save(slim, pruned)
+            _train(r, _loader(pruned), steps, c.finetune.lr, folder)
             return extra
 
         name = os.path.join(f"{ranking}-iter_{rate:g}", f"round_{k}")
@@ -285,7 +282,7 @@ def _uniform(bench, r, target, rate, first_seed, folder):
     decay = 0
     if c.baseline.decay_step and c.baseline.steps:
         decay = round(steps * c.baseline.decay_step / c.baseline.steps)
-    model = _train(r, build, 4, steps, c.train.lr, folder, decay)
+    model = _train(r, build, steps, c.train.lr, folder, decay)
     return {
         "stage": "uniform",
         "rate": rate,
@@ -335,8 +332,8 @@ def _stage_seconds(workdir):
     """Summed ``seconds`` of every stage under ``workdir`` (resumed runs too)."""
     total = 0.0
     for folder, _, files in os.walk(workdir):
-        if pipeline.DONE in files:
-            with open(os.path.join(folder, pipeline.DONE)) as f:
+        if run.DONE in files:
+            with open(os.path.join(folder, run.DONE)) as f:
                 total += json.load(f).get("seconds", 0.0)
     return total
 
@@ -344,7 +341,7 @@ def _stage_seconds(workdir):
 def run_bench(config, workdir, command="", log=print):
     """The whole benchmark (resumable); returns the aggregated rows."""
     start = time.perf_counter()
-    c = check(pipeline.validate(config))
+    c = check(validate(config))
     os.makedirs(workdir, exist_ok=True)
     atomic.write_json(os.path.join(workdir, "config.json"), c.to_dict())
     bench = Bench(c, workdir, log)

@@ -12,7 +12,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from keras_sasrnet.data import images
+from keras_sasrnet.data import embed, images
 from keras_sasrnet.data.manifest import Manifest, sha256
 
 # photo file in skimage/data -> split. Chosen for variety in each split.
@@ -124,3 +124,24 @@ def demo_covers(folder=None, size=64, stride=None, min_std=1.0, max_per_photo=No
 def photo_of(name):
     """The photo a demo crop was cut from: "moon_0032_0096.pgm" -> "moon"."""
     return name.rsplit("_", 2)[0]
+
+
+def resolve(c, log=print):
+    """(covers, stegos) folders; demo data are made (once) in the cache."""
+    if not c.data.demo:
+        return c.data.covers, c.data.stegos
+    crop, stride = c.data.demo_crop, c.data.demo_stride or c.data.demo_crop
+    cap = c.data.demo_max_per_photo or None
+    folder = os.path.join(
+        c.data.demo_dir or default_cache(), f"demo_{crop}_{stride}_{cap or 'all'}"
+    )
+    covers = demo_covers(folder, size=crop, stride=stride, max_per_photo=cap)
+    stegos = f"{covers}_{c.data.demo_algorithm}_{c.data.demo_payload}"
+    if not os.path.exists(os.path.join(stegos, "manifest.json")):
+        log(f"embedding demo stegos ({c.data.demo_algorithm} {c.data.demo_payload})")
+        m = embed.embed_dataset(
+            covers, stegos, c.data.demo_algorithm, c.data.demo_payload, seed=c.seed
+        )
+        if m.failed:
+            raise ValueError(f"demo embedding failed for {sorted(m.failed)}")
+    return covers, stegos

@@ -100,3 +100,35 @@ def write_report(workdir, rows, table, log=print):
     atomic.write_text(path, "\n".join(lines))
     log(f"report: {path}")
     return path
+
+
+def table5(rows):
+    """The paper's Table 5 (accuracy, params, MACs, latency) as Markdown.
+
+    Beside the test figures: validation accuracy, validation accuracy right
+    after pruning (before fine-tuning) and, for the sparsity-trained model,
+    the fraction of prunable channels whose |gamma| is exactly 0.
+    """
+    base = rows[0]
+    side = base["latency_size"]
+    lines = [
+        f"| model | pruned | test accuracy | P_E | val accuracy | val right after "
+        f"pruning | at zero | params | MACs ({side}x{side}) "
+        f"| CPU latency b1 ({side}x{side}) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        pruned = row.get("val_accuracy_pruned")
+        zeros = row.get("zero_fraction")
+        latency = row.get("latency_ms")
+        lines.append(
+            f"| {row['name']} | {row['rate']:.0%} | {100 * row['test_accuracy']:.2f} % "
+            f"| {row['test_pe']:.4f} | {100 * row['val_accuracy']:.2f} % "
+            f"| {'' if pruned is None else f'{100 * pruned:.2f} %'} "
+            f"| {'' if zeros is None else f'{100 * zeros:.1f} %'} "
+            f"| {row['params']:,} "
+            f"({100 * row['params'] / base['params']:.1f} %) "
+            f"| {row['macs'] / 1e9:.3f} G ({100 * row['macs'] / base['macs']:.1f} %) "
+            f"| {'' if latency is None else f'{latency:.1f} ms'} |"
+        )
+    return "\n".join(lines)

@@ -6,9 +6,10 @@ import zipfile
 
 import keras
 
+from keras_sasrnet import penalty  # noqa: F401
+
 # Importing these registers the package's custom objects for deserialisation.
 from keras_sasrnet.models import layers  # noqa: F401
-from keras_sasrnet import penalty  # noqa: F401
 
 
 def load(path, input_size=None, compile=False):

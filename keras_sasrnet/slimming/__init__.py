@@ -1,5 +1,6 @@
 """Network slimming: sparsity penalty, channel groups, plans, rebuilds."""
 
+from keras_sasrnet.penalty import GammaL1
 from keras_sasrnet.slimming import importance, sparsity
 from keras_sasrnet.slimming.groups import Group, find_groups
 from keras_sasrnet.slimming.importance import SCORERS, group_scores
@@ -12,7 +13,6 @@ from keras_sasrnet.slimming.plan import (
     zeros_rate,
 )
 from keras_sasrnet.slimming.proximal import ProximalAdamax, ProximalSGD
-from keras_sasrnet.penalty import GammaL1
 from keras_sasrnet.slimming.schedule import cumulative_rates, round_rates
 from keras_sasrnet.slimming.sparsity import METHODS, cost_weights
 from keras_sasrnet.slimming.surgery import (

@@ -18,10 +18,10 @@ import keras
 import numpy as np
 
 from keras_sasrnet import graph as graph_lib
+from keras_sasrnet.penalty import GammaL1
 from keras_sasrnet.slimming import sparsity
 from keras_sasrnet.slimming.groups import MERGE, find_groups
 from keras_sasrnet.slimming.plan import plan_model
-from keras_sasrnet.penalty import GammaL1
 
 _IDENTITY_ON_CONSTANTS = frozenset(
     {

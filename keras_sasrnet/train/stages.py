@@ -1,0 +1,124 @@
+"""The stages of the slimming schedule: baseline, sparsity, prune rounds.
+
+Each takes the ``Run`` and its stage folder and returns the stage's metrics
+(a Table 5 row); ``Run.stage`` runs it once.
+"""
+
+import os
+
+import numpy as np
+
+from keras_sasrnet import models, slimming
+from keras_sasrnet.train import loop
+from keras_sasrnet.train.run import train_stage
+
+
+def baseline_stage(r, folder):
+    """Trains the config's full model (or takes ``baseline.model``); metrics."""
+    c = r.c
+    if c.baseline.model:
+        build = lambda: models.load(c.baseline.model)  # noqa: E731
+        steps = 0
+    else:
+        build, steps = r.build, c.baseline.steps
+    model = train_stage(
+        r, build, steps, c.train.lr, c.baseline.decay_step, folder, "best.keras"
+    )
+    return {"name": "baseline", "rate": 0.0, **r.measure(model, folder)}
+
+
+def zero_fraction(model, threshold=0.0, aggregate="mean"):
+    """Fraction of prunable channels whose group |gamma| score is <= threshold."""
+    groups = slimming.find_groups(model)
+    scores = slimming.importance.score("gamma", model, groups, aggregate)
+    flat = np.concatenate(list(scores.values()))
+    return float(np.mean(flat <= threshold))
+
+
+def sparse_stage(r, folder):
+    """Sparsity-trains the baseline with the config's method; metrics."""
+    c, s = r.c, r.c.sparsity
+    start = r.load(os.path.join(r.workdir, "baseline", "best.keras"))
+    method = slimming.sparsity.method(s.method)
+
+    def build():
+        return slimming.with_sparsity(
+            start, s.alpha, s.gamma_init, method=s.method, input_size=r.size
+        )
+
+    model = train_stage(
+        r,
+        build,
+        s.steps,
+        s.lr or c.train.lr,
+        s.decay_step,
+        folder,
+        "model.keras",
+        keep="last",
+        optimizer=method.optimizer,
+        momentum=s.momentum,
+    )
+    return {
+        "name": "sparsity-trained",
+        "rate": 0.0,
+        "method": s.method,
+        "zero_fraction": zero_fraction(
+            model, c.prune.zero_threshold, c.prune.aggregate
+        ),
+        **r.measure(model, folder, timing=False),  # timed in turns at the end
+    }
+
+
+def prune_round(r, k, source, total, rate, folder):
+    """Round ``k``: prunes ``source`` to ``total`` (``rate`` of what is left),
+    scores it right away, fine-tunes it; metrics."""
+    c, p = r.c, r.c.prune
+    model = r.load(source)
+    with r.strategy.scope():
+        slim, plan = slimming.slim(
+            model,
+            rate,
+            aggregate=p.aggregate,
+            fold=p.fold,
+            min_channels=p.min_channels,
+            round_to=p.round_to,
+            importance=p.importance,
+            select=p.select,
+            zero_threshold=p.zero_threshold,
+            seed=c.seed,
+            input_size=r.size,
+        )
+    plan.save(os.path.join(folder, "plan.json"))
+    pruned_path = os.path.join(folder, "pruned.keras")
+    loop.save(slim, pruned_path)
+    models.io.write_metadata(pruned_path, r.metadata())
+    after_prune = r.val_accuracy(slim)
+    if p.select == "zeros":  # the rate is what was removed of what sparsity emptied
+        rate = plan.pruned_fraction
+        total = 1 - (1 - total) * (1 - rate)
+    r.log(
+        f"round {k}: {total:.0%} of the channels pruned ({rate:.1%} this round); "
+        f"val accuracy right after pruning {after_prune:.4f}"
+    )
+
+    def build():
+        m = models.load(pruned_path)
+        return m if c.finetune.sparsity else slimming.without_sparsity(m)
+
+    tuned = train_stage(
+        r,
+        build,
+        c.finetune.steps,
+        c.finetune.lr,
+        c.finetune.decay_step,
+        folder,
+        "model.keras",
+        "finetune",
+    )
+    return {
+        "name": f"SASRNet round {k}",
+        "rate": total,
+        "round_rate": rate,
+        "val_accuracy_pruned": after_prune,
+        **r.measure(tuned, folder, timing=False),  # timed in turns at the end
+    }

@@ -49,15 +49,21 @@ def run(c, workdir, baseline=None, log=print):
         opts = budget.pop() if budget and isinstance(budget[-1], dict) else {}
         steps, decay = budget or (c.sparsity.steps, c.sparsity.decay_step)
         sparse_key = opts.get("sparse_from", name).replace(" ", "_")
+        start = base_path
+        if "start" in opts:  # a second round: from a row's pruned model
+            start = os.path.join(
+                workdir, opts["start"].replace(" ", "_"), "pruned.keras"
+            )
         sp = r.stage(
             f"{sparse_key}/sparse",
-            lambda f, m=method, a=alpha, lr=lr, b=(steps, decay): _sparse(
-                r, base_path, m, a, lr, b, f
+            lambda f, m=method, a=alpha, lr=lr, b=(steps, decay), s=start: _sparse(
+                r, s, m, a, lr, b, f
             ),
         )
         sparse_path = os.path.join(workdir, sparse_key, "sparse", "model.keras")
         selections = [("rate", rate) for rate in rates]
-        if 0 < sp["zero_fraction"] < 1 and c.bench.zeros_rows:
+        wants_zeros = c.bench.zeros_rows or opts.get("zeros", False)
+        if 0 < sp["zero_fraction"] < 1 and wants_zeros:
             selections.append(("zeros", 0.0))
         for select, rate in selections:
             tag = "zeros" if select == "zeros" else f"rate_{rate}"
@@ -84,6 +90,7 @@ def run(c, workdir, baseline=None, log=print):
                     "zero_fraction": sp["zero_fraction"],
                     "sparsity_steps": steps,
                     "aggregate": opts.get("aggregate", "mean"),
+                    "start": opts.get("start", "baseline"),
                     "finetune_steps": opts.get("finetune", (c.finetune.steps,))[0],
                     "params": row["params"],
                     "macs": row["macs"],

@@ -1,6 +1,6 @@
 """The benchmark of issue 7 on 2 CPU cores: SRNet on 64x64 crops, LSBM 0.4 bpp.
 
-  sasrnet_bench --config=configs/bench_cpu.py --workdir=work/bench
+  python -m benchmarks.slimming --config=configs/bench_cpu.py --workdir=work/bench
 
 The demo photos cut into 64x64 crops (split by photo), LSB matching at
 0.4 bpp. One shared SRNet is trained for baseline.steps iterations (it leaves

@@ -1,6 +1,6 @@
 """The benchmark's whole shape in about two minutes, for tests.
 
-  sasrnet_bench --config=configs/bench_tiny.py --workdir=/tmp/bench_tiny
+  python -m benchmarks.slimming --config=configs/bench_tiny.py --workdir=/tmp/bench_tiny
 
 SRNet at widths / 8 on 32x32 crops, 2 steps per stage: checks that every row
 runs and the report is written, not that anything learns.

@@ -5,7 +5,7 @@
     profile, slimming
     train, evaluation
     export
-    cli, the benchmark harness
+    cli
     bin/                                      (top)
 
 Two modules of one layer may import each other; the package's own
@@ -25,7 +25,7 @@ LAYERS = (
     {"profile", "slimming"},
     {"train", "evaluation"},
     {"export"},
-    {"cli", "bench", "benchmarks"},
+    {"cli"},
     {"bin"},
 )
 RANK = {part: k for k, layer in enumerate(LAYERS) for part in layer}

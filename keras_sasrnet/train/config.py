@@ -93,7 +93,7 @@ def base():
 
 
 def bench():
-    """``base()`` plus the ``bench`` section read by ``bin/sasrnet_bench``."""
+    """``base()`` plus the ``bench`` section (``python -m benchmarks.slimming``)."""
     c = base()
     c.bench = dict(
         # tuples, so that --config.bench.rates='(0.6,)' can override them

@@ -4,8 +4,10 @@ import json
 
 import pytest
 
+from benchmarks import harness as bench
 from configs import bench_tiny
-from keras_sasrnet import bench
+
+COMMAND = "python -m benchmarks.slimming ..."
 
 
 def fake(accuracy, params, litert_ms=10.0, macs=1e9):
@@ -94,7 +96,9 @@ def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
     # XuNet's graph traces 4x faster than SRNet's; every row runs the same code
     c.model.arch = "xunet"
     work = tmp_path / "bench"
-    bench.run_bench(c, str(work), "sasrnet_bench ...", log=lambda line: None)
+    bench.run_bench(
+        c, str(work), "python -m benchmarks.slimming ...", log=lambda line: None
+    )
     text = (work / "BENCHMARKS.md").read_text()
     for method in ("full", "gamma", "gamma-iter", "random", "uniform"):
         assert f"| {bench.LABELS[method]} |" in text
@@ -107,7 +111,9 @@ def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
     assert "| val accuracy |" in text
     assert (work / "figures" / "accuracy_vs_params.png").stat().st_size > 5000
     lines = []
-    rows = bench.run_bench(c, str(work), "sasrnet_bench ...", log=lines.append)
+    rows = bench.run_bench(
+        c, str(work), "python -m benchmarks.slimming ...", log=lines.append
+    )
     assert "uniform_0.5: done already" in lines
     assert not [line for line in lines if line.startswith("== ")]
     methods = ["full", "gamma", "gamma-iter", "random", "uniform"]

@@ -1,6 +1,6 @@
 import keras
 
-from keras_sasrnet.bench import gpu, report
+from benchmarks.harness import gpu, report
 
 
 def test_no_gpu_means_a_skipped_section():

@@ -1,6 +1,6 @@
 """Measures embedding and pair-pipeline throughput on this machine.
 
-  sasrnet_bench_data --size=256 --algorithms=hill,juniward --train_sizes=64,256
+  python -m benchmarks.data --size=256 --algorithms=hill,juniward --train_sizes=64,256
 
 Prints, for 256x256 demo covers: embedding images/s with 1 process and with
 all cores, against a plain loop calling conseal directly (overhead: how much slower
@@ -13,7 +13,8 @@ import tempfile
 
 from absl import flags
 
-from keras_sasrnet import benchmarks, cli
+from benchmarks.harness import data_rates as benchmarks
+from keras_sasrnet import cli
 from keras_sasrnet.data import demo, embed, parallel, prepare
 
 FLAGS = flags.FLAGS

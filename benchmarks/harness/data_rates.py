@@ -1,4 +1,4 @@
-"""Throughput measurements behind ``bin/sasrnet_bench_data``.
+"""Throughput measurements behind ``python -m benchmarks.data``.
 
 Speed is measured here and printed, never asserted in tests.
 """

@@ -28,12 +28,12 @@ import time
 
 import numpy as np
 
+from benchmarks.harness import baselines
+from benchmarks.harness import gpu as gpu_lib
+from benchmarks.harness.report import BASELINES, RANKINGS, aggregate, write_markdown
 from keras_sasrnet import atomic, models, slimming
-from keras_sasrnet.bench import gpu as gpu_lib
-from keras_sasrnet.bench.report import BASELINES, RANKINGS, aggregate, write_markdown
 from keras_sasrnet.data import demo
 from keras_sasrnet.data.manifest import Manifest
-from keras_sasrnet.slimming import baselines
 from keras_sasrnet.train import loop, run
 from keras_sasrnet.train.config import validate
 

@@ -3,8 +3,9 @@ import math
 import numpy as np
 import pytest
 
+from benchmarks.harness import baselines
 from keras_sasrnet import models, profile
-from keras_sasrnet.slimming import baselines, find_groups, importance
+from keras_sasrnet.slimming import find_groups, importance
 
 
 def test_l1_scores_are_kernel_norms(tiny_xunet):

@@ -1,6 +1,6 @@
 """The performance proof: slimming against the paper and simple baselines.
 
-  sasrnet_bench --config=configs/bench_cpu.py --workdir=work/bench
+  python -m benchmarks.slimming --config=configs/bench_cpu.py --workdir=work/bench
 
 Trains one shared SRNet (the config's baseline recipe), then per seed: the
 full model trained on (no slimming); SASRNet one-shot and iterative at every
@@ -18,7 +18,8 @@ import sys
 from absl import flags
 from ml_collections import config_flags
 
-from keras_sasrnet import bench, cli
+from benchmarks import harness as bench
+from keras_sasrnet import cli
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file(
@@ -34,7 +35,7 @@ flags.mark_flags_as_required(["config", "workdir"])
 
 def main(argv):
     del argv
-    command = " ".join(["sasrnet_bench", *sys.argv[1:]])
+    command = " ".join(["python -m benchmarks.slimming", *sys.argv[1:]])
     bench.run_bench(FLAGS.config, FLAGS.workdir, command)
 
 

@@ -1,4 +1,4 @@
-"""The performance proof (``bin/sasrnet_bench``): slimming against baselines.
+"""The performance proof (``python -m benchmarks.slimming``): slimming vs baselines.
 
 ``runner`` trains and measures every row (resumable stages), ``report``
 turns the per-seed figures into BENCHMARKS.md, ``gpu`` times training on
@@ -6,7 +6,7 @@ GPUs where there are any. This package sits on top of the others: it uses
 training, evaluation and export alike.
 """
 
-from keras_sasrnet.bench.report import (
+from benchmarks.harness.report import (
     BASELINES,
     LABELS,
     RANKINGS,
@@ -16,7 +16,7 @@ from keras_sasrnet.bench.report import (
     table,
     verdicts,
 )
-from keras_sasrnet.bench.runner import check, per_photo, run_bench
+from benchmarks.harness.runner import check, per_photo, run_bench
 
 __all__ = [
     "BASELINES",

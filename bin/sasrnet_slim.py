@@ -16,7 +16,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from keras_sasrnet import cli
-from keras_sasrnet.evaluation import report
+from keras_sasrnet.evaluation import run_report
 from keras_sasrnet.train import pipeline
 
 FLAGS = flags.FLAGS
@@ -37,7 +37,7 @@ def main(argv):
     del argv
     rows = pipeline.run_slimming(FLAGS.config, FLAGS.workdir, overwrite=FLAGS.overwrite)
     print(f"\nTable 5 for this run ({FLAGS.workdir}/table5.md):\n")
-    print(report.table5(rows))
+    print(run_report.table5(rows))
 
 
 def run():

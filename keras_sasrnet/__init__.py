@@ -1,9 +1,18 @@
 """keras-sasrnet: slimming-assisted deep residual networks for steganalysis.
 
-Sub-packages, in the order data flows through them:
-  models     SRNet and XuNet as functional Keras builders.
-  slimming   gamma-L1 sparsity, channel groups, pruning plans, rebuilds.
-  profile    parameters, analytic MACs and CPU latency of any model.
+Sub-packages and modules, in the order data flows through them (layers:
+README "Architecture"):
+  data        reading images and JPEGs, preparing sets, embedding, pairs.
+  models      SRNet and XuNet as functional Keras builders; loading; formats.
+  penalty     the gamma L1 penalty (GammaL1) that sparsity training adds.
+  graph       the functional graph as nodes, for channel groups and MACs.
+  slimming    sparsity methods, channel groups, importance, plans, rebuilds.
+  profile     parameters, analytic MACs and CPU latency of any model.
+  train       config, training loop, strategies, one run and its stages.
+  evaluation  P_E, ROC/AUC, reports, figures, detection of image files.
+  export      SavedModel and TFLite, parity, LiteRT latency.
+  precision   float32 / TF32 / mixed precision, applied once per process.
+  atomic, fingerprint, cli   atomic writes, settings of outputs, binaries.
 """
 
 __version__ = "0.1.0"

@@ -20,7 +20,8 @@ import pytest
 ROOT = pathlib.Path(__file__).parents[1]
 
 LAYERS = (
-    {"_quiet", "atomic", "fingerprint", "precision", "graph", "penalty", "data"},
+    {"_quiet", "atomic", "fingerprint", "precision", "graph", "penalty", "markdown"},
+    {"data"},
     {"models"},
     {"profile", "slimming"},
     {"train", "evaluation"},

@@ -6,7 +6,7 @@ GPUs where there are any. This package sits on top of the others: it uses
 training, evaluation and export alike.
 """
 
-from benchmarks.harness.report import (
+from benchmarks.harness.bench_report import (
     BASELINES,
     LABELS,
     RANKINGS,

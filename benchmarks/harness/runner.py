@@ -30,7 +30,12 @@ import numpy as np
 
 from benchmarks.harness import baselines
 from benchmarks.harness import gpu as gpu_lib
-from benchmarks.harness.report import BASELINES, RANKINGS, aggregate, write_markdown
+from benchmarks.harness.bench_report import (
+    BASELINES,
+    RANKINGS,
+    aggregate,
+    write_markdown,
+)
 from keras_sasrnet import atomic, models, slimming
 from keras_sasrnet.data import demo
 from keras_sasrnet.data.manifest import Manifest

@@ -5,6 +5,7 @@ import logging
 import numpy as np
 import tensorflow as tf
 
+from keras_sasrnet import markdown
 from keras_sasrnet.evaluation.metrics import error_rates, stego_probability, summary
 
 
@@ -104,14 +105,11 @@ def mismatch_table(results, key="accuracy", percent=True):
     """Markdown table: trained models on rows, test sets on columns."""
     model_names = list(dict.fromkeys(m for m, _ in results))
     set_names = list(dict.fromkeys(s for _, s in results))
-    lines = [
-        f"| {key} | " + " | ".join(set_names) + " |",
-        "|---|" + "---|" * len(set_names),
-    ]
+    rows = []
     for m in model_names:
-        cells = []
+        cells = [m]
         for s in set_names:
             value = results[(m, s)]["summary"][key]
             cells.append(f"{100 * value:.2f} %" if percent else f"{value:.4f}")
-        lines.append(f"| {m} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append(cells)
+    return markdown.table([key, *set_names], rows)

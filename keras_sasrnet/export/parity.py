@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from keras_sasrnet import atomic, models
+from keras_sasrnet import atomic, markdown, models
 from keras_sasrnet.data import pairs
 from keras_sasrnet.evaluation.metrics import error_rates, stego_probability
 from keras_sasrnet.export import convert
@@ -111,16 +111,23 @@ def _row(name, path, logits, reference, labels, weights):
 
 
 def parity_table(rows):
-    lines = [
-        "| format | file | weights | max abs logit diff | decisions agree "
-        "| test accuracy |",
-        "|---|---|---|---|---|---|",
+    header = [
+        "format",
+        "file",
+        "weights",
+        "max abs logit diff",
+        "decisions agree",
+        "test accuracy",
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['format']} | {r['bytes'] / 1024:.1f} KiB "
-            f"| {r['weight_bytes'] / 1024:.1f} KiB "
-            f"| {r['max_abs_logit_diff']:.2e} | {100 * r['decision_agreement']:.1f} % "
-            f"| {100 * r['accuracy']:.2f} % |"
-        )
-    return "\n".join(lines)
+    cells = [
+        [
+            r["format"],
+            f"{r['bytes'] / 1024:.1f} KiB",
+            f"{r['weight_bytes'] / 1024:.1f} KiB",
+            f"{r['max_abs_logit_diff']:.2e}",
+            f"{100 * r['decision_agreement']:.1f} %",
+            f"{100 * r['accuracy']:.2f} %",
+        ]
+        for r in rows
+    ]
+    return markdown.table(header, cells)

@@ -14,14 +14,14 @@ from keras_sasrnet.slimming.plan import (
 )
 from keras_sasrnet.slimming.proximal import ProximalAdamax, ProximalSGD
 from keras_sasrnet.slimming.schedule import cumulative_rates, round_rates
-from keras_sasrnet.slimming.sparsity import METHODS, cost_weights
-from keras_sasrnet.slimming.surgery import (
+from keras_sasrnet.slimming.sparsity import (
+    METHODS,
+    cost_weights,
     randomize_gammas,
-    rebuild,
-    slim,
     with_sparsity,
     without_sparsity,
 )
+from keras_sasrnet.slimming.surgery import rebuild, slim
 
 __all__ = [
     "METHODS",

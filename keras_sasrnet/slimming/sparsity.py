@@ -13,8 +13,11 @@ recipe.
 
 import dataclasses
 
+import keras
 import numpy as np
 
+from keras_sasrnet.penalty import GammaL1
+from keras_sasrnet.slimming import surgery
 from keras_sasrnet.slimming.groups import find_groups
 
 
@@ -60,6 +63,9 @@ def method(name):
             f"sparsity method must be one of {sorted(METHODS)}; received {name!r}"
         )
     return METHODS[name]
+
+
+_method = method  # with_sparsity's argument of that name hides it
 
 
 def cost_weights(groups):
@@ -111,3 +117,61 @@ def penalised_bns(model, cost_weighted=False, input_size=None, grouped=False):
         if g.prunable
         for b in g.bns
     }
+
+
+def with_sparsity(model, alpha, gamma_init=None, method="l1", input_size=None):
+    """A copy of ``model`` whose prunable BNs carry the gamma-L1 penalty.
+
+    Used to sparsity-train a pre-trained detector (the paper's recipe).
+
+    Args:
+        model: a functional ``keras.Model``.
+        alpha: penalty strength (the paper: 1e-4, coupled).
+        gamma_init: if given, reset every prunable gamma to this value.
+        method: a name from ``sparsity.METHODS`` ("l1" is the paper's
+            coupled penalty; "prox" soft-thresholds after every step).
+        input_size: (H, W) for cost-weighted methods on dynamic inputs.
+
+    Example:
+        >>> sparse = with_sparsity(trained, 0.25, method="prox")
+    """
+    m = _method(method)
+    weights = surgery.layer_weights(model)
+    penalised = penalised_bns(model, m.cost_weighted, input_size, m.grouped)
+    if gamma_init is not None:
+        for b in penalised:
+            weights[b]["gamma"] = np.full_like(weights[b]["gamma"], gamma_init)
+
+    def edit(layer, cfg):
+        if layer.name in penalised:
+            w, group = penalised[layer.name]
+            regularizer = GammaL1(alpha, w, m.proximal, group)
+            cfg["gamma_regularizer"] = keras.saving.serialize_keras_object(regularizer)
+
+    return surgery.clone_with(model, edit, weights)
+
+
+def without_sparsity(model):
+    """A copy of ``model`` with no gamma penalty (e.g. for fine-tuning)."""
+
+    def edit(layer, cfg):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            cfg["gamma_regularizer"] = None
+
+    return surgery.clone_with(model, edit, surgery.layer_weights(model))
+
+
+def randomize_gammas(model, seed=0, scale=0.5):
+    """Sets every prunable BN gamma to ``scale * |N(0, 1)|`` (in place).
+
+    An untrained model has all gammas equal, so a |gamma| ranking is all
+    ties; random gammas stand in for a sparsity-trained model when only the
+    cost of a slimmed architecture is wanted (``bin/sasrnet_profile``).
+    """
+    rng = np.random.default_rng(seed)
+    for g in find_groups(model):
+        if g.prunable:
+            for b in g.bns:
+                gamma = model.get_layer(b).gamma
+                gamma.assign(scale * np.abs(rng.normal(size=gamma.shape)))
+    return model

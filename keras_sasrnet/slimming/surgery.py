@@ -19,7 +19,6 @@ import numpy as np
 
 from keras_sasrnet import graph as graph_lib
 from keras_sasrnet.penalty import GammaL1
-from keras_sasrnet.slimming import sparsity
 from keras_sasrnet.slimming.groups import MERGE, find_groups
 from keras_sasrnet.slimming.plan import plan_model
 
@@ -55,7 +54,7 @@ def _keys(layer):
     return [f"{i}:{n}" for i, n in enumerate(names)]
 
 
-def _weights(model):
+def layer_weights(model):
     """{layer name: {variable key (``_keys``): numpy copy}}."""
     return {
         layer.name: {
@@ -198,7 +197,7 @@ def _slice(graph, groups, keep, weights):
     return sliced, {name: len(k) for name, k in out_keep.items()}
 
 
-def _clone(model, edit_config, weights):
+def clone_with(model, edit_config, weights):
     """Clones ``model`` with per-layer config edits and assigns ``weights``."""
 
     def clone_layer(layer):
@@ -241,7 +240,7 @@ def rebuild(model, plan, fold=True):
     graph = graph_lib.from_model(model)
     groups = find_groups(graph)
     keep = _keep_per_group(groups, plan_keep)
-    weights = _weights(model)
+    weights = layer_weights(model)
     new_bias = _fold(graph, groups, keep, model, weights) if fold else set()
     sliced, widths = _slice(graph, groups, keep, weights)
 
@@ -260,49 +259,7 @@ def rebuild(model, plan, fold=True):
             narrowed = GammaL1(reg.alpha, w, reg.proximal, reg.group)
             cfg["gamma_regularizer"] = keras.saving.serialize_keras_object(narrowed)
 
-    return _clone(model, edit, sliced)
-
-
-def with_sparsity(model, alpha, gamma_init=None, method="l1", input_size=None):
-    """A copy of ``model`` whose prunable BNs carry the gamma-L1 penalty.
-
-    Used to sparsity-train a pre-trained detector (the paper's recipe).
-
-    Args:
-        model: a functional ``keras.Model``.
-        alpha: penalty strength (the paper: 1e-4, coupled).
-        gamma_init: if given, reset every prunable gamma to this value.
-        method: a name from ``sparsity.METHODS`` ("l1" is the paper's
-            coupled penalty; "prox" soft-thresholds after every step).
-        input_size: (H, W) for cost-weighted methods on dynamic inputs.
-
-    Example:
-        >>> sparse = with_sparsity(trained, 0.25, method="prox")
-    """
-    m = sparsity.method(method)
-    weights = _weights(model)
-    penalised = sparsity.penalised_bns(model, m.cost_weighted, input_size, m.grouped)
-    if gamma_init is not None:
-        for b in penalised:
-            weights[b]["gamma"] = np.full_like(weights[b]["gamma"], gamma_init)
-
-    def edit(layer, cfg):
-        if layer.name in penalised:
-            w, group = penalised[layer.name]
-            regularizer = GammaL1(alpha, w, m.proximal, group)
-            cfg["gamma_regularizer"] = keras.saving.serialize_keras_object(regularizer)
-
-    return _clone(model, edit, weights)
-
-
-def without_sparsity(model):
-    """A copy of ``model`` with no gamma penalty (e.g. for fine-tuning)."""
-
-    def edit(layer, cfg):
-        if isinstance(layer, keras.layers.BatchNormalization):
-            cfg["gamma_regularizer"] = None
-
-    return _clone(model, edit, _weights(model))
+    return clone_with(model, edit, sliced)
 
 
 def slim(model, rate, aggregate="mean", fold=True, **plan_kwargs):
@@ -322,19 +279,3 @@ def slim(model, rate, aggregate="mean", fold=True, **plan_kwargs):
     """
     plan = plan_model(model, rate, aggregate=aggregate, **plan_kwargs)
     return rebuild(model, plan, fold=fold), plan
-
-
-def randomize_gammas(model, seed=0, scale=0.5):
-    """Sets every prunable BN gamma to ``scale * |N(0, 1)|`` (in place).
-
-    An untrained model has all gammas equal, so a |gamma| ranking is all
-    ties; random gammas stand in for a sparsity-trained model when only the
-    cost of a slimmed architecture is wanted (``bin/sasrnet_profile``).
-    """
-    rng = np.random.default_rng(seed)
-    for g in find_groups(model):
-        if g.prunable:
-            for b in g.bns:
-                gamma = model.get_layer(b).gamma
-                gamma.assign(scale * np.abs(rng.normal(size=gamma.shape)))
-    return model

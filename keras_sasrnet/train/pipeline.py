@@ -19,7 +19,7 @@ import shutil
 from keras_sasrnet import atomic, fingerprint, models, profile, slimming
 from keras_sasrnet.data import pairs
 from keras_sasrnet.data.manifest import Manifest
-from keras_sasrnet.evaluation import report
+from keras_sasrnet.evaluation import run_report
 from keras_sasrnet.evaluation.evaluate import evaluate
 from keras_sasrnet.train import loop, stages
 from keras_sasrnet.train.config import validate
@@ -82,8 +82,10 @@ def run_slimming(config, workdir, log=print, overwrite=False):
             break
     _time_together(r, rows, paths)
     atomic.write_json(os.path.join(workdir, "table5.json"), rows)
-    atomic.write_text(os.path.join(workdir, "table5.md"), report.table5(rows) + "\n")
-    report.write_report(workdir, rows, report.table5(rows), log)
+    atomic.write_text(
+        os.path.join(workdir, "table5.md"), run_report.table5(rows) + "\n"
+    )
+    run_report.write_report(workdir, rows, run_report.table5(rows), log)
     return rows
 
 

@@ -1,11 +1,11 @@
 import keras
 
-from benchmarks.harness import gpu, report
+from benchmarks.harness import bench_report, gpu
 
 
 def test_no_gpu_means_a_skipped_section():
     assert gpu.gpu_benchmarks(devices=[]) == []
-    assert report.gpu_table([]) == "Skipped: no GPU on this machine."
+    assert bench_report.gpu_table([]) == "Skipped: no GPU on this machine."
 
 
 def test_every_setting_runs_on_a_given_device():
@@ -22,4 +22,4 @@ def test_every_setting_runs_on_a_given_device():
     assert [r["setting"] for r in results] == ["mixed float16 + XLA"]
     assert all(r["devices"] == 1 and r["images_per_s"] > 0 for r in results)
     assert keras.mixed_precision.global_policy().name == "float32"  # restored
-    assert "| mixed float16 + XLA | 1 |" in report.gpu_table(results)
+    assert "| mixed float16 + XLA | 1 |" in bench_report.gpu_table(results)

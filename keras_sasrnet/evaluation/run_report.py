@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from keras_sasrnet import atomic
+from keras_sasrnet import atomic, markdown
 from keras_sasrnet.evaluation import plots
 
 # Stage folders and the sub-folder holding their training run, in order.
@@ -111,24 +111,35 @@ def table5(rows):
     """
     base = rows[0]
     side = base["latency_size"]
-    lines = [
-        f"| model | pruned | test accuracy | P_E | val accuracy | val right after "
-        f"pruning | at zero | params | MACs ({side}x{side}) "
-        f"| CPU latency b1 ({side}x{side}) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+    header = [
+        "model",
+        "pruned",
+        "test accuracy",
+        "P_E",
+        "val accuracy",
+        "val right after pruning",
+        "at zero",
+        "params",
+        f"MACs ({side}x{side})",
+        f"CPU latency b1 ({side}x{side})",
     ]
+    cells = []
     for row in rows:
         pruned = row.get("val_accuracy_pruned")
         zeros = row.get("zero_fraction")
         latency = row.get("latency_ms")
-        lines.append(
-            f"| {row['name']} | {row['rate']:.0%} | {100 * row['test_accuracy']:.2f} % "
-            f"| {row['test_pe']:.4f} | {100 * row['val_accuracy']:.2f} % "
-            f"| {'' if pruned is None else f'{100 * pruned:.2f} %'} "
-            f"| {'' if zeros is None else f'{100 * zeros:.1f} %'} "
-            f"| {row['params']:,} "
-            f"({100 * row['params'] / base['params']:.1f} %) "
-            f"| {row['macs'] / 1e9:.3f} G ({100 * row['macs'] / base['macs']:.1f} %) "
-            f"| {'' if latency is None else f'{latency:.1f} ms'} |"
+        cells.append(
+            [
+                row["name"],
+                f"{row['rate']:.0%}",
+                f"{100 * row['test_accuracy']:.2f} %",
+                f"{row['test_pe']:.4f}",
+                f"{100 * row['val_accuracy']:.2f} %",
+                "" if pruned is None else f"{100 * pruned:.2f} %",
+                "" if zeros is None else f"{100 * zeros:.1f} %",
+                f"{row['params']:,} ({100 * row['params'] / base['params']:.1f} %)",
+                f"{row['macs'] / 1e9:.3f} G ({100 * row['macs'] / base['macs']:.1f} %)",
+                "" if latency is None else f"{latency:.1f} ms",
+            ]
         )
-    return "\n".join(lines)
+    return markdown.table(header, cells)

@@ -2,6 +2,7 @@
 
 import pathlib
 
+import pytest
 import setuptools
 
 ROOT = pathlib.Path(__file__).parents[1]
@@ -17,6 +18,7 @@ def test_every_source_folder_is_a_package():
     assert folders <= found, f"missing __init__.py in {sorted(folders - found)}"
 
 
+@pytest.mark.slow
 def test_plain_import_registers_every_saved_custom_object(tmp_path):
     # A fresh process that imports only keras_sasrnet (not .models) must load
     # a saved XuNet (KVKernel initializer, GammaL1) and a proximal-sparse

@@ -84,6 +84,7 @@ def test_impossible_bench_values(field, value, message):
         bench.check(c)
 
 
+@pytest.mark.slow
 def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
     """bench_tiny with one seed and ranking: every kind of row, then a rerun."""
     c = bench_tiny.get_config()

@@ -1,4 +1,5 @@
 import keras
+import pytest
 
 from benchmarks.harness import bench_report, gpu
 
@@ -8,6 +9,7 @@ def test_no_gpu_means_a_skipped_section():
     assert bench_report.gpu_table([]) == "Skipped: no GPU on this machine."
 
 
+@pytest.mark.slow
 def test_every_setting_runs_on_a_given_device():
     """The GPU code path on CPU, in its costliest setting: mixed precision + XLA."""
     settings = [gpu.SETTINGS[3]]

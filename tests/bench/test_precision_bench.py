@@ -6,10 +6,12 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+@pytest.mark.slow
 def test_precision_benchmark_runs_and_writes_rows(tmp_path):
     rng = np.random.default_rng(0)
     data = {}

@@ -25,6 +25,7 @@ from keras_sasrnet.export import convert
 from keras_sasrnet.train.loop import save
 
 DRIVER = pathlib.Path(__file__).with_name("bad_input_driver.py")
+pytestmark = pytest.mark.slow  # a subprocess per command
 ROOT = pathlib.Path(__file__).parents[2]
 
 

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a subprocess per command
 ROOT = pathlib.Path(__file__).parents[2]
 BINARIES = sorted(p.stem for p in ROOT.glob("bin/sasrnet_*.py"))
 

@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 MODULE = "keras_sasrnet.bin.sasrnet_bench_latency"
 
 
@@ -14,6 +16,7 @@ def run(*args):
     )
 
 
+@pytest.mark.slow
 def test_latency_table_per_format(tmp_path):
     result = run(
         "--arch=xunet",

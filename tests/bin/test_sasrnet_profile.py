@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 MODULE = "keras_sasrnet.bin.sasrnet_profile"
 
 
@@ -14,6 +16,7 @@ def run(*args):
     )
 
 
+@pytest.mark.slow
 def test_bad_values_give_one_line_errors(tmp_path):
     for args, message in [
         (

@@ -5,6 +5,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 from keras_sasrnet import models
 from keras_sasrnet.data import demo, embed
 from keras_sasrnet.train.loop import save
@@ -12,6 +14,7 @@ from keras_sasrnet.train.loop import save
 ROOT = pathlib.Path(__file__).parents[2]
 
 
+@pytest.mark.slow
 def test_prune_then_finetune(tmp_path):
     covers = demo.demo_covers(str(tmp_path / "covers"), size=32, stride=96)
     stegos = str(tmp_path / "stegos")

@@ -47,6 +47,7 @@ def test_float_tflite_matches_keras(tiny):
     assert "CONV_2D" in ops and "STRIDED_SLICE" not in ops
 
 
+@pytest.mark.slow
 def test_every_precision_converts_and_runs(tiny):
     root, model, _, x = tiny
     sizes = {}
@@ -121,6 +122,7 @@ def test_savedmodel_serves_two_sizes(tiny):
     assert metadata["domain"] == "spatial" and metadata["format"] == "savedmodel"
 
 
+@pytest.mark.slow
 def test_tflite_scores_a_folder_through_detect(tiny, photo):
     root, model, _, _ = tiny
     path = root / "detect.tflite"

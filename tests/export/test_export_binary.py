@@ -2,12 +2,15 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from keras_sasrnet import models
 from keras_sasrnet.data import demo, embed
 from keras_sasrnet.train.loop import save
 from tests.conftest import randomize_bns
 
 
+@pytest.mark.slow
 def test_export_binary_writes_every_format_and_a_parity_report(tmp_path):
     covers = demo.demo_covers(str(tmp_path / "covers"), size=32, stride=128)
     stegos = str(tmp_path / "stegos")

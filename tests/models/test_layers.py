@@ -27,6 +27,7 @@ def test_subsample_then_1x1_conv_is_the_stride_2_1x1_conv(size):
     np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_narrow_srnet_trains_at_64x64():
     """A slimmed SRNet's training step at 64x64 once crashed the process.
 

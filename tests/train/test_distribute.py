@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 MIRRORED = textwrap.dedent("""
     import sys
@@ -72,6 +73,7 @@ MIRRORED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_mirrored_on_two_logical_cpus_matches_one_device():
     result = subprocess.run(
         [sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=300
@@ -118,6 +120,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_multi_worker_processes_agree_on_weights(tmp_path):
     workers = [f"127.0.0.1:{free_port()}" for _ in range(2)]
     procs = []

@@ -21,6 +21,7 @@ def cache(tmp_path_factory):
     return str(tmp_path_factory.mktemp("demo-cache"))
 
 
+@pytest.mark.slow
 def test_killed_schedule_resumes_without_redoing_rounds(tmp_path, cache):
     work = tmp_path / "work"
     command = [
@@ -214,6 +215,7 @@ def test_run_leaves_out_covers_without_stego_or_stops_when_strict(tmp_path, cach
         run.Run(c, str(tmp_path / "work2"), lines.append)
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_plan_and_metrics(tmp_path, cache):
     # Three seed-0 runs once gave three plans: weights started unseeded.
     outputs = []

@@ -14,8 +14,9 @@ to -0.024 instead of 0, which leaks about 3 grey levels of local mean into
 the residual, and demo XuNet fell to chance (50 %). With a float stem it stays
 within a point of float. ``float_stem=False`` gives a fully integer model for
 integer-only accelerators, at that cost.
-Metadata (domain, input size, preprocessing, precision) travels in
-``sasrnet.json`` inside the SavedModel folder and beside each ``.tflite``.
+Metadata (domain, input size, preprocessing, precision) travels
+where ``models.formats.FORMATS`` says: ``sasrnet.json`` inside the
+SavedModel folder, ``<file>.tflite.json`` beside each ``.tflite``.
 """
 
 import json
@@ -30,8 +31,8 @@ import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
 
 from keras_sasrnet import atomic
+from keras_sasrnet.models.formats import FORMATS
 from keras_sasrnet.models.io import for_inference
-from keras_sasrnet.models.litert import sidecar
 from keras_sasrnet.precision import stem_layers
 
 MODES = ("float32", "float16", "dynamic", "int8")
@@ -52,7 +53,7 @@ def export_savedmodel(model, folder, metadata=None):
             target, format="tf_saved_model", verbose=False
         )
         meta = dict(metadata or {}, preprocessing=PREPROCESSING, format="savedmodel")
-        with open(os.path.join(target, "sasrnet.json"), "w") as f:
+        with open(FORMATS["savedmodel"].metadata_path(target), "w") as f:
             json.dump(meta, f, indent=1)
         if os.path.exists(folder):
             shutil.rmtree(folder)
@@ -163,5 +164,5 @@ def export_tflite(
     )
     if mode == "int8":
         meta["float_layers"] = float_layers
-    atomic.write_json(sidecar(path), meta)
+    atomic.write_json(FORMATS["tflite"].metadata_path(path), meta)
     return len(blob)

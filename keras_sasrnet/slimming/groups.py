@@ -163,7 +163,7 @@ def find_groups(model_or_graph, input_size=None):
     space = {}
     for node in g.nodes.values():
         if node.inputs and _channelwise(node):
-            ids = [space[i] for i in node.inputs]
+            ids = [space[i] for i in _full_width(node, spaces, space)]
             for other in ids[1:]:
                 spaces.union(ids[0], other)
             space[node.name] = ids[0]
@@ -200,6 +200,19 @@ def find_groups(model_or_graph, input_size=None):
         reason = spaces.taint.get(root, "")
         if not reason and not bns:
             reason = "no BatchNormalization scales these channels"
+        unscaled = [
+            n.name
+            for n in members
+            if n.kind == "BatchNormalization" and not n.config.get("scale", True)
+        ]
+        if not reason and unscaled:
+            # Its channels also flow through a BN without gamma: a zero gamma
+            # elsewhere does not make the channel constant (measured: removing
+            # zero-gamma channels of such a group moved outputs by 0.21).
+            reason = (
+                f"BatchNormalization {unscaled[0]!r} has no gamma (scale=False) "
+                "to score or zero these channels"
+            )
         groups.append(
             Group(
                 name=producers[0].name,
@@ -214,6 +227,28 @@ def find_groups(model_or_graph, input_size=None):
             )
         )
     return groups
+
+
+def _full_width(node, spaces, space):
+    """The inputs of a channelwise node that carry all of its channels.
+
+    A merge may broadcast an input of another width (a 1-channel attention
+    map times a feature map): that input's channels are not the merge's.
+    It keeps a space of its own, frozen, as are all when no input is full.
+    """
+    if node.kind not in MERGE:
+        return node.inputs
+    width = node.output_shape[-1]
+    full = [
+        i
+        for i, shape in zip(node.inputs, node.input_shapes, strict=True)
+        if shape[-1] == width
+    ]
+    for i in node.inputs:
+        if i not in full or not full:
+            why = f"broadcast by {node.kind} layer {node.name!r}"
+            spaces.mark(space[i], why)
+    return full or node.inputs
 
 
 def _macs_per_channel(producers, consumers):

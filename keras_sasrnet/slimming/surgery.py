@@ -105,7 +105,9 @@ def _constant_values(graph, group, model, weights):
     value = {p: np.full(group.channels, np.nan) for p in group.producers}
     for name in group.members:  # topological order
         node = graph.nodes[name]
-        ins = [value[i] for i in node.inputs]
+        # an input from outside the group (a broadcast map) is not constant
+        unknown = np.full(group.channels, np.nan)
+        ins = [value.get(i, unknown) for i in node.inputs]
         if node.kind == "BatchNormalization":
             w, cfg = weights[name], node.config
             gamma = w.get("gamma", np.ones(group.channels))

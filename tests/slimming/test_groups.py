@@ -1,8 +1,10 @@
 import keras
+import numpy as np
 
-from keras_sasrnet import models
+from keras_sasrnet import models, slimming
 from keras_sasrnet.models.layers import Abs
 from keras_sasrnet.slimming import find_groups
+from tests.conftest import randomize_bns
 
 
 def by_bns(groups):
@@ -79,3 +81,48 @@ def test_macs_per_channel():
     assert {g.name: g.macs_per_channel for g in sized} == {
         g.name: g.macs_per_channel for g in groups.values()
     }
+
+
+def _attention_model():
+    """A feature map times a broadcast 1-channel attention map (CBAM-like)."""
+    x = keras.Input((16, 16, 3))
+    h = keras.layers.Conv2D(8, 3, padding="same", name="c1")(x)
+    h = keras.layers.BatchNormalization(name="b1")(h)
+    h = keras.layers.ReLU(name="r1")(h)
+    att = keras.layers.Conv2D(1, 1, activation="sigmoid", name="att")(h)
+    h = keras.layers.Multiply(name="mul")([h, att])
+    h = keras.layers.Conv2D(6, 3, padding="same", name="c2")(h)
+    h = keras.layers.BatchNormalization(name="b2")(h)
+    y = keras.layers.Dense(2, name="fc")(keras.layers.GlobalAveragePooling2D()(h))
+    return randomize_bns(keras.Model(x, y))
+
+
+def test_a_broadcast_multiply_keeps_the_feature_channels_and_freezes_the_map():
+    model = _attention_model()
+    groups = {g.name: g for g in find_groups(model)}
+    assert groups["c1"].channels == 8 and groups["c1"].prunable
+    assert "mul" in groups["c1"].members and "att" in groups["c1"].consumers
+    assert not groups["att"].prunable
+    assert groups["att"].reason == "broadcast by Multiply layer 'mul'"
+    x = np.random.default_rng(0).uniform(0, 255, (2, 16, 16, 3)).astype("float32")
+    kept, _ = slimming.slim(model, 0.0)
+    np.testing.assert_allclose(kept(x), model(x), atol=1e-5)
+    slim, plan = slimming.slim(model, 0.5)
+    assert len(plan.keep["c1"]) < 8 and np.all(np.isfinite(slim(x)))
+
+
+def test_a_group_with_an_unscaled_bn_is_refused():
+    # A zero gamma in one BN does not silence a channel that also flows
+    # through a BN without gamma: scoring such a group by the scaled BN alone
+    # once changed the outputs by 0.21.
+    x = keras.Input((16, 16, 3))
+    a = keras.layers.Conv2D(4, 3, padding="same", name="a")(x)
+    a = keras.layers.BatchNormalization(name="a_bn")(a)
+    b = keras.layers.Conv2D(4, 3, padding="same", name="b")(x)
+    b = keras.layers.BatchNormalization(scale=False, name="b_bn")(b)
+    h = keras.layers.Add(name="add")([a, b])
+    h = keras.layers.Conv2D(2, 1, name="out")(h)
+    model = keras.Model(x, keras.layers.GlobalAveragePooling2D()(h))
+    group = next(g for g in find_groups(model) if "a_bn" in g.bns)
+    assert not group.prunable
+    assert "'b_bn' has no gamma (scale=False)" in group.reason

@@ -1,0 +1,186 @@
+"""What gets full SRNet past its 50 % plateau fastest on 2 cores (issue 13).
+
+  python -m benchmarks.srnet_learning.run --covers=data/photos64 \
+      --workdir=work/srnet_learning --arms=xunet,plain,zero_mean,curriculum
+
+On the photo set of ``sasrnet_prepare --src=photos`` (64x64 tiles split by
+photo), LSB matching at --payload, 16 pairs per batch, Adamax at 1e-3, one
+validation pass every --every iterations. Arms:
+
+- ``xunet``: XuNet with the same budget, the accuracy SRNet should reach.
+- ``plain``: SRNet as built (He-initialised first layer).
+- ``zero_mean``: the first layer's 64 kernels made zero-mean at the start, so
+  that it starts as a bank of high-pass filters (the stego signal is
+  high-frequency, the content mostly low).
+- ``curriculum``: the first --curriculum_steps iterations at 2.5x the payload
+  (at most 1 bpp), the rest at the payload: SRNet's authors seeded
+  low-payload detectors from higher-payload ones.
+
+Every arm runs the same number of iterations. Each is a resumable stage of
+its own (done.json); rows.json gets one row per arm with its learning curve,
+the first iteration at which validation accuracy reached 60 % ("left the
+plateau") and test accuracy of the best validation epoch; README.md and
+curves.png are generated from rows.json.
+"""
+
+import csv
+import json
+import os
+import sys
+
+import numpy as np
+from absl import flags
+
+from keras_sasrnet import atomic, cli, markdown, models
+from keras_sasrnet.data import embed
+from keras_sasrnet.train.config import base
+from keras_sasrnet.train.run import Run, train_stage
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ARMS = ("xunet", "plain", "zero_mean", "curriculum")
+PLATEAU = 0.6  # validation accuracy that counts as having left the plateau
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("covers", None, "Cover set (sasrnet_prepare --src=photos).")
+flags.DEFINE_string("workdir", None, "Where stegos and stages are kept (resumable).")
+flags.DEFINE_list("arms", list(ARMS), f"Arms to run, of {ARMS}.")
+flags.DEFINE_float("payload", 0.4, "LSB matching payload (bpp).", lower_bound=0.01)
+flags.DEFINE_integer("steps", 3000, "Iterations per arm.", lower_bound=1)
+flags.DEFINE_integer("every", 250, "Iterations between validations.", lower_bound=1)
+flags.DEFINE_integer(
+    "curriculum_steps", 1000, "Iterations at the higher payload.", lower_bound=1
+)
+flags.DEFINE_string("out", HERE, "Folder for rows.json, README.md and curves.png.")
+flags.mark_flags_as_required(["covers", "workdir"])
+
+
+def _stegos(covers, workdir, payload):
+    out = os.path.join(workdir, f"stegos_lsbm_{payload:g}")
+    embed.embed_dataset(covers, out, "lsbm", payload, seed=0, progress=False)
+    return out
+
+
+def _config(covers, stegos, arch, steps, every):
+    c = base()
+    c.data.covers, c.data.stegos = covers, stegos
+    c.model.arch = arch
+    c.train.steps_per_epoch = every
+    c.baseline.steps, c.baseline.decay_step = steps, 0
+    return c
+
+
+def _curve(folder):
+    """(iterations, validation accuracy) after each epoch of a training."""
+    with open(os.path.join(folder, "history.csv")) as f:
+        return [float(row["val_accuracy"]) for row in csv.DictReader(f)]
+
+
+def _zero_mean(model):
+    conv = next(layer for layer in model.layers if layer.name == "l1_conv")
+    kernel, *rest = conv.get_weights()
+    conv.set_weights([kernel - kernel.mean(axis=(0, 1, 2), keepdims=True), *rest])
+    return model
+
+
+def arm(name, covers, workdir, log=print):
+    """Trains one arm; its row (curve, plateau exit, best val, test)."""
+    payload, steps, every = FLAGS.payload, FLAGS.steps, FLAGS.every
+    folder = os.path.join(workdir, name)
+    arch = "xunet" if name == "xunet" else "srnet"
+    stegos = _stegos(covers, workdir, payload)
+    r = Run(_config(covers, stegos, arch, steps, every), folder, log)
+    curve = []
+
+    def work(stage):
+        build = r.build
+        if name == "zero_mean":
+            build = lambda: _zero_mean(r.build())  # noqa: E731
+        first = steps
+        if name == "curriculum":
+            high = min(1.0, 2.5 * payload)
+            easy = _stegos(covers, workdir, high)
+            warm = Run(_config(covers, easy, arch, steps, every), folder, log)
+            warm.val = r.val  # validated at the target payload throughout
+            first = min(FLAGS.curriculum_steps, steps)
+            train_stage(warm, r.build, first, 1e-3, 0, stage, "warm.keras", "warm")
+            curve.extend(_curve(os.path.join(stage, "warm")))
+            path = os.path.join(stage, "warm.keras")
+            build, first = (lambda: models.load(path)), steps - first
+        model = train_stage(r, build, first, 1e-3, 0, stage, "best.keras")
+        curve.extend(_curve(os.path.join(stage, "train")))
+        m = r.measure(model, stage, timing=False)
+        return {"curve": curve, **m}
+
+    done = r.stage("train", work)
+    curve = done["curve"]
+    left = next((k for k, a in enumerate(curve) if a >= PLATEAU), None)
+    return {
+        "arm": name,
+        "arch": arch,
+        "payload": payload,
+        "steps": steps,
+        "every": every,
+        "curve": curve,
+        "left_plateau_at": None if left is None else (left + 1) * every,
+        "val_best": max(curve),
+        "test_accuracy": done["test_accuracy"],
+        "seconds": done["seconds"],
+    }
+
+
+def write(rows, out):
+    atomic.write_json(os.path.join(out, "rows.json"), rows)
+    table = markdown.table(
+        ["arm", "model", "60 % val reached at", "best val", "test", "minutes"],
+        [
+            [
+                r["arm"],
+                r["arch"],
+                r["left_plateau_at"] or f"not in {r['steps']}",
+                f"{100 * r['val_best']:.2f} %",
+                f"{100 * r['test_accuracy']:.2f} %",
+                f"{r['seconds'] / 60:.0f}",
+            ]
+            for r in rows
+        ],
+    )
+    text = (
+        "# SRNet's plateau: what gets it learning on 2 cores\n\n"
+        "Generated from `rows.json` by\n\n```bash\n"
+        + " ".join(["python -m benchmarks.srnet_learning.run", *sys.argv[1:]])
+        + "\n```\n\n"
+        + table
+        + "\n\n![curves](curves.png)\n"
+    )
+    atomic.write_text(os.path.join(out, "README.md"), text)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for r in rows:
+        x = r["every"] * np.arange(1, len(r["curve"]) + 1)
+        ax.plot(x, 100 * np.asarray(r["curve"]), label=r["arm"])
+    ax.set(xlabel="iteration", ylabel="validation accuracy (%)", ylim=(45, 100))
+    ax.legend()
+    fig.tight_layout()
+    with atomic.replacing(os.path.join(out, "curves.png"), ".png") as tmp:
+        fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+
+
+def main(argv):
+    del argv
+    unknown = sorted(set(FLAGS.arms) - set(ARMS))
+    if unknown:
+        raise ValueError(f"--arms: unknown {unknown}; expected some of {ARMS}")
+    rows = []
+    for name in FLAGS.arms:
+        rows.append(arm(name, FLAGS.covers, FLAGS.workdir))
+        print(json.dumps({k: v for k, v in rows[-1].items() if k != "curve"}))
+        write(rows, FLAGS.out)
+
+
+if __name__ == "__main__":
+    cli.run(main)

@@ -101,6 +101,18 @@ def _channelwise(node):
         return cfg.get("activation") not in ("softmax", "log_softmax")
     if "data_format" in cfg and cfg["data_format"] != "channels_last":
         return False
+    if node.kind == "DepthwiseConv2D":  # channel i filtered on its own
+        return cfg.get("depth_multiplier", 1) == 1
+    if node.kind in ("Reshape", "Flatten"):
+        # (N, C) <-> (N, 1, 1, C) in squeeze-excite blocks and heads: the
+        # channels stay the last axis, nothing else moves.
+        shape_in, shape_out = node.input_shapes[0], node.output_shape
+        return (
+            shape_in[-1] is not None
+            and shape_in[-1] == shape_out[-1]
+            and all(s == 1 for s in shape_in[1:-1])
+            and all(s == 1 for s in shape_out[1:-1])
+        )
     return node.kind in CHANNELWISE or node.kind in MERGE
 
 
@@ -223,7 +235,7 @@ def find_groups(model_or_graph, input_size=None):
                 consumers=tuple(n.name for n in consumers),
                 prunable=not reason,
                 reason=reason,
-                macs_per_channel=_macs_per_channel(producers, consumers),
+                macs_per_channel=_macs_per_channel(producers, members, consumers),
             )
         )
     return groups
@@ -251,9 +263,10 @@ def _full_width(node, spaces, space):
     return full or node.inputs
 
 
-def _macs_per_channel(producers, consumers):
+def _macs_per_channel(producers, members, consumers):
     try:
         total = sum(graph_lib.macs(n) / n.output_shape[-1] for n in producers)
+        total += sum(graph_lib.macs(n) / n.output_shape[-1] for n in members)
         total += sum(graph_lib.macs(n) / n.input_shapes[0][-1] for n in consumers)
     except (ValueError, TypeError):
         return None

@@ -117,6 +117,12 @@ def _constant_values(graph, group, model, weights):
             value[name] = np.where(np.isnan(ins[0]), beta, known)
         elif node.kind in _IDENTITY_ON_CONSTANTS:
             value[name] = ins[0]
+        elif node.kind == "DepthwiseConv2D":  # a constant map stays constant
+            w = weights[name]
+            out = ins[0] * w["kernel"].sum(axis=(0, 1))[:, 0] + w.get("bias", 0.0)
+            act = keras.activations.get(node.config.get("activation"))
+            value[name] = np.asarray(act(np.nan_to_num(out).astype("float32")))
+            value[name] = np.where(np.isnan(ins[0]), np.nan, value[name])
         else:  # element-wise activation or merge: ask the layer itself
             op = {o.name: o for o in model.operations}[name]
             tensors = [
@@ -185,7 +191,11 @@ def _slice(graph, groups, keep, weights):
     for name, arrays in weights.items():
         kind = graph.nodes[name].kind
         new = dict(arrays)
-        if name in chan_keep:
+        if name in chan_keep and kind == "DepthwiseConv2D":  # (kh, kw, C, 1)
+            new["kernel"] = np.take(arrays["kernel"], chan_keep[name], axis=2)
+            if "bias" in arrays:
+                new["bias"] = arrays["bias"][chan_keep[name]]
+        elif name in chan_keep:
             new = {k: a[chan_keep[name]] for k, a in arrays.items()}
         if kind in ("Conv2D", "Dense"):
             axis_in = 2 if kind == "Conv2D" else 0
@@ -247,10 +257,16 @@ def rebuild(model, plan, fold=True):
     sliced, widths = _slice(graph, groups, keep, weights)
 
     bn_keep = {m: keep[g.name] for g in groups if g.name in keep for m in g.bns}
+    member_keep = {m: keep[g.name] for g in groups if g.name in keep for m in g.members}
 
     def edit(layer, cfg):
         if layer.name in widths:
             cfg["filters" if "filters" in cfg else "units"] = widths[layer.name]
+        if layer.name in member_keep and "target_shape" in cfg:  # a Reshape
+            cfg["target_shape"] = [
+                *cfg["target_shape"][:-1],
+                len(member_keep[layer.name]),
+            ]
         if layer.name in new_bias:
             cfg["use_bias"] = True
             cfg["bias_initializer"] = "zeros"

@@ -40,7 +40,8 @@ setuptools.setup(
         "tqdm",
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist", "ruff"],
+        # keras-hub: its CNN backbones are functional subclasses (tests/slimming)
+        "test": ["pytest", "pytest-xdist", "ruff", "keras-hub"],
         "cuda": ["tensorflow[and-cuda]>=2.16"],
     },
     entry_points={

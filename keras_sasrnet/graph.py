@@ -85,7 +85,7 @@ def from_model(model, input_size=None):
         raise ValueError(
             f"expected a functional keras.Model; received {type(model).__name__}"
         )
-    config = model.get_config()
+    config = _graph_config(model)
     # ``operations``, not ``layers``: raw ops in a functional graph
     # (``x = a + b`` makes an ``Add`` operation, not a layer) are nodes too;
     # looked up among the layers they gave KeyError: 'add_1'.
@@ -123,6 +123,27 @@ def from_model(model, input_size=None):
         )
     outputs = tuple(_output_names(config["output_layers"]))
     return Graph(nodes, outputs)
+
+
+def _graph_config(model):
+    """The functional graph's config: layers, inbound nodes, outputs.
+
+    A functional subclass with its own constructor (keras-hub's backbones)
+    serialises its constructor arguments instead (find_groups failed with
+    KeyError: 'layers'); its graph is then read the way ``Functional``
+    serialises a plain functional model, from the model's own nodes.
+    """
+    config = model.get_config()
+    if "layers" in config:
+        return config
+    from keras.src.models import functional
+
+    like = functional.functional_like_constructor
+    functional.functional_like_constructor = lambda cls: True
+    try:
+        return functional.Functional.get_config(model)
+    finally:
+        functional.functional_like_constructor = like
 
 
 def _config(op):

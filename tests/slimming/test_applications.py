@@ -50,3 +50,29 @@ def test_depthwise_and_squeeze_excite_networks_slim_exactly(name, tmp_path):
     save(slim, path)
     again = keras.models.load_model(path)
     np.testing.assert_array_equal(np.asarray(again(x)), np.asarray(slim(x)))
+
+
+def test_a_keras_hub_backbone_is_read_from_its_own_nodes(tmp_path):
+    # A functional subclass: its get_config holds constructor arguments, and
+    # find_groups failed with KeyError: 'layers'.
+    keras_hub = pytest.importorskip("keras_hub")
+    backbone = keras_hub.models.ResNetBackbone(
+        input_conv_filters=[64],
+        input_conv_kernel_sizes=[3],
+        stackwise_num_filters=[64, 128],
+        stackwise_num_blocks=[1, 1],
+        stackwise_num_strides=[1, 2],
+        block_type="basic_block",
+        use_pre_activation=False,
+        image_shape=(32, 32, 3),
+    )
+    randomize_bns(backbone)
+    groups = {g.name: g for g in slimming.find_groups(backbone, (32, 32))}
+    assert groups["conv1_conv"].prunable and groups["stack1_block0_1_conv"].prunable
+    assert not groups["stack1_block0_0_conv"].prunable  # its features are the output
+    x = np.random.default_rng(0).uniform(0, 1, (2, 32, 32, 3)).astype("float32")
+    kept, _ = slimming.slim(backbone, 0.0)
+    np.testing.assert_allclose(np.asarray(kept(x)), np.asarray(backbone(x)), atol=1e-6)
+    slim, _ = slimming.slim(backbone, 0.5)
+    assert slim.count_params() < backbone.count_params()
+    assert np.all(np.isfinite(np.asarray(slim(x))))

@@ -33,6 +33,13 @@ a tied channel group, MAC-weighted. An earlier SRNet `prox_cost a7e-3` row
 came from an interrupted sparsity phase and was dropped; it reached 6.2 % of
 the MACs at chance, as `gprox_cost a5e-3` does. Where SRNet breaks:
 `prune_frontier.md` (accuracy right after pruning against MACs).
+`gprox_cost a1e-2 2k d1k`: alpha 1e-2 over a 2,000-it phase whose lr drops
+tenfold at 1,000; its 80 % row prunes with the max aggregate and fine-tunes
+3,000 it at lr 1e-3 (tenfold lower from 2,000), as long as the baseline's
+own training; its `zeros` row prunes exactly its zeros and fine-tunes 500 it
+at 1e-4. `round 2`: a second sparsity phase of the same recipe on that
+zeros-pruned model, then its own zeros (its rate and zeros are fractions of
+the round-1 model's channels: 63.1 % of the original's in all).
 """
 
 

@@ -46,7 +46,12 @@ flags.DEFINE_string("workdir", None, "Where stegos and stages are kept (resumabl
 flags.DEFINE_list("arms", list(ARMS), f"Arms to run, of {ARMS}.")
 flags.DEFINE_float("payload", 0.4, "LSB matching payload (bpp).", lower_bound=0.01)
 flags.DEFINE_integer("steps", 3000, "Iterations per arm.", lower_bound=1)
-flags.DEFINE_integer("every", 250, "Iterations between validations.", lower_bound=1)
+flags.DEFINE_integer(
+    "every",
+    250,
+    "Iterations between validations (at most one pass over the training pairs).",
+    lower_bound=1,
+)
 flags.DEFINE_integer(
     "curriculum_steps", 1000, "Iterations at the higher payload.", lower_bound=1
 )
@@ -89,6 +94,7 @@ def arm(name, covers, workdir, log=print):
     arch = "xunet" if name == "xunet" else "srnet"
     stegos = _stegos(covers, workdir, payload)
     r = Run(_config(covers, stegos, arch, steps, every), folder, log)
+    every = r.steps_per_epoch  # at most one pass over the training pairs
     curve = []
 
     def work(stage):

@@ -1,0 +1,182 @@
+"""The slimming engine on every keras.applications CNN family (issue 14).
+
+(Keras 3.15 ships no RegNet; the issue lists it.)
+
+  python -m benchmarks.applications.run
+
+Per family (``weights=None``, random BN statistics and gammas, no classifier
+activation, 96x96 unless the model needs more): channel groups, the
+fraction of BN channels that are prunable (and why the rest are frozen),
+whether keeping every channel reproduces the outputs (max difference),
+whether slimming at 0.3 and 0.6 runs with finite outputs, whether the
+slimmed model's ``.keras`` round trip is identical and ``fit`` runs a step,
+and params/MACs after slimming at 0.5. Rows go to rows.json, the table to
+README.md (both generated here). A failure is a row with its error.
+"""
+
+import collections
+import os
+import sys
+import tempfile
+import time
+
+import keras
+import numpy as np
+
+from keras_sasrnet import atomic, markdown, profile, slimming
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+A = keras.applications
+FAMILIES = {
+    "ResNet50": (A.ResNet50, 96),
+    "ResNet50V2": (A.ResNet50V2, 96),
+    "MobileNet": (A.MobileNet, 96),
+    "MobileNetV2": (A.MobileNetV2, 96),
+    "MobileNetV3Small": (A.MobileNetV3Small, 96),
+    "MobileNetV3Large": (A.MobileNetV3Large, 96),
+    "EfficientNetB0": (A.EfficientNetB0, 96),
+    "EfficientNetV2B0": (A.EfficientNetV2B0, 96),
+    "DenseNet121": (A.DenseNet121, 96),
+    "Xception": (A.Xception, 96),
+    "InceptionV3": (A.InceptionV3, 96),
+    "InceptionResNetV2": (A.InceptionResNetV2, 96),
+    "NASNetMobile": (A.NASNetMobile, 224),
+    "ConvNeXtTiny": (A.ConvNeXtTiny, 96),
+}
+
+
+def _randomize(model, seed=0):
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            weights = layer.get_weights()
+            shapes = [w.shape for w in weights]
+            new = [rng.uniform(0.1, 1.0, shapes[0]).astype("float32")]
+            if layer.center:
+                new.append(rng.normal(0, 0.3, shapes[1]).astype("float32"))
+            new += [
+                rng.normal(0, 0.5, shapes[-2]).astype("float32"),
+                rng.uniform(0.5, 2, shapes[-1]).astype("float32"),
+            ]
+            if not layer.scale:
+                new = new[1:]
+            layer.set_weights(new)
+    return model
+
+
+def _bn_channels(model):
+    return sum(
+        layer.gamma.shape[0]
+        for layer in model.layers
+        if isinstance(layer, keras.layers.BatchNormalization) and layer.scale
+    )
+
+
+def measure(name, build, side):
+    kwargs = dict(input_shape=(side, side, 3), weights=None)
+    try:
+        model = build(classifier_activation=None, **kwargs)
+    except TypeError:
+        model = build(**kwargs)
+    _randomize(model)
+    groups = slimming.find_groups(model, (side, side))
+    prunable = sum(len(g.bns) * g.channels for g in groups if g.prunable)
+    frozen = collections.Counter(
+        g.reason.split(" '")[0] for g in groups if not g.prunable
+    )
+    x = np.random.default_rng(0).uniform(0, 255, (2, side, side, 3)).astype("f4")
+    reference = np.asarray(model(x))
+    kept, _ = slimming.slim(model, 0.0)
+    exact = float(np.max(np.abs(np.asarray(kept(x)) - reference)))
+    finite = {}
+    for rate in (0.3, 0.6):
+        slim, _ = slimming.slim(model, rate)
+        finite[rate] = bool(np.all(np.isfinite(np.asarray(slim(x)))))
+    slim, plan = slimming.slim(model, 0.5)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "slim.keras")
+        slim.save(path)
+        again = keras.models.load_model(path)
+        round_trip = bool(np.array_equal(np.asarray(again(x)), np.asarray(slim(x))))
+    slim.compile(optimizer="adam", loss="mse")
+    slim.fit(x, np.zeros_like(np.asarray(slim(x))), epochs=1, verbose=0)
+    macs = sum(profile.count_macs(model, (side, side)).values())
+    slim_macs = sum(profile.count_macs(slim, (side, side)).values())
+    return {
+        "model": name,
+        "input": side,
+        "groups": len(groups),
+        "prunable_groups": sum(g.prunable for g in groups),
+        "bn_channels": _bn_channels(model),
+        "prunable_fraction": prunable / max(_bn_channels(model), 1),
+        "frozen": dict(frozen),
+        "keep_all_max_diff": exact,
+        "finite_at_0.3": finite[0.3],
+        "finite_at_0.6": finite[0.6],
+        "round_trip": round_trip,
+        "params": model.count_params(),
+        "params_at_0.5": slim.count_params(),
+        "macs": macs,
+        "macs_at_0.5": slim_macs,
+    }
+
+
+def table(rows):
+    cells = []
+    for r in rows:
+        if "error" in r:
+            cells.append([r["model"], "", "", "", "", "", r["error"][:80]])
+            continue
+        frozen = ", ".join(f"{v} {k}" for k, v in sorted(r["frozen"].items()))
+        cells.append(
+            [
+                r["model"],
+                f"{r['prunable_groups']} / {r['groups']}",
+                f"{100 * r['prunable_fraction']:.0f} %",
+                f"{r['keep_all_max_diff']:.1e}",
+                f"{100 * r['params_at_0.5'] / r['params']:.1f} %",
+                f"{100 * r['macs_at_0.5'] / r['macs']:.1f} %",
+                frozen,
+            ]
+        )
+    return markdown.table(
+        [
+            "model",
+            "prunable groups",
+            "BN channels prunable",
+            "keep-all max diff",
+            "params at 0.5",
+            "MACs at 0.5",
+            "frozen groups (why)",
+        ],
+        cells,
+    )
+
+
+def main():
+    names = sys.argv[1:] or list(FAMILIES)
+    rows = []
+    for name in names:
+        build, side = FAMILIES[name]
+        start = time.perf_counter()
+        try:
+            row = measure(name, build, side)
+        except Exception as e:  # noqa: BLE001 - recorded as the family's row
+            row = {"model": name, "error": f"{type(e).__name__}: {e}"}
+        row["seconds"] = round(time.perf_counter() - start, 1)
+        rows.append(row)
+        print({k: v for k, v in row.items() if k != "frozen"}, flush=True)
+    atomic.write_json(os.path.join(HERE, "rows.json"), rows)
+    text = (
+        "# Slimming every keras.applications CNN family\n\n"
+        "Generated from `rows.json` by `python -m benchmarks.applications.run` "
+        "(random init and gammas; all rows: slimming at 0.3 and 0.6 gives finite "
+        "outputs, the `.keras` round trip is identical and `fit` runs, unless "
+        "rows.json says otherwise).\n\n" + table(rows) + "\n"
+    )
+    atomic.write_text(os.path.join(HERE, "README.md"), text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

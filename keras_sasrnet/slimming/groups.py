@@ -117,6 +117,10 @@ def _channelwise(node):
 
 
 def _sliceable(node):
+    if node.kind == "SeparableConv2D":  # depthwise then pointwise
+        return node.config.get("depth_multiplier", 1) == 1 and (
+            node.config.get("data_format", "channels_last") == "channels_last"
+        )
     if node.kind == "Conv2D":
         return node.config.get("groups", 1) == 1 and (
             node.config.get("data_format", "channels_last") == "channels_last"

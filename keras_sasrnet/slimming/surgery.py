@@ -153,10 +153,16 @@ def _fold(graph, groups, keep, model, weights):
             node = graph.nodes[reader]
             v = value[node.inputs[0]][removed]
             ok = ~np.isnan(v)
-            kernel = weights[reader]["kernel"]
-            if node.kind == "Conv2D":
+            if node.kind == "SeparableConv2D":  # a constant through both parts
+                w = weights[reader]
+                kernel = w["pointwise_kernel"]
+                spread = w["depthwise_kernel"][:, :, removed[ok], 0].sum(axis=(0, 1))
+                taps = spread[:, None] * kernel[0, 0, removed[ok], :]
+            elif node.kind == "Conv2D":
+                kernel = weights[reader]["kernel"]
                 taps = kernel[:, :, removed[ok], :].sum(axis=(0, 1))
             else:
+                kernel = weights[reader]["kernel"]
                 taps = kernel[removed[ok], :]
             delta = v[ok] @ taps
             if not np.any(delta):
@@ -197,6 +203,14 @@ def _slice(graph, groups, keep, weights):
                 new["bias"] = arrays["bias"][chan_keep[name]]
         elif name in chan_keep:
             new = {k: a[chan_keep[name]] for k, a in arrays.items()}
+        if kind == "SeparableConv2D":
+            if name in in_keep:
+                for key in ("depthwise_kernel", "pointwise_kernel"):
+                    new[key] = np.take(new[key], in_keep[name], axis=2)
+            if name in out_keep:
+                new["pointwise_kernel"] = new["pointwise_kernel"][..., out_keep[name]]
+                if "bias" in new:
+                    new["bias"] = new["bias"][out_keep[name]]
         if kind in ("Conv2D", "Dense"):
             axis_in = 2 if kind == "Conv2D" else 0
             if name in in_keep:

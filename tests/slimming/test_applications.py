@@ -76,3 +76,26 @@ def test_a_keras_hub_backbone_is_read_from_its_own_nodes(tmp_path):
     slim, _ = slimming.slim(backbone, 0.5)
     assert slim.count_params() < backbone.count_params()
     assert np.all(np.isfinite(np.asarray(slim(x))))
+
+
+def test_separable_convs_are_sliced_and_fold_removed_constants():
+    # Xception's groups all passed through SeparableConv2D: 0 % prunable.
+    x_in = keras.Input((12, 12, 3))
+    h = keras.layers.Conv2D(8, 3, name="c1")(x_in)
+    h = keras.layers.BatchNormalization(name="b1")(h)
+    h = keras.layers.ReLU(name="r1")(h)
+    h = keras.layers.SeparableConv2D(6, 3, name="sep")(h)  # valid: no border
+    h = keras.layers.BatchNormalization(name="b2")(h)
+    y = keras.layers.Dense(2, name="fc")(keras.layers.GlobalAveragePooling2D()(h))
+    model = randomize_bns(keras.Model(x_in, y))
+    b1 = model.get_layer("b1")
+    gamma, beta, mean, var = b1.get_weights()
+    gamma[[1, 4, 6]] = 0.0  # these channels output the constant relu(beta)
+    b1.set_weights([gamma, np.abs(beta), mean, var])
+    groups = {g.name: g for g in slimming.find_groups(model)}
+    assert groups["c1"].prunable and "sep" in groups["c1"].consumers
+    x = np.random.default_rng(0).uniform(0, 255, (2, 12, 12, 3)).astype("float32")
+    slim, plan = slimming.slim(model, 0.0, select="zeros")
+    assert len(plan.keep["c1"]) == 5
+    assert slim.get_layer("sep").get_weights()[0].shape == (3, 3, 5, 1)
+    np.testing.assert_allclose(np.asarray(slim(x)), np.asarray(model(x)), atol=1e-4)

@@ -44,3 +44,15 @@ def test_paper_config_arguments():
     assert hill.data.covers == "data/boss256"
     with pytest.raises(ValueError, match="'size=3' is not key=value"):
         parse_arg("size=3", payload=0.4)
+
+
+def test_paper_experiment_takes_the_domain_from_the_embedding_list():
+    from keras_sasrnet.train.config import paper_experiment
+
+    # mipod and lsbm are spatial: the configs' own list once sent them to
+    # JPEG covers.
+    for algorithm in ("mipod", "lsbm", "hill"):
+        assert paper_experiment("srnet", algorithm).data.covers == "data/boss256"
+    assert paper_experiment("srnet", "uerd").data.covers == "data/boss256_q75"
+    with pytest.raises(ValueError, match="algorithm must be one of"):
+        paper_experiment("srnet", "f5")

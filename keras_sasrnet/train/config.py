@@ -228,9 +228,6 @@ def validate(c):
     return c
 
 
-PAPER_SPATIAL = ("hill", "hugo", "suniward", "wow")
-
-
 def paper_experiment(arch, algorithm, arg=None, root="data"):
     """The paper's recipe for ``arch`` against ``algorithm`` on BOSSbase 256.
 
@@ -246,12 +243,16 @@ def paper_experiment(arch, algorithm, arg=None, root="data"):
         arg: "payload=0.4,qf=75" (qf ignored for spatial algorithms).
         root: folder holding the prepared data sets.
     """
+    if algorithm not in embed.ALGORITHMS:
+        raise ValueError(
+            f"algorithm must be one of {embed.ALGORITHMS}; received {algorithm!r}"
+        )
     a = parse_arg(arg, payload=0.4, qf=75, target=0.6)
     c = base()
     c.model.arch = arch
     covers = (
         f"{root}/boss256"
-        if algorithm in PAPER_SPATIAL
+        if algorithm in embed.SPATIAL  # the one list: mipod, lsbm too
         else f"{root}/boss256_q{a['qf']}"
     )
     c.data.covers = covers

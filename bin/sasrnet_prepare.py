@@ -79,7 +79,9 @@ cli.define_overwrite("out", "images")
 def main(argv):
     del argv
     if FLAGS.src == "demo":
-        out = demo.demo_covers(FLAGS.out, FLAGS.crop, FLAGS.stride or None)
+        out = demo.demo_covers(
+            FLAGS.out, FLAGS.crop, FLAGS.stride or None, overwrite=FLAGS.overwrite
+        )
         m = manifest.Manifest.load(out)
     elif FLAGS.src == "photos":
         split = (

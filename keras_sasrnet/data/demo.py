@@ -12,6 +12,7 @@ import os
 import numpy as np
 from PIL import Image
 
+from keras_sasrnet import atomic, fingerprint
 from keras_sasrnet.data import embed, images
 from keras_sasrnet.data.manifest import Manifest, sha256
 
@@ -54,7 +55,9 @@ def crops(pixels, size, stride):
             yield r, c, pixels[r : r + size, c : c + size]
 
 
-def demo_covers(folder=None, size=64, stride=None, min_std=1.0, max_per_photo=None):
+def demo_covers(
+    folder=None, size=64, stride=None, min_std=1.0, max_per_photo=None, overwrite=False
+):
     """Writes (once) and returns a cover data set of demo crops.
 
     Args:
@@ -65,6 +68,8 @@ def demo_covers(folder=None, size=64, stride=None, min_std=1.0, max_per_photo=No
         max_per_photo: keep at most this many crops of one photo (a seeded
             random subset), so that large photos (retina, hubble) do not
             dominate the training set.
+        overwrite: if ``folder`` holds demo covers made with other settings,
+            start it over (default: stop and say what differs).
 
     Returns:
         The folder, holding ``<photo>_<row>_<col>.pgm`` and ``manifest.json``.
@@ -84,40 +89,44 @@ def demo_covers(folder=None, size=64, stride=None, min_std=1.0, max_per_photo=No
         "size": size,
         "stride": stride,
         "min_std": min_std,
+        "max_per_photo": max_per_photo,
     }
     try:
         if Manifest.load(folder).info == info:
             return folder
     except (FileNotFoundError, NotADirectoryError):
         pass
-    os.makedirs(folder, exist_ok=True)
-    files = []
-    for photo, split in PHOTOS.items():
-        path = os.path.join(photo_dir(), photo)
-        gray = images.to_gray(Image.open(path), path, convert_color=True)
-        stem = os.path.splitext(photo)[0]
-        windows = [
-            (r, c, w) for r, c, w in crops(gray, size, stride) if w.std() >= min_std
-        ]
-        if max_per_photo and len(windows) > max_per_photo:
-            rng = np.random.default_rng(sorted(PHOTOS).index(photo))
-            pick = sorted(rng.choice(len(windows), max_per_photo, replace=False))
-            windows = [windows[i] for i in pick]
-        for r, c, crop in windows:
-            name = f"{stem}_{r:04d}_{c:04d}.pgm"
-            out = os.path.join(folder, name)
-            if not os.path.exists(out):
-                images.write_gray(out, np.ascontiguousarray(crop))
-            files.append(
-                {
-                    "name": name,
-                    "split": split,
-                    "sha256": sha256(out),
-                    "bytes": os.path.getsize(out),
-                }
-            )
-    manifest = Manifest("spatial", (size, size), files, info)
-    manifest.save(folder)
+    # Another crop size or stride into the same folder would mix crops:
+    # stop (or start over), built in <folder>.partial until complete.
+    with atomic.staged_folder(folder) as work:
+        fingerprint.claim(work, info, "demo covers", overwrite)
+        files = []
+        for photo, split in PHOTOS.items():
+            path = os.path.join(photo_dir(), photo)
+            gray = images.to_gray(Image.open(path), path, convert_color=True)
+            stem = os.path.splitext(photo)[0]
+            windows = [
+                (r, c, w) for r, c, w in crops(gray, size, stride) if w.std() >= min_std
+            ]
+            if max_per_photo and len(windows) > max_per_photo:
+                rng = np.random.default_rng(sorted(PHOTOS).index(photo))
+                pick = sorted(rng.choice(len(windows), max_per_photo, replace=False))
+                windows = [windows[i] for i in pick]
+            for r, c, crop in windows:
+                name = f"{stem}_{r:04d}_{c:04d}.pgm"
+                out = os.path.join(work, name)
+                if not os.path.exists(out):
+                    images.write_gray(out, np.ascontiguousarray(crop))
+                files.append(
+                    {
+                        "name": name,
+                        "split": split,
+                        "sha256": sha256(out),
+                        "bytes": os.path.getsize(out),
+                    }
+                )
+        manifest = Manifest("spatial", (size, size), files, info)
+        manifest.save(work)
     return folder
 
 

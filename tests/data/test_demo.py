@@ -1,5 +1,8 @@
 import os
 
+import pytest
+from PIL import Image
+
 from keras_sasrnet.data import demo
 from keras_sasrnet.data.images import read_gray
 from keras_sasrnet.data.manifest import Manifest
@@ -31,3 +34,20 @@ def test_demo_covers_split_by_photo_and_cached(tmp_path):
 def test_photo_of_keeps_underscores_in_photo_names():
     assert demo.photo_of("hubble_deep_field_0032_0096.pgm") == "hubble_deep_field"
     assert demo.photo_of("moon_0000_0000.pgm") == "moon"
+
+
+def test_demo_covers_of_another_size_into_the_same_folder_stop(tmp_path):
+    # They were written into the folder beside the old crops, mixing sizes.
+    folder = str(tmp_path / "demo")
+    demo.demo_covers(folder, size=32, stride=256)
+    with pytest.raises(ValueError, match="holds demo covers made with other settings"):
+        demo.demo_covers(folder, size=48, stride=256)
+    demo.demo_covers(folder, size=48, stride=256, overwrite=True)
+    sizes = {
+        Image.open(os.path.join(folder, f["name"])).size
+        for f in Manifest.load(folder).files
+    }
+    assert sizes == {(48, 48)}
+    assert len(Manifest.load(folder).files) == len(
+        [n for n in os.listdir(folder) if n.endswith(".pgm")]
+    )

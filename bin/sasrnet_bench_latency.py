@@ -31,8 +31,7 @@ flags.DEFINE_enum(
     importance.HELP,
 )
 flags.DEFINE_list("modes", list(convert.MODES), "TFLite precisions to time.")
-flags.DEFINE_integer("warmup", 2, "Untimed calls before timing.", lower_bound=0)
-flags.DEFINE_integer("repeats", 10, "Timed calls (median reported).", lower_bound=1)
+cli.define_timing_flags()
 flags.DEFINE_integer("seed", 0, "Seed of the random gammas (--arch).")
 flags.DEFINE_string("out", None, "Output folder for latency.json and latency.md.")
 flags.mark_flag_as_required("out")

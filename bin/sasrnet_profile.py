@@ -12,8 +12,6 @@ trained model (--model=path.keras) its own gammas are used.
 from absl import flags
 
 from keras_sasrnet import cli, models, profile, slimming
-from keras_sasrnet.slimming import importance
-from keras_sasrnet.slimming.importance import AGGREGATES
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("arch", "srnet", list(models.ARCHITECTURES), "Architecture to build.")
@@ -29,29 +27,13 @@ flags.DEFINE_enum(
     "auto (random for --arch, the model's for --model).",
 )
 flags.DEFINE_integer("seed", 0, "Seed of --gammas=random.")
-flags.DEFINE_enum(
-    "aggregate",
-    "mean",
-    list(AGGREGATES),
-    "How the |gamma| of BNs tied by a residual add are combined.",
-)
-flags.DEFINE_enum(
-    "importance",
-    "gamma",
-    list(importance.SCORERS),
-    importance.HELP,
-)
-flags.DEFINE_integer("min_channels", 1, "Fewest channels a layer keeps.", lower_bound=1)
-flags.DEFINE_integer(
-    "round_to", 1, "Round kept widths up to a multiple of this.", lower_bound=1
-)
+cli.define_plan_flags()
 flags.DEFINE_list(
     "batch_sizes",
     ["1", "8"],
     "Batch sizes to time; empty (--batch_sizes=) skips timing.",
 )
-flags.DEFINE_integer("warmup", 2, "Untimed calls before timing.", lower_bound=0)
-flags.DEFINE_integer("repeats", 10, "Timed calls (median reported).", lower_bound=1)
+cli.define_timing_flags()
 flags.DEFINE_string("json_out", None, "Also write the figures to this JSON file.")
 
 
@@ -76,11 +58,8 @@ def main(argv):
         slim, plan = slimming.slim(
             model,
             rate,
-            aggregate=FLAGS.aggregate,
-            importance=FLAGS.importance,
             seed=FLAGS.seed,
-            min_channels=FLAGS.min_channels,
-            round_to=FLAGS.round_to,
+            **cli.plan_kwargs(),
         )
         variants.append((f"pruned {rate:.0%} ({plan.pruned_fraction:.1%} done)", slim))
     results = []

@@ -17,9 +17,6 @@ import json
 from absl import flags
 
 from keras_sasrnet import cli
-from keras_sasrnet.slimming import importance
-from keras_sasrnet.slimming.importance import AGGREGATES
-from keras_sasrnet.slimming.plan import SELECTIONS
 from keras_sasrnet.train import pipeline
 
 FLAGS = flags.FLAGS
@@ -31,32 +28,8 @@ flags.DEFINE_float(
     "--select=rate, ignored with --select=zeros.",
 )
 flags.DEFINE_string("out", None, "Output folder.")
-flags.DEFINE_enum(
-    "aggregate",
-    "mean",
-    list(AGGREGATES),
-    "How the |gamma| of BNs tied by a residual add are combined.",
-)
-flags.DEFINE_integer("min_channels", 1, "Fewest channels a layer keeps.", lower_bound=1)
-flags.DEFINE_integer(
-    "round_to", 1, "Round kept widths up to a multiple of this.", lower_bound=1
-)
-flags.DEFINE_enum(
-    "importance",
-    "gamma",
-    list(importance.SCORERS),
-    importance.HELP,
-)
-flags.DEFINE_enum(
-    "select",
-    "rate",
-    list(SELECTIONS),
-    "rate: remove the --rate lowest-scored channels; zeros: remove every "
-    "channel scored <= --zero_threshold (what sparsity training emptied; "
-    "--rate is then ignored and the rate it gives is reported).",
-)
-flags.DEFINE_float("zero_threshold", 0.0, "Score counted as zero with --select=zeros.")
-flags.DEFINE_bool("fold", True, "Fold removed constant channels into what reads them.")
+cli.define_plan_flags()
+cli.define_selection_flags()
 flags.DEFINE_string("covers", None, "Cover set to score accuracy before/after.")
 flags.DEFINE_string("stegos", None, "Its stego set.")
 flags.DEFINE_enum("split", "val", ["train", "val", "test"], "Split to score on.")
@@ -76,13 +49,7 @@ def main(argv):
         FLAGS.covers,
         FLAGS.stegos,
         FLAGS.split,
-        aggregate=FLAGS.aggregate,
-        min_channels=FLAGS.min_channels,
-        round_to=FLAGS.round_to,
-        importance=FLAGS.importance,
-        select=FLAGS.select,
-        zero_threshold=FLAGS.zero_threshold,
-        fold=FLAGS.fold,
+        **cli.plan_kwargs(),
     )
     print(json.dumps(metrics, indent=1))
 

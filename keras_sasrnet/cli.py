@@ -119,6 +119,73 @@ def define_trust_savedmodel():
     _own(sys._getframe(1).f_globals["__name__"], "trust_savedmodel")
 
 
+# The flags each shared group defines (``define_<group>()``), for --help checks.
+SHARED = {
+    "plan_flags": ("aggregate", "importance", "min_channels", "round_to"),
+    "selection_flags": ("select", "zero_threshold", "fold"),
+    "timing_flags": ("warmup", "repeats"),
+}
+
+
+def define_plan_flags():
+    """How channels are scored and kept: the plan flags of prune and profile."""
+    from keras_sasrnet.slimming import importance
+
+    flags.DEFINE_enum(
+        "aggregate",
+        "mean",
+        list(importance.AGGREGATES),
+        "How the |gamma| of BNs tied by a residual add are combined.",
+    )
+    flags.DEFINE_enum("importance", "gamma", list(importance.SCORERS), importance.HELP)
+    flags.DEFINE_integer(
+        "min_channels", 1, "Fewest channels a layer keeps.", lower_bound=1
+    )
+    flags.DEFINE_integer(
+        "round_to", 1, "Round kept widths up to a multiple of this.", lower_bound=1
+    )
+    _own_group(sys._getframe(1).f_globals["__name__"], "plan_flags")
+
+
+def define_selection_flags():
+    """Which channels go: a rate, or exactly what sparsity emptied."""
+    from keras_sasrnet.slimming.plan import SELECTIONS
+
+    flags.DEFINE_enum(
+        "select",
+        "rate",
+        list(SELECTIONS),
+        "rate: remove the --rate lowest-scored channels; zeros: remove every "
+        "channel scored <= --zero_threshold (what sparsity training emptied; "
+        "--rate is then ignored and the rate it gives is reported).",
+    )
+    flags.DEFINE_float(
+        "zero_threshold", 0.0, "Score counted as zero with --select=zeros."
+    )
+    flags.DEFINE_bool(
+        "fold", True, "Fold removed constant channels into what reads them."
+    )
+    _own_group(sys._getframe(1).f_globals["__name__"], "selection_flags")
+
+
+def define_timing_flags():
+    """How latency is timed."""
+    flags.DEFINE_integer("warmup", 2, "Untimed calls before timing.", lower_bound=0)
+    flags.DEFINE_integer("repeats", 10, "Timed calls (median reported).", lower_bound=1)
+    _own_group(sys._getframe(1).f_globals["__name__"], "timing_flags")
+
+
+def plan_kwargs():
+    """The plan flags defined in this process, as ``slimming.slim`` arguments."""
+    names = [n for group in ("plan_flags", "selection_flags") for n in SHARED[group]]
+    return {n: flags.FLAGS[n].value for n in names if n in flags.FLAGS}
+
+
+def _own_group(caller, group):
+    for name in SHARED[group]:
+        _own(caller, name)
+
+
 def _own(caller, name):
     """Lists a flag defined here under the calling binary in its --help."""
     if caller == "__main__":  # absl files __main__'s flags under argv[0]

@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from keras_sasrnet import cli
+
 pytestmark = pytest.mark.slow  # a subprocess per command
 ROOT = pathlib.Path(__file__).parents[2]
 BINARIES = sorted(p.stem for p in ROOT.glob("bin/sasrnet_*.py"))
@@ -38,8 +40,11 @@ def defined_flags(binary):
     """Flag names a binary's source defines (absl and config_flags)."""
     source = (ROOT / "bin" / f"{binary}.py").read_text()
     names = re.findall(r"(?:flags|config_flags)\.DEFINE_\w+\(\s*\"(\w+)\"", source)
-    # and the shared ones from cli: cli.define_overwrite(...) -> "overwrite"
-    return names + re.findall(r"cli\.define_(\w+)\(", source)
+    # and the shared ones from cli: cli.define_overwrite(...) -> "overwrite",
+    # cli.define_plan_flags() -> its group's flags
+    for shared in re.findall(r"cli\.define_(\w+)\(", source):
+        names += list(cli.SHARED.get(shared, (shared,)))
+    return names
 
 
 @pytest.mark.parametrize("binary", BINARIES)

@@ -114,20 +114,19 @@ def demo_covers(
                 windows = [windows[i] for i in pick]
             for r, c, crop in windows:
                 name = f"{stem}_{r:04d}_{c:04d}.pgm"
-                out = os.path.join(work, name)
-                if not os.path.exists(out):
-                    images.write_gray(out, np.ascontiguousarray(crop))
-                files.append(
-                    {
-                        "name": name,
-                        "split": split,
-                        "sha256": sha256(out),
-                        "bytes": os.path.getsize(out),
-                    }
-                )
+                files.append({**write_tile(work, name, crop), "split": split})
         manifest = Manifest("spatial", (size, size), files, info)
         manifest.save(work)
     return folder
+
+
+def write_tile(folder, name, crop):
+    """Writes a crop as ``folder/name`` unless it is there (a resumed run);
+    its manifest entry: name, SHA-256 and bytes."""
+    path = os.path.join(folder, name)
+    if not os.path.exists(path):
+        images.write_gray(path, np.ascontiguousarray(crop))
+    return {"name": name, "sha256": sha256(path), "bytes": os.path.getsize(path)}
 
 
 def photo_of(name):

@@ -31,7 +31,7 @@ from PIL import Image
 
 from keras_sasrnet import atomic
 from keras_sasrnet.data import demo, images, resize
-from keras_sasrnet.data.manifest import Manifest, sha256, split_names
+from keras_sasrnet.data.manifest import Manifest, split_names
 
 PACKAGES = (
     "gnome-backgrounds",
@@ -252,18 +252,8 @@ def photo_covers(
             windows = [windows[i] for i in pick]
         for k, r, c, crop in windows:
             name = f"{group}_{k}_{r:04d}_{c:04d}.pgm"
-            out = os.path.join(folder, name)
-            if not os.path.exists(out):
-                images.write_gray(out, np.ascontiguousarray(crop))
-            files.append(
-                {
-                    "name": name,
-                    "split": parts[group],
-                    "group": group,
-                    "sha256": sha256(out),
-                    "bytes": os.path.getsize(out),
-                }
-            )
+            entry = demo.write_tile(folder, name, crop)
+            files.append({**entry, "split": parts[group], "group": group})
     atomic.write_text(
         os.path.join(folder, "sources.json"), json.dumps(rows, indent=1) + "\n"
     )

@@ -220,8 +220,8 @@ class Stopwatch:
     background thread, so a killed invocation loses at most that much.
     """
 
-    def __init__(self, path, every=10.0):
-        self.path, self.every = path, every
+    def __init__(self, path, every=10.0, clock=time.perf_counter):
+        self.path, self.every, self.clock = path, every, clock
         self.before = 0.0
         if os.path.exists(path):
             with open(path) as f:
@@ -229,7 +229,7 @@ class Stopwatch:
         self._stop = threading.Event()
 
     def total(self):
-        return self.before + time.perf_counter() - self.start
+        return self.before + self.clock() - self.start
 
     def _save(self):
         atomic.write_json(self.path, {"seconds": round(self.total(), 1)})
@@ -239,7 +239,7 @@ class Stopwatch:
             self._save()
 
     def __enter__(self):
-        self.start = time.perf_counter()
+        self.start = self.clock()
         self._thread = threading.Thread(target=self._tick, daemon=True)
         self._thread.start()
         return self

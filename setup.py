@@ -40,8 +40,9 @@ setuptools.setup(
         "tqdm",
     ],
     extras_require={
-        # keras-hub: its CNN backbones are functional subclasses (tests/slimming)
-        "test": ["pytest", "pytest-xdist", "ruff", "keras-hub"],
+        # keras-hub: its CNN backbones are functional subclasses (tests/slimming);
+        # jax: models and slimming are tested under the JAX backend too
+        "test": ["pytest", "pytest-xdist", "ruff", "keras-hub", "jax"],
         "cuda": ["tensorflow[and-cuda]>=2.16"],
     },
     entry_points={

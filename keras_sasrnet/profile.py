@@ -3,6 +3,9 @@
 MACs are counted analytically from the graph (H_out * W_out * k * k * C_in *
 C_out per conv): the TF profiler silently counts 0 for convs when the batch
 dimension is None, and an analytic count is exact for any width.
+
+Counting imports no TensorFlow (it reads the Keras graph, on any backend);
+timing does, when it is asked for.
 """
 
 import dataclasses
@@ -10,7 +13,6 @@ import statistics
 import time
 
 import numpy as np
-import tensorflow as tf
 
 from keras_sasrnet import atomic
 from keras_sasrnet import graph as graph_lib
@@ -117,6 +119,8 @@ def latencies(models, input_size, batch_size=1, warmup=2, repeats=10, seed=0):
 
 def _compiled(model, input_size, batch_size, seed):
     """A no-argument call running ``model`` compiled on a random batch."""
+    import tensorflow as tf
+
     shape = (batch_size, *_input_shape(model, input_size))
     if hasattr(model, "_run_through_graph"):  # functional: the deployed graph
         from keras_sasrnet.models.io import for_inference

@@ -13,7 +13,10 @@ Two modules of one layer may import each other; the package's own
 """
 
 import ast
+import os
 import pathlib
+import subprocess
+import sys
 
 import pytest
 
@@ -95,3 +98,40 @@ def test_an_upward_import_is_caught(tmp_path, monkeypatch, source, target):
     assert upward_imports() == [
         f"keras_sasrnet/{source[:-3]}: {target} (models -> slimming)"
     ]
+
+
+NO_TENSORFLOW = """
+import sys
+sys.modules["tensorflow"] = None  # any import of it now raises ImportError
+import os
+import numpy as np
+import keras
+from keras_sasrnet import models, profile, slimming
+
+model = slimming.randomize_gammas(models.build("srnet", 1 / 8, input_shape=(32, 32, 1)))
+slim, plan = slimming.slim(model, 0.5)
+macs = sum(profile.count_macs(slim, (256, 256)).values())
+path = os.path.join(sys.argv[1], "slim.keras")
+slim.save(path)
+again = keras.models.load_model(path)
+x = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 1)).astype("float32")
+np.testing.assert_array_equal(np.asarray(again(x)), np.asarray(slim(x)))
+full = sum(profile.count_macs(model, (256, 256)).values())
+print(keras.backend.backend(), macs < full)
+"""
+
+
+def test_models_slimming_and_mac_counts_need_no_tensorflow(tmp_path):
+    # Keras itself imports TensorFlow where it is installed (to recognise
+    # its types); blocked, Keras on JAX must still build, slim, count, save.
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    done = subprocess.run(
+        [sys.executable, "-c", NO_TENSORFLOW, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[-2:] == ["jax", "True"]

@@ -154,7 +154,10 @@ def table(rows):
 
 
 def main():
-    names = sys.argv[1:] or list(FAMILIES)
+    """Families named on the command line (default all); ``--out=DIR`` puts
+    rows.json and README.md elsewhere (rows.json is rewritten per family)."""
+    out = next((a[6:] for a in sys.argv[1:] if a.startswith("--out=")), HERE)
+    names = [a for a in sys.argv[1:] if not a.startswith("--out=")] or list(FAMILIES)
     rows = []
     for name in names:
         build, side = FAMILIES[name]
@@ -164,9 +167,10 @@ def main():
         except Exception as e:  # noqa: BLE001 - recorded as the family's row
             row = {"model": name, "error": f"{type(e).__name__}: {e}"}
         row["seconds"] = round(time.perf_counter() - start, 1)
+        row["backend"] = keras.backend.backend()
         rows.append(row)
         print({k: v for k, v in row.items() if k != "frozen"}, flush=True)
-    atomic.write_json(os.path.join(HERE, "rows.json"), rows)
+        atomic.write_json(os.path.join(out, "rows.json"), rows)
     text = (
         "# Slimming every keras.applications CNN family\n\n"
         "Generated from `rows.json` by `python -m benchmarks.applications.run` "
@@ -174,7 +178,7 @@ def main():
         "outputs, the `.keras` round trip is identical and `fit` runs, unless "
         "rows.json says otherwise).\n\n" + table(rows) + "\n"
     )
-    atomic.write_text(os.path.join(HERE, "README.md"), text)
+    atomic.write_text(os.path.join(out, "README.md"), text)
     print(text)
 
 

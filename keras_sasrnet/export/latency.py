@@ -14,9 +14,9 @@ import time
 import numpy as np
 
 from keras_sasrnet.export import convert
+from keras_sasrnet.models.io import save
 from keras_sasrnet.models.litert import LiteRTModel, weight_bytes
 from keras_sasrnet.profile import latency as keras_latency
-from keras_sasrnet.train.loop import save
 
 
 def litert_latency(path, input_size, warmup=2, repeats=10, threads=None, seed=0):

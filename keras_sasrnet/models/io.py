@@ -6,7 +6,10 @@ import zipfile
 
 import keras
 
-from keras_sasrnet import penalty  # noqa: F401
+from keras_sasrnet import (
+    atomic,
+    penalty,  # noqa: F401
+)
 
 # Importing these registers the package's custom objects for deserialisation.
 from keras_sasrnet.models import layers  # noqa: F401
@@ -183,3 +186,9 @@ def read_metadata(path):
         if METADATA not in z.namelist():
             return {}
         return json.loads(z.read(METADATA))
+
+
+def save(model, path):
+    """Saves a ``.keras`` model atomically."""
+    with atomic.replacing(path, suffix=".keras") as tmp:
+        model.save(tmp)

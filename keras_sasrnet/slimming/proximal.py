@@ -80,18 +80,19 @@ class _ProximalMixin:
         super().update_step(gradient, variable, learning_rate)
         key = self._var_key(variable)
         lr = ops.cast(learning_rate, variable.dtype)
+        # A value, not the variable: JAX refuses variables inside jnp ops.
+        value = ops.convert_to_tensor(variable)
         if key in self._penalties:
             step = ops.divide(lr, self._divisor(variable))
             penalty, peers = self._penalties[key], self._peers.get(key)
             if peers:
-                x = ops.convert_to_tensor(variable)
-                squares = ops.square(x)
+                squares = ops.square(value)
                 for peer in peers:
                     squares = squares + ops.square(ops.convert_to_tensor(peer))
                 norm = ops.sqrt(squares)
-                shrunk = penalty.group_prox(x, norm, len(peers) + 1, step)
+                shrunk = penalty.group_prox(value, norm, len(peers) + 1, step)
             else:
-                shrunk = penalty.prox(variable, step)
+                shrunk = penalty.prox(value, step)
             self.assign(variable, shrunk)
         elif key in self._betas:
             # The beta of a channel whose gamma is exactly 0 gets the same
@@ -101,8 +102,8 @@ class _ProximalMixin:
             gamma, penalty = self._betas[key]
             step = ops.divide(lr, self._divisor(variable))
             dead = ops.equal(ops.convert_to_tensor(gamma), 0.0)
-            shrunk = penalty.prox(variable, step)
-            self.assign(variable, ops.where(dead, shrunk, variable))
+            shrunk = penalty.prox(value, step)
+            self.assign(variable, ops.where(dead, shrunk, value))
 
 
 @keras.saving.register_keras_serializable(package="keras_sasrnet")

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from keras_sasrnet.penalty import GammaL1
-from keras_sasrnet.slimming import surgery
+from keras_sasrnet.slimming import clone
 from keras_sasrnet.slimming.groups import find_groups
 
 
@@ -136,7 +136,7 @@ def with_sparsity(model, alpha, gamma_init=None, method="l1", input_size=None):
         >>> sparse = with_sparsity(trained, 0.25, method="prox")
     """
     m = _method(method)
-    weights = surgery.layer_weights(model)
+    weights = clone.layer_weights(model)
     penalised = penalised_bns(model, m.cost_weighted, input_size, m.grouped)
     if gamma_init is not None:
         for b in penalised:
@@ -148,7 +148,7 @@ def with_sparsity(model, alpha, gamma_init=None, method="l1", input_size=None):
             regularizer = GammaL1(alpha, w, m.proximal, group)
             cfg["gamma_regularizer"] = keras.saving.serialize_keras_object(regularizer)
 
-    return surgery.clone_with(model, edit, weights)
+    return clone.clone_with(model, edit, weights)
 
 
 def without_sparsity(model):
@@ -158,7 +158,7 @@ def without_sparsity(model):
         if isinstance(layer, keras.layers.BatchNormalization):
             cfg["gamma_regularizer"] = None
 
-    return surgery.clone_with(model, edit, surgery.layer_weights(model))
+    return clone.clone_with(model, edit, clone.layer_weights(model))
 
 
 def randomize_gammas(model, seed=0, scale=0.5):

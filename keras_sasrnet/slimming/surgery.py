@@ -19,6 +19,7 @@ import numpy as np
 
 from keras_sasrnet import graph as graph_lib
 from keras_sasrnet.penalty import GammaL1
+from keras_sasrnet.slimming.clone import clone_with, layer_weights
 from keras_sasrnet.slimming.groups import MERGE, find_groups
 from keras_sasrnet.slimming.plan import plan_model
 
@@ -37,32 +38,6 @@ _IDENTITY_ON_CONSTANTS = frozenset(
         "Identity",
     }
 )
-
-
-def _keys(layer):
-    """Keys of a layer's variables, in ``layer.weights`` order.
-
-    The short name ("kernel", "gamma") where it is unique in the layer; a
-    nested model (a functional model used as a layer) holds many "kernel"s,
-    so its variables are keyed by position as well: keyed by short name they
-    collided and a rebuild copied the wrong arrays (max output difference
-    1.41 with nothing pruned).
-    """
-    names = [v.name for v in layer.weights]
-    if len(set(names)) == len(names):
-        return names
-    return [f"{i}:{n}" for i, n in enumerate(names)]
-
-
-def layer_weights(model):
-    """{layer name: {variable key (``_keys``): numpy copy}}."""
-    return {
-        layer.name: {
-            k: np.array(v.numpy())
-            for k, v in zip(_keys(layer), layer.weights, strict=True)
-        }
-        for layer in model.layers
-    }
 
 
 def _keep_per_group(groups, plan_keep):
@@ -221,29 +196,6 @@ def _slice(graph, groups, keep, weights):
                     new["bias"] = new["bias"][out_keep[name]]
         sliced[name] = new
     return sliced, {name: len(k) for name, k in out_keep.items()}
-
-
-def clone_with(model, edit_config, weights):
-    """Clones ``model`` with per-layer config edits and assigns ``weights``."""
-
-    def clone_layer(layer):
-        cfg = layer.get_config()
-        edit_config(layer, cfg)
-        return type(layer).from_config(cfg)
-
-    new = keras.models.clone_model(model, clone_function=clone_layer)
-    for layer in new.layers:
-        if not layer.weights:
-            continue  # (an unnamed Input is renamed by the clone)
-        arrays = weights[layer.name]
-        for key, var in zip(_keys(layer), layer.weights, strict=True):
-            array = arrays[key]
-            if tuple(var.shape) != array.shape:
-                raise AssertionError(
-                    f"{var.path}: rebuilt shape {tuple(var.shape)} != {array.shape}"
-                )
-            var.assign(array)
-    return new
 
 
 def rebuild(model, plan, fold=True):

@@ -22,7 +22,7 @@ from PIL import Image
 from keras_sasrnet import models
 from keras_sasrnet.data import demo, embed
 from keras_sasrnet.export import convert
-from keras_sasrnet.train.loop import save
+from keras_sasrnet.models.io import save
 
 DRIVER = pathlib.Path(__file__).with_name("bad_input_driver.py")
 pytestmark = pytest.mark.slow  # a subprocess per command

@@ -4,26 +4,16 @@ import importlib.metadata
 import importlib.util
 import pathlib
 import re
-import shutil
 import subprocess
-import sys
 
 import pytest
 
 from keras_sasrnet import cli
+from tests.bin.test_bad_input import error_lines, run_cases
 
 pytestmark = pytest.mark.slow  # a subprocess per command
 ROOT = pathlib.Path(__file__).parents[2]
 BINARIES = sorted(p.stem for p in ROOT.glob("bin/sasrnet_*.py"))
-
-
-def run(binary, *args):
-    return subprocess.run(
-        [sys.executable, "-m", f"keras_sasrnet.bin.{binary}", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_installed_command_help_lists_its_flags():
@@ -47,71 +37,73 @@ def defined_flags(binary):
     return names
 
 
+# Bad values per binary: (arguments, what the first error line says).
+BAD = {
+    "sasrnet_prepare": [
+        (
+            ["--src=/no/such/dir", "--out=/tmp/x"],
+            "error: no such directory: /no/such/dir",
+        ),
+        (
+            ["--src=/tmp", "--out=/tmp/x", "--split=a,b,c"],
+            "error: split must be 'paper', 3 counts (4000,1000,5000) or 3 fractions "
+            "(0.8,0.1,0.1 or 80%,10%,10%); received 'a,b,c'",
+        ),
+        (
+            ["--src=x", "--out=y", "--jpeg_quality=101"],
+            "flag --jpeg_quality=101: 101 is not",
+        ),
+    ],
+    "sasrnet_embed": [
+        (
+            ["--covers=/no/such", "--out=/tmp/x", "--algorithm=hill"],
+            "error: no such data set directory: /no/such",
+        ),
+        (
+            ["--covers=/tmp", "--out=/tmp/x", "--algorithm=f5"],
+            "flag --algorithm=f5: value should be one of",
+        ),
+        (
+            ["--covers=/tmp", "--out=/tmp/x", "--algorithm=hill", "--payload=2"],
+            "error: payload must be in (0, 1]; received 2.0",
+        ),
+    ],
+    "sasrnet_profile": [
+        (
+            ["--prune_rates=0.4,1.2"],
+            "error: prune rate must be in [0, 1); received 1.2",
+        ),
+        (["--prune_rates=a"], "error: --prune_rates takes numbers; received a"),
+        (["--model=/no/such/none.keras"], "error: no model file at"),
+        (["--width_scale=-1"], "error: width scale must be > 0; received -1.0"),
+        (["--input_size=0"], "flag --input_size=0: 0 is not a positive integer"),
+    ],
+}
+
+
 @pytest.mark.parametrize("binary", BINARIES)
-def test_help_explains_every_flag(binary):
+def test_help_explains_every_flag_and_bad_values_are_one_line(binary):
     names = defined_flags(binary)
     assert names, binary
-    # Through the installed command, as a user runs it (a console-script
-    # entry point is not __main__, where absl looks for the flags to list).
-    command = shutil.which(binary)
-    assert command, f"{binary} is not installed as a command"
-    result = subprocess.run(
-        [command, "--help"], capture_output=True, text=True, timeout=300
-    )  # absl exits 1 after printing help
-    module = importlib.util.find_spec(f"keras_sasrnet.bin.{binary}")
-    assert module is not None
-    text = result.stdout
-    assert "flags:" in text
+    # One process per binary (bad_input_driver): --help, then its bad values.
+    # The driver calls the console-script entry point (``run()``), which is
+    # not __main__, where absl looks for the flags to list.
+    bad = BAD.get(binary, [])
+    help_, *errors = run_cases(binary, [(["--help"],), *bad])
+    text = help_["stdout"]
+    assert "flags:" in text, help_["stderr"][-2000:]
     for name in names:
         # "--name: <help text>" (or --[no]name for booleans), help non-empty.
         match = re.search(rf"--(?:\[no\])?{name}: (.{{10,}})", text)
         assert match, (binary, name, text[-2000:])
+    for (args, message), result in zip(bad, errors, strict=True):
+        assert result["code"] != 0, args
+        assert "Traceback" not in result["stderr"], (args, result["stderr"])
+        first = error_lines(result["stderr"])[0]
+        assert message in first, (args, result["stderr"])
 
 
 def test_every_binary_is_a_console_command():
     scripts = importlib.metadata.entry_points(group="console_scripts")
     for binary in BINARIES:
         assert scripts[binary].value == f"keras_sasrnet.bin.{binary}:run"
-
-
-@pytest.mark.parametrize(
-    ("binary", "args", "message"),
-    [
-        (
-            "sasrnet_prepare",
-            ["--src=/no/such/dir", "--out=/tmp/x"],
-            "error: no such directory: /no/such/dir",
-        ),
-        (
-            "sasrnet_prepare",
-            ["--src=/tmp", "--out=/tmp/x", "--split=a,b,c"],
-            "error: split must be 'paper', 3 counts (4000,1000,5000) or 3 fractions "
-            "(0.8,0.1,0.1 or 80%,10%,10%); received 'a,b,c'",
-        ),
-        (
-            "sasrnet_prepare",
-            ["--src=x", "--out=y", "--jpeg_quality=101"],
-            "flag --jpeg_quality=101: 101 is not",
-        ),
-        (
-            "sasrnet_embed",
-            ["--covers=/no/such", "--out=/tmp/x", "--algorithm=hill"],
-            "error: no such data set directory: /no/such",
-        ),
-        (
-            "sasrnet_embed",
-            ["--covers=/tmp", "--out=/tmp/x", "--algorithm=f5"],
-            "flag --algorithm=f5: value should be one of",
-        ),
-        (
-            "sasrnet_embed",
-            ["--covers=/tmp", "--out=/tmp/x", "--algorithm=hill", "--payload=2"],
-            "error: payload must be in (0, 1]; received 2.0",
-        ),
-    ],
-)
-def test_bad_values_give_one_line_errors(binary, args, message):
-    result = run(binary, *args)
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert message in result.stderr.strip().splitlines()[0], result.stderr

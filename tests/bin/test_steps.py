@@ -9,7 +9,7 @@ import pytest
 
 from keras_sasrnet import models
 from keras_sasrnet.data import demo, embed
-from keras_sasrnet.train.loop import save
+from keras_sasrnet.models.io import save
 
 ROOT = pathlib.Path(__file__).parents[2]
 

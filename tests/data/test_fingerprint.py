@@ -67,7 +67,7 @@ def test_files_get_the_umask_mode_not_0600(tmp_path, cover_folder):
     import stat
 
     from keras_sasrnet import atomic, models
-    from keras_sasrnet.train.loop import save
+    from keras_sasrnet.models.io import save
 
     old = os.umask(0o022)
     try:

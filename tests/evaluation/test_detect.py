@@ -10,7 +10,7 @@ from keras_sasrnet import models
 from keras_sasrnet.data import images, jpeg
 from keras_sasrnet.evaluation import detect
 from keras_sasrnet.evaluation.metrics import stego_probability
-from keras_sasrnet.train.loop import save
+from keras_sasrnet.models.io import save
 from tests.conftest import randomize_bns
 
 

@@ -8,7 +8,7 @@ import pytest
 from keras_sasrnet import models
 from keras_sasrnet.data import demo, embed
 from keras_sasrnet.evaluation import detect, eval_report
-from keras_sasrnet.train.loop import save
+from keras_sasrnet.models.io import save
 from tests.conftest import randomize_bns
 
 

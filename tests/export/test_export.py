@@ -13,8 +13,8 @@ from keras_sasrnet import models
 from keras_sasrnet.data import images
 from keras_sasrnet.export import convert
 from keras_sasrnet.models.formats import open_detector
+from keras_sasrnet.models.io import save
 from keras_sasrnet.models.litert import LiteRTModel
-from keras_sasrnet.train.loop import save
 from tests.conftest import randomize_bns
 
 

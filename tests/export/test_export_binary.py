@@ -6,7 +6,7 @@ import pytest
 
 from keras_sasrnet import models
 from keras_sasrnet.data import demo, embed
-from keras_sasrnet.train.loop import save
+from keras_sasrnet.models.io import save
 from tests.conftest import randomize_bns
 
 
@@ -70,7 +70,7 @@ def test_export_binary_rejects_an_unknown_mode(tmp_path):
 
 def test_export_with_a_missing_cover_set_writes_nothing(tmp_path):
     from keras_sasrnet import models
-    from keras_sasrnet.train.loop import save
+    from keras_sasrnet.models.io import save
 
     path = tmp_path / "m.keras"
     save(models.xunet((16, 16, 1)), str(path))

@@ -5,7 +5,7 @@ import zipfile
 import pytest
 
 from keras_sasrnet import models
-from keras_sasrnet.train.loop import save
+from keras_sasrnet.models.io import save
 
 
 def test_corrupt_model_files_are_named_with_the_reason(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from keras_sasrnet import slimming
-from keras_sasrnet.train.loop import save
+from keras_sasrnet.models.io import save
 from tests.conftest import randomize_bns
 
 BUILDERS = {
@@ -31,6 +31,7 @@ def bn_channels(model):
     )
 
 
+@pytest.mark.big
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_depthwise_and_squeeze_excite_networks_slim_exactly(name, tmp_path):
     model = randomize_bns(BUILDERS[name]())

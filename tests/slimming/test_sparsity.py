@@ -20,7 +20,6 @@ from keras_sasrnet.slimming import (
     without_sparsity,
     zeros_rate,
 )
-from keras_sasrnet.train import loop
 
 LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -222,15 +221,6 @@ def test_cost_weights_follow_their_channels_through_a_rebuild():
     assert len(slim.optimizer.variables) == len(
         keras.optimizers.Adamax(1e-3).variables
     ) + 2 * len(slim.trainable_variables)  # no gamma copies in its state
-
-
-def test_recipe_picks_the_optimizer():
-    recipe = loop.Recipe(steps=10, steps_per_epoch=5, optimizer="sgd", momentum=0.5)
-    model = loop.compile_model(models.xunet((16, 16, 1)), recipe)
-    assert isinstance(model.optimizer, ProximalSGD)
-    assert model.optimizer.momentum == 0.5
-    with pytest.raises(ValueError, match="optimizer must be one of"):
-        loop.Recipe(steps=10, steps_per_epoch=5, optimizer="adam")
 
 
 def _grouped(value, alpha, group):

@@ -153,6 +153,7 @@ def test_rebuilt_costs_equal_the_builder_at_new_widths(tiny_srnet):
     )
 
 
+@pytest.mark.big
 def test_full_srnet_slimmed_macs_match_builder():
     model = randomize_gammas(models.srnet((256, 256, 1)), seed=0)
     plan = plan_model(model, 0.6)
@@ -251,6 +252,7 @@ def test_raw_ops_in_the_graph_are_nodes_and_removal_is_exact():
     )
 
 
+@pytest.mark.big
 def test_mobilenet_v3_with_raw_ops_is_read_rebuilt_and_slimmed():
     # MobileNetV3's hard-swish is x * relu6(x + 3.0) / 6 in raw ops with
     # constants; it crashed find_groups, slim and count_macs.

@@ -28,16 +28,13 @@ MIRRORED = textwrap.dedent("""
         with strategy.scope():
             model = models.build("srnet", 1 / 8, input_shape=(32, 32, 1),
                                  sync_bn=True, sparsity=1e-4)
-            if weights is not None:
-                model.set_weights(weights)
+            model.set_weights(weights)
             compile_model(model, Recipe(1, 1))
         loss = model.fit(ds, epochs=1, verbose=0).history["loss"][0]
         return model, loss
 
-    one, loss_one = step(tf.distribute.get_strategy(), None)
-    initial = one.get_weights()
-    two, loss_two = step(mirrored, None)
-    two.set_weights(initial)
+    initial = models.build("srnet", 1 / 8, input_shape=(32, 32, 1),
+                           sync_bn=True).get_weights()
     two, loss_two = step(mirrored, initial)
     one, loss_one = step(tf.distribute.get_strategy(), initial)
 

@@ -3,6 +3,7 @@ import pytest
 import tensorflow as tf
 
 from keras_sasrnet import models
+from keras_sasrnet.slimming import ProximalSGD
 from keras_sasrnet.train import loop
 
 
@@ -86,3 +87,12 @@ def test_recipe_errors():
     with pytest.raises(ValueError, match="learning rate must be > 0"):
         loop.Recipe(4, 2, lr=0)
     assert loop.Recipe(5, 2).epochs == 3
+
+
+def test_recipe_picks_the_optimizer():
+    recipe = loop.Recipe(steps=10, steps_per_epoch=5, optimizer="sgd", momentum=0.5)
+    model = loop.compile_model(models.xunet((16, 16, 1)), recipe)
+    assert isinstance(model.optimizer, ProximalSGD)
+    assert model.optimizer.momentum == 0.5
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        loop.Recipe(steps=10, steps_per_epoch=5, optimizer="adam")

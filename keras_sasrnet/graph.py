@@ -68,6 +68,39 @@ def _output_names(spec):
     return [n for s in spec for n in _output_names(s)]
 
 
+def inline(model):
+    """``model`` with the layers of every nested functional model inlined.
+
+    A functional model used as a layer of another (a keras-hub backbone
+    under a classifier head) is one opaque node of the outer graph: its
+    channels could be neither counted nor slimmed. Inlined, its layers are
+    nodes of one flat graph; the layer objects (and so the weights) are the
+    same, so the outputs are too. A model without nested ones is returned
+    as it is.
+    """
+    from keras.src.models.functional import Functional
+
+    if not any(isinstance(op, Functional) for op in model.operations):
+        return model
+
+    def operation_fn(op):
+        if isinstance(op, Functional):
+            return lambda x, *_, **__: op._run_through_graph(x, operation_fn)
+        return op
+
+    inputs = [
+        keras.Input(batch_shape=t.shape, dtype=t.dtype, name=t.name)
+        for t in model.inputs
+    ]
+    try:
+        outputs = model._run_through_graph(inputs, operation_fn)
+        return keras.Model(inputs, outputs, name=model.name)
+    except ValueError as e:  # e.g. an inner layer named as an outer one
+        raise ValueError(
+            f"cannot inline the nested models of {model.name!r}: {e}"
+        ) from None
+
+
 def from_model(model, input_size=None):
     """Describes a functional model, with shapes at an optional input size.
 
@@ -85,6 +118,7 @@ def from_model(model, input_size=None):
         raise ValueError(
             f"expected a functional keras.Model; received {type(model).__name__}"
         )
+    model = inline(model)
     config = _graph_config(model)
     # ``operations``, not ``layers``: raw ops in a functional graph
     # (``x = a + b`` makes an ``Add`` operation, not a layer) are nodes too;

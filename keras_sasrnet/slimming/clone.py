@@ -8,6 +8,8 @@ variable from arrays keyed by layer name.
 import keras
 import numpy as np
 
+from keras_sasrnet import graph as graph_lib
+
 
 class _Unset(keras.initializers.Initializer):
     """Zeros from numpy, for variables that are assigned right after.
@@ -50,6 +52,7 @@ def _keys(layer):
 
 def layer_weights(model):
     """{layer name: {variable key (``_keys``): numpy copy}}."""
+    model = graph_lib.inline(model)
     return {
         layer.name: {
             k: np.array(v.numpy())
@@ -60,7 +63,11 @@ def layer_weights(model):
 
 
 def clone_with(model, edit_config, weights):
-    """Clones ``model`` with per-layer config edits and assigns ``weights``."""
+    """Clones ``model`` with per-layer config edits and assigns ``weights``.
+
+    Nested functional models are inlined first: the clone is flat.
+    """
+    model = graph_lib.inline(model)
 
     swapped = []
 

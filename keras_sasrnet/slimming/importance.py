@@ -16,6 +16,8 @@ The plan, the binaries, the configs and the benchmark reach them by name
 
 import numpy as np
 
+from keras_sasrnet import graph as graph_lib
+
 AGGREGATES = {"mean": np.mean, "max": np.max, "sum": np.sum}
 
 
@@ -69,6 +71,7 @@ def per_mac(groups, scores):
 
 
 def _gammas(model, groups):
+    model = graph_lib.inline(model)  # a nested model's BNs by their names
     return {
         b: np.asarray(model.get_layer(b).gamma)
         for g in groups
@@ -89,6 +92,7 @@ def gamma_per_mac(model, groups, aggregate="mean", seed=0):
 def l1_norm(model, groups, aggregate="mean", seed=0):
     """Per-channel L1 norm of the producing kernels, averaged over producers."""
     del aggregate, seed
+    model = graph_lib.inline(model)
     scores = {}
     for g in groups:
         if g.prunable:

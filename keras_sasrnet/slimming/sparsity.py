@@ -16,6 +16,7 @@ import dataclasses
 import keras
 import numpy as np
 
+from keras_sasrnet import graph as graph_lib
 from keras_sasrnet.penalty import GammaL1
 from keras_sasrnet.slimming import clone
 from keras_sasrnet.slimming.groups import find_groups
@@ -169,9 +170,10 @@ def randomize_gammas(model, seed=0, scale=0.5):
     cost of a slimmed architecture is wanted (``bin/sasrnet_profile``).
     """
     rng = np.random.default_rng(seed)
-    for g in find_groups(model):
+    flat = graph_lib.inline(model)  # the same layers, nested ones inlined
+    for g in find_groups(flat):
         if g.prunable:
             for b in g.bns:
-                gamma = model.get_layer(b).gamma
+                gamma = flat.get_layer(b).gamma
                 gamma.assign(scale * np.abs(rng.normal(size=gamma.shape)))
     return model

@@ -215,6 +215,7 @@ def rebuild(model, plan, fold=True):
         >>> slim = rebuild(model, make_plan(groups, scores, 0.6))
     """
     plan_keep = getattr(plan, "keep", plan)
+    model = graph_lib.inline(model)  # nested models are rebuilt flat
     graph = graph_lib.from_model(model)
     groups = find_groups(graph)
     keep = _keep_per_group(groups, plan_keep)

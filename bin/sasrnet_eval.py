@@ -4,11 +4,9 @@
 slim=work/demo/round_1/model.keras --sets=demo=COVERS:STEGOS:test \
       --out=work/eval
 
-Each --sets entry is name=covers_folder:stegos_folder[:split] (split default
-"test"; "all" for every image). With several models and sets the report has
-the paper's mismatch tables: trained models on rows, test sets on columns
-(accuracy = 1 - P_E at threshold 0.5, minimum P_E, AUC), a ROC figure per
-set and a CSV of every image's score.
+Sets: name=covers:stegos[:split] (split "test" by default; "all": every image).
+The report: the paper's mismatch tables (models on rows, sets on columns; 1 - P_E
+at 0.5, minimum P_E, AUC), a ROC figure per set, a CSV of every image's score.
 """
 
 from absl import flags
@@ -17,29 +15,20 @@ from keras_sasrnet import cli, precision
 from keras_sasrnet.evaluation import eval_report
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list(
-    "models", None, "name=path.keras entries (or plain paths), comma-separated."
-)
+flags.DEFINE_list("models", None, "Comma-separated name=path.keras or plain paths.")
 flags.DEFINE_list("sets", None, "name=covers:stegos[:split] entries, comma-separated.")
-flags.DEFINE_string(
-    "out", None, "Output folder for report.md, results.json, figures and scores."
-)
+cli.define_out("Output folder for report.md, results.json, figures and scores.")
 flags.mark_flags_as_required(["models", "sets", "out"])
-
-flags.DEFINE_enum("precision", "float32", precision.MODES, precision.HELP)
+cli.define_precision()
 cli.define_trust_savedmodel()
 
 
 def main(argv):
     del argv
     precision.apply(FLAGS.precision)
-    models = eval_report.parse_models(FLAGS.models)
-    sets = eval_report.parse_sets(FLAGS.sets)
-    path = eval_report.run(
-        models, sets, FLAGS.out, trust_savedmodel=FLAGS.trust_savedmodel
+    print(
+        eval_report.report(FLAGS.models, FLAGS.sets, FLAGS.out, FLAGS.trust_savedmodel)
     )
-    with open(path) as f:
-        print(f.read())
 
 
 def run():

@@ -13,23 +13,14 @@ command after an interruption resumes at the first unfinished stage.
 """
 
 from absl import flags
-from ml_collections import config_flags
 
 from keras_sasrnet import cli
 from keras_sasrnet.evaluation import run_report
 from keras_sasrnet.train import pipeline
 
 FLAGS = flags.FLAGS
-config_flags.DEFINE_config_file(
-    "config",
-    None,
-    "Experiment config file (configs/*.py), ':arg' optional; "
-    "override fields with --config.a.b=value.",
-    lock_config=True,
-)
-flags.DEFINE_string("workdir", None, "Output folder (created; resumed if it exists).")
-flags.mark_flags_as_required(["config", "workdir"])
-
+cli.define_config()
+cli.define_workdir("Output folder (created; resumed if it exists).")
 cli.define_overwrite("workdir", "a run")
 
 

@@ -9,25 +9,14 @@ Writes workdir/baseline/: best.keras (best validation accuracy), train/
 P_E, params, MACs, latency). Rerunning resumes after the last epoch.
 """
 
-import json
-
 from absl import flags
-from ml_collections import config_flags
 
 from keras_sasrnet import cli
 from keras_sasrnet.train import pipeline
 
 FLAGS = flags.FLAGS
-config_flags.DEFINE_config_file(
-    "config",
-    None,
-    "Experiment config file (configs/*.py); override fields with "
-    "--config.a.b=value (the baseline.* fields set the budget).",
-    lock_config=True,
-)
-flags.DEFINE_string("workdir", None, "Output folder (resumed if it exists).")
-flags.mark_flags_as_required(["config", "workdir"])
-
+cli.define_config("the baseline.* fields set the budget")
+cli.define_workdir("Output folder (resumed if it exists).")
 cli.define_overwrite("workdir", "a run")
 
 
@@ -36,7 +25,7 @@ def main(argv):
     metrics = pipeline.train_model(
         FLAGS.config, FLAGS.workdir, overwrite=FLAGS.overwrite
     )
-    print(json.dumps(metrics, indent=1))
+    cli.print_json(metrics)
 
 
 def run():

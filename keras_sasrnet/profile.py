@@ -5,7 +5,8 @@ C_out per conv): the TF profiler silently counts 0 for convs when the batch
 dimension is None, and an analytic count is exact for any width.
 
 Counting imports no TensorFlow (it reads the Keras graph, on any backend);
-timing does, when it is asked for.
+timing compiles with ``tf.function`` on the TensorFlow backend and with
+Keras' own compiled predict step on the others.
 """
 
 import dataclasses
@@ -119,14 +120,20 @@ def latencies(models, input_size, batch_size=1, warmup=2, repeats=10, seed=0):
 
 def _compiled(model, input_size, batch_size, seed):
     """A no-argument call running ``model`` compiled on a random batch."""
-    import tensorflow as tf
+    import keras
 
     shape = (batch_size, *_input_shape(model, input_size))
     if hasattr(model, "_run_through_graph"):  # functional: the deployed graph
         from keras_sasrnet.models.io import for_inference
 
         model = for_inference(model, tuple(input_size))
-    x = tf.constant(np.random.default_rng(seed).normal(128, 40, shape), tf.float32)
+    x = np.random.default_rng(seed).normal(128, 40, shape).astype("float32")
+    if keras.backend.backend() != "tensorflow":  # compiled by Keras (jax.jit)
+        x = keras.ops.convert_to_tensor(x)
+        return lambda: model.predict_on_batch(x)
+    import tensorflow as tf
+
+    x = tf.constant(x)
     infer = tf.function(lambda t: model(t, training=False))
     return lambda: infer(x).numpy()
 
@@ -208,3 +215,69 @@ def to_dict(p):
 def save_json(profiles, path):
     """Writes a list of profile dicts to ``path`` atomically."""
     atomic.write_json(path, profiles)
+
+
+def slimmed_copies(model, rates, seed=0, label="pruned {rate:.0%}", **plan):
+    """``model`` and a slimmed copy of it per rate: [(name, model)].
+
+    The first name is "<model name> (full)"; the copies are named by
+    ``label``, formatted with ``rate`` and ``done`` (the plan's pruned
+    fraction). ``seed`` and ``plan`` go to ``slimming.slim``.
+    """
+    from keras_sasrnet import slimming
+
+    copies = [(f"{model.name} (full)", model)]
+    for rate in rates:
+        slim, p = slimming.slim(model, rate, seed=seed, **plan)
+        copies.append((label.format(rate=rate, done=p.pruned_fraction), slim))
+    return copies
+
+
+# sasrnet_profile's --gammas.
+GAMMAS_HELP = (
+    "Channel scores: the model's |gamma|, seeded random ones, or "
+    "auto (random for --arch, the model's for --model)."
+)
+
+
+def compare(
+    model,
+    rates,
+    batch_sizes,
+    input_size,
+    warmup=2,
+    repeats=10,
+    json_out=None,
+    seed=0,
+    **plan,
+):
+    """Profiles ``model`` and its slimmed copies: prints a table, or JSON too.
+
+    Args:
+        model: the full model.
+        rates: a slimmed copy per rate (``slimmed_copies``; ``seed`` and
+            ``plan`` go to ``slimming.slim``).
+        batch_sizes: batch sizes to time (numbers; empty: no timing).
+        input_size: image side (H = W).
+        warmup, repeats: see ``latency``.
+        json_out: also write the ``to_dict`` of each profile to this file.
+
+    Returns:
+        The ``Profile`` of each model, the full one first.
+    """
+    size = (input_size, input_size)
+    label = "pruned {rate:.0%} ({done:.1%} done)"
+    batches = [int(b) for b in batch_sizes]
+    results = []
+    for name, m in slimmed_copies(model, rates, seed, label, **plan):
+        print(f"profiling {name} ...", flush=True)
+        results.append(profile(m, size, batches, warmup, repeats, name))
+    print(
+        f"\n{size[0]}x{size[1]} input, latency is the median of "
+        f"{repeats} CPU calls (ms per image)\n"
+    )
+    print(format_table(results))
+    if json_out:
+        save_json([to_dict(p) for p in results], json_out)
+        print(f"\nwrote {json_out}")
+    return results

@@ -1,7 +1,7 @@
 """What gets full SRNet past its 50 % plateau fastest on 2 cores (issue 13).
 
   python -m benchmarks.srnet_learning.run --covers=data/photos64 \
-      --workdir=work/srnet_learning --arms=xunet,plain,zero_mean,curriculum
+      --workdir=work/srnet_learning --arms=xunet,plain,curriculum,high_pass,zero_mean
 
 On the photo set of ``sasrnet_prepare --src=photos`` (64x64 tiles split by
 photo), LSB matching at --payload, 16 pairs per batch, Adamax at 1e-3, one
@@ -12,6 +12,11 @@ validation pass every --every iterations. Arms:
 - ``zero_mean``: the first layer's 64 kernels made zero-mean at the start, so
   that it starts as a bank of high-pass filters (the stego signal is
   high-frequency, the content mostly low).
+- ``high_pass``: the first layer's 64 kernels started as high-pass
+  residual filters (SRM-like 3x3: first- and second-order differences in
+  four directions and the 3x3 "square" filter, random signs, a little
+  noise), He-scaled: where XuNet's fixed KV filter lets it leave the
+  plateau within its first epoch.
 - ``curriculum``: the first --curriculum_steps iterations at 2.5x the payload
   (at most 1 bpp), the rest at the payload: SRNet's authors seeded
   low-payload detectors from higher-payload ones.
@@ -37,7 +42,7 @@ from keras_sasrnet.train.config import base
 from keras_sasrnet.train.run import Run, train_stage
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ARMS = ("xunet", "plain", "zero_mean", "curriculum")
+ARMS = ("xunet", "plain", "zero_mean", "high_pass", "curriculum")
 PLATEAU = 0.6  # validation accuracy that counts as having left the plateau
 
 FLAGS = flags.FLAGS
@@ -87,6 +92,28 @@ def _zero_mean(model):
     return model
 
 
+def _high_pass(model, seed=0):
+    z = np.zeros((3, 3), "float32")
+    first = [z.copy() for _ in range(4)]  # -1 at the centre, +1 at a neighbour
+    second = [z.copy() for _ in range(4)]  # 1, -2, 1 through the centre
+    for k, (dy, dx) in enumerate([(0, 1), (1, 0), (1, 1), (1, -1)]):
+        first[k][1, 1], first[k][1 + dy, 1 + dx] = -1, 1
+        second[k][1, 1] = -2
+        second[k][1 + dy, 1 + dx] = second[k][1 - dy, 1 - dx] = 1
+    square = np.asarray([[-1, 2, -1], [2, -4, 2], [-1, 2, -1]], "float32")
+    bases = [*first, *second, square]
+    conv = next(layer for layer in model.layers if layer.name == "l1_conv")
+    kernel, *rest = conv.get_weights()
+    rng = np.random.default_rng(seed)
+    he = np.sqrt(2 / np.prod(kernel.shape[:3])) * np.sqrt(np.prod(kernel.shape[:3]))
+    for c in range(kernel.shape[-1]):
+        k = bases[c % len(bases)] * rng.choice([-1, 1])
+        k = k / np.linalg.norm(k) * he + rng.normal(0, 0.02 * he, k.shape)
+        kernel[:, :, 0, c] = k - k.mean()  # still zero-sum after the noise
+    conv.set_weights([kernel, *rest])
+    return model
+
+
 def arm(name, covers, workdir, log=print):
     """Trains one arm; its row (curve, plateau exit, best val, test)."""
     payload, steps, every = FLAGS.payload, FLAGS.steps, FLAGS.every
@@ -101,6 +128,8 @@ def arm(name, covers, workdir, log=print):
         build = r.build
         if name == "zero_mean":
             build = lambda: _zero_mean(r.build())  # noqa: E731
+        if name == "high_pass":
+            build = lambda: _high_pass(r.build())  # noqa: E731
         first = steps
         if name == "curriculum":
             high = min(1.0, 2.5 * payload)

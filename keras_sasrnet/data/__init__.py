@@ -15,4 +15,5 @@ __all__ = [
     "photos",
     "prepare",
     "resize",
+    "summary",
 ]

@@ -186,7 +186,7 @@ def embed_dataset(
         payload: bits per pixel (spatial) or per non-zero AC coefficient.
         seed: base seed; image seeds derive from it and the file name.
         workers: processes (default all cores).
-        split: only this split ("train", "val", "test"), or all.
+        split: only this split ("train", "val", "test"), or all (None, "all").
         progress: show a progress bar.
         overwrite: if ``out`` holds stegos made with other settings, start
             it over (default: stop with the differences).
@@ -205,6 +205,7 @@ def embed_dataset(
         )
     if not 0 < payload <= 1:
         raise ValueError(f"payload must be in (0, 1]; received {payload}")
+    split = None if split == "all" else split
     cover_set = Manifest.load(covers)
     wanted = "spatial" if algorithm in SPATIAL else "jpeg"
     if cover_set.domain != wanted:

@@ -17,6 +17,7 @@ from keras_sasrnet.data.manifest import (
     SPLITS,
     Manifest,
     group_of,
+    parse_split,
     sha256,
     split_names,
 )
@@ -227,6 +228,56 @@ def prepare_dataset(
         )
         manifest.save(work)
     return manifest
+
+
+def make_covers(
+    src,
+    out,
+    resize=0,
+    jpeg_quality=0,
+    split=None,
+    group_by=None,
+    seed=0,
+    convert_color=False,
+    skip_bad=False,
+    workers=0,
+    crop=64,
+    stride=0,
+    overwrite=False,
+):
+    """The cover set of ``sasrnet_prepare``, its flags as arguments (0: unset).
+
+    ``src`` is a folder (``prepare_dataset``), "demo" (``demo.demo_covers``)
+    or "photos" (``photos.photo_covers``, split by photo: counts or fractions,
+    default 5 val and 10 test); ``split`` is text (``manifest.parse_split``).
+    Demo and photo tiles are ``crop`` pixels wide, ``stride`` apart.
+    Returns the set's ``Manifest``.
+    """
+    from keras_sasrnet.data import demo, photos
+
+    if src == "demo":
+        folder = demo.demo_covers(out, crop, stride or None, overwrite=overwrite)
+        return Manifest.load(folder)
+    if src == "photos":
+        parts = (None, 5, 10) if split is None else parse_split(split)
+        if parts == "paper":
+            raise ValueError("--src=photos splits photos: give counts or fractions")
+        return photos.photo_covers(
+            out, size=crop, stride=stride or None, split=parts, seed=seed
+        )
+    return prepare_dataset(
+        src,
+        out,
+        (resize, resize) if resize else None,
+        jpeg_quality or None,
+        None if split is None else parse_split(split),
+        seed,
+        convert_color,
+        skip_bad,
+        workers or None,
+        group_by=group_by,
+        overwrite=overwrite,
+    )
 
 
 def _common_size(folder, files, sources, src):

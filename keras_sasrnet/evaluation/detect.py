@@ -9,11 +9,15 @@ models get the decompressed, unrounded pixels; "spatial" models get the
 decoded 8-bit pixels. An unreadable file is reported and the rest go on.
 """
 
+import csv
 import dataclasses
+import io
 import os
+import sys
 
 import numpy as np
 
+from keras_sasrnet import atomic
 from keras_sasrnet.data import images, jpeg
 from keras_sasrnet.evaluation.metrics import stego_probability
 from keras_sasrnet.models import formats
@@ -91,3 +95,38 @@ class Detector:
                 yield Score(path, float(self.probabilities(x[None])[0]))
             except (ValueError, RuntimeError) as e:  # e.g. a size a model refuses
                 yield Score(path, None, f"model refused it: {e}")
+
+
+def run(model, inputs, threshold=0.5, out="scores.csv", trust_savedmodel=False):
+    """Scores ``inputs`` (files, folders) with ``model``: a CSV and a summary.
+
+    Writes a row per file (file, p_stego, verdict at ``threshold``, error) to
+    ``out`` ("-": standard output), lists failed files on stderr and prints a
+    summary line. Returns the number of files that failed.
+    """
+    paths = expand(inputs)
+    detector = Detector(model, trust_savedmodel)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["file", "p_stego", "verdict", "error"])
+    stego = cover = failed = 0
+    for s in detector.score(paths):
+        if s.probability is None:
+            failed += 1
+            writer.writerow([s.path, "", "error", s.error])
+            print(f"failed: {s.path}: {s.error}", file=sys.stderr)
+            continue
+        verdict = "stego" if s.probability > threshold else "cover"
+        stego += verdict == "stego"
+        cover += verdict == "cover"
+        writer.writerow([s.path, f"{s.probability:.6f}", verdict, ""])
+    if out == "-":
+        sys.stdout.write(buffer.getvalue())
+    else:
+        atomic.write_text(out, buffer.getvalue())
+    print(
+        f"scored {stego + cover} of {len(paths)} files: {stego} stego, {cover} cover "
+        f"(threshold {threshold}, {detector.domain} domain); "
+        f"{failed} failed" + ("" if out == "-" else f"; wrote {out}")
+    )
+    return failed

@@ -2,6 +2,7 @@
 
 import logging
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -26,7 +27,10 @@ tf.get_logger().addFilter(_NoRetracingNotice())
 
 def predict_pairs(model, dataset):
     """(labels, stego probabilities) over a finite pair dataset."""
-    infer = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    if keras.backend.backend() == "tensorflow":
+        infer = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    else:  # tf.data still feeds it; Keras compiles the call for its backend
+        infer = lambda x: model.predict_on_batch(np.asarray(x))  # noqa: E731
     labels, scores = [], []
     for images, y in dataset:
         logits = infer(images)

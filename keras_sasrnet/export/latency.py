@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from keras_sasrnet import atomic, profile
 from keras_sasrnet.export import convert
 from keras_sasrnet.models.io import save
 from keras_sasrnet.models.litert import LiteRTModel, weight_bytes
@@ -68,6 +69,60 @@ def formats(model, input_size, modes=convert.MODES, warmup=2, repeats=10, log=No
                 "weight_bytes": weight_bytes(path),
             }
     return results
+
+
+def bench(
+    model,
+    rates,
+    modes,
+    input_size,
+    out,
+    warmup=2,
+    repeats=10,
+    seed=0,
+    importance="gamma",
+):
+    """Times ``model`` and its slimmed copies per format: out/latency.{json,md}.
+
+    Args:
+        model: the full model.
+        rates: a slimmed copy per rate (``profile.slimmed_copies``, with
+            ``seed`` and ``importance``).
+        modes: TFLite precisions (``formats``).
+        input_size: image side (H = W).
+        out: output folder.
+        warmup, repeats: see ``formats``.
+
+    Returns:
+        The rows ``format_table`` takes (also printed as a table), with the
+        trainable params and the MACs per image of each model.
+    """
+    size = (input_size, input_size)
+    label = "slimmed {rate:.0%}"
+    rows = []
+    for name, m in profile.slimmed_copies(
+        model, rates, seed, label, importance=importance
+    ):
+        print(f"timing {name} ...", flush=True)
+        rows.append(
+            {
+                "name": name,
+                "params": profile.count_params(m)[0],
+                "macs": sum(profile.count_macs(m, size).values()),
+                "formats": formats(m, size, modes, warmup, repeats, log=print),
+            }
+        )
+    table = format_table(rows)
+    note = (
+        f"{size[0]}x{size[1]} grayscale input, batch 1, median of {repeats} "
+        f"calls on {os.cpu_count()} CPU threads (ms); trainable params; sizes "
+        "are the files."
+    )
+    os.makedirs(out, exist_ok=True)
+    atomic.write_json(os.path.join(out, "latency.json"), rows)
+    atomic.write_text(os.path.join(out, "latency.md"), f"{note}\n\n{table}\n")
+    print(f"\n{note}\n\n{table}\n\nwrote {out}/latency.md")
+    return rows
 
 
 def format_table(rows):

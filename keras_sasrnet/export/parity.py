@@ -15,6 +15,14 @@ from keras_sasrnet.export import convert
 from keras_sasrnet.models.formats import open_detector
 from keras_sasrnet.models.litert import weight_bytes
 
+# sasrnet_export's --int8_float_stem (``float_stem`` here and in ``convert``).
+FLOAT_STEM_HELP = (
+    "Keep the layers up to the first BatchNormalization in float in the int8 "
+    "model (the stego signal there is +-1 on +-128 of content; fully integer "
+    "XuNet falls to chance). --noint8_float_stem: fully integer, for "
+    "integer-only accelerators."
+)
+
 
 def _images(covers, stegos, split, limit):
     """(images, labels) of up to ``limit`` pairs of a split (0: all), in order."""

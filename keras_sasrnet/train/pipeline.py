@@ -156,14 +156,19 @@ def prune_model(
 
     Writes ``out/plan.json``, ``out/pruned.keras`` and ``out/metrics.json``
     (params and MACs before/after; with data, accuracy before and right after
-    pruning on ``split``). Returns the metrics.
+    pruning on ``split``). Returns the metrics. ``rate`` may be None only
+    with ``select="zeros"``; ``covers`` and ``stegos`` go together.
     """
+    if bool(covers) != bool(stegos):
+        raise ValueError("--covers and --stegos go together")
+    if rate is None and plan_kwargs.get("select", "rate") == "rate":
+        raise ValueError("--rate is required with --select=rate")
     model = models.load(model_path)
     size = tuple(model.input_shape[1:3])
     if None in size and covers:
         size = tuple(Manifest.load(covers).size)
     slim, plan = slimming.slim(
-        model, rate, input_size=None if None in size else size, **plan_kwargs
+        model, rate or 0.0, input_size=None if None in size else size, **plan_kwargs
     )
     os.makedirs(out, exist_ok=True)
     plan.save(os.path.join(out, "plan.json"))

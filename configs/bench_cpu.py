@@ -19,12 +19,12 @@ from keras_sasrnet.train.config import bench
 def get_config(arg=None):
     del arg
     c = bench()
-    c.data.demo = True
-    c.data.demo_crop = 64
-    c.data.demo_stride = 32
-    c.data.demo_max_per_photo = 250
-    c.data.demo_algorithm = "lsbm"
-    c.data.demo_payload = 0.4
+    c.data.demo.use = True
+    c.data.demo.crop = 64
+    c.data.demo.stride = 32
+    c.data.demo.max_per_photo = 250
+    c.data.demo.algorithm = "lsbm"
+    c.data.demo.payload = 0.4
     c.data.in_memory = True
     c.model.arch = "srnet"
     c.train.steps_per_epoch = 120  # one validation per S or F stage

@@ -16,9 +16,9 @@ def get_config(arg=None):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     c = module.get_config(arg)
-    c.data.demo_crop = 32
-    c.data.demo_stride = 96
-    c.data.demo_max_per_photo = 0
+    c.data.demo.crop = 32
+    c.data.demo.stride = 96
+    c.data.demo.max_per_photo = 0
     c.data.pairs_per_replica = 4
     c.model.width_scale = 1 / 8
     c.train.steps_per_epoch = 2

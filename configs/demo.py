@@ -24,12 +24,12 @@ from keras_sasrnet.train.config import base
 def get_config(arg=None):
     del arg
     c = base()
-    c.data.demo = True
-    c.data.demo_crop = 64
-    c.data.demo_stride = 32  # overlapping crops within a photo; splits by photo
-    c.data.demo_max_per_photo = 250  # so retina and hubble do not dominate
-    c.data.demo_algorithm = "lsbm"
-    c.data.demo_payload = 1.0
+    c.data.demo.use = True
+    c.data.demo.crop = 64
+    c.data.demo.stride = 32  # overlapping crops within a photo; splits by photo
+    c.data.demo.max_per_photo = 250  # so retina and hubble do not dominate
+    c.data.demo.algorithm = "lsbm"
+    c.data.demo.payload = 1.0
     c.model.arch = "xunet"
     c.train.steps_per_epoch = 500
     c.baseline.steps = 3000

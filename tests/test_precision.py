@@ -60,7 +60,7 @@ def test_a_run_starts_in_float32_and_builds_mixed_with_a_float32_stem(
     tmp_path, restore
 ):
     c = tiny.get_config()
-    c.data.demo_dir = str(tmp_path / "cache")
+    c.data.demo.dir = str(tmp_path / "cache")
     tf.config.experimental.enable_tensor_float_32_execution(True)
     run.Run(c, str(tmp_path / "w"), lambda *_: None)
     assert precision.tf32_enabled() is False and c.precision == "float32"

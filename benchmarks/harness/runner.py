@@ -312,7 +312,7 @@ def per_photo(bench, seed, keys):
 
     The test scores are in manifest order, a cover then its stego.
     """
-    if not bench.c.data.demo:
+    if not bench.c.data.demo.use:
         return None
     manifest = Manifest.load(bench.root.covers)
     photos = np.repeat([demo.photo_of(n) for n in manifest.names("test")], 2)

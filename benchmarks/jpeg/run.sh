@@ -21,7 +21,7 @@ sasrnet_embed --covers="$W/q75" --out="$W/q75_uerd_$P" --algorithm=uerd --payloa
 sasrnet_embed --covers="$W/q75" --out="$W/q75_juniward_$P" --algorithm=juniward \
     --payload="$P" --split=test
 sasrnet_slim --config=configs/demo.py --workdir="$W/slim" \
-    --config.data.demo=False --config.data.covers="$W/q75" \
+    --config.data.demo.use=False --config.data.covers="$W/q75" \
     --config.data.stegos="$W/q75_uerd_$P"
 sasrnet_eval --models="full=$W/slim/baseline/best.keras,slim=$W/slim/round_1/model.keras" \
     --sets="uerd=$W/q75:$W/q75_uerd_$P:test,juniward=$W/q75:$W/q75_juniward_$P:test" \

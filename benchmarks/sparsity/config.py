@@ -109,12 +109,12 @@ def get_config(arg="xunet"):
     if arch not in RUNS:
         raise ValueError(f"config argument must be one of {sorted(RUNS)}; got {arg!r}")
     c = base()
-    c.data.demo = True
-    c.data.demo_crop = 64
-    c.data.demo_stride = 32
-    c.data.demo_max_per_photo = 250
-    c.data.demo_algorithm = "lsbm"
-    c.data.demo_payload = 1.0
+    c.data.demo.use = True
+    c.data.demo.crop = 64
+    c.data.demo.stride = 32
+    c.data.demo.max_per_photo = 250
+    c.data.demo.algorithm = "lsbm"
+    c.data.demo.payload = 1.0
     c.model.arch = arch
     c.train.steps_per_epoch = 500
     c.prune.fold = True

@@ -136,19 +136,19 @@ def photo_of(name):
 
 def resolve(c, log=print):
     """(covers, stegos) folders; demo data are made (once) in the cache."""
-    if not c.data.demo:
+    if not c.data.demo.use:
         return c.data.covers, c.data.stegos
-    crop, stride = c.data.demo_crop, c.data.demo_stride or c.data.demo_crop
-    cap = c.data.demo_max_per_photo or None
+    crop, stride = c.data.demo.crop, c.data.demo.stride or c.data.demo.crop
+    cap = c.data.demo.max_per_photo or None
     folder = os.path.join(
-        c.data.demo_dir or default_cache(), f"demo_{crop}_{stride}_{cap or 'all'}"
+        c.data.demo.dir or default_cache(), f"demo_{crop}_{stride}_{cap or 'all'}"
     )
     covers = demo_covers(folder, size=crop, stride=stride, max_per_photo=cap)
-    stegos = f"{covers}_{c.data.demo_algorithm}_{c.data.demo_payload}"
+    stegos = f"{covers}_{c.data.demo.algorithm}_{c.data.demo.payload}"
     if not os.path.exists(os.path.join(stegos, "manifest.json")):
-        log(f"embedding demo stegos ({c.data.demo_algorithm} {c.data.demo_payload})")
+        log(f"embedding demo stegos ({c.data.demo.algorithm} {c.data.demo.payload})")
         m = embed.embed_dataset(
-            covers, stegos, c.data.demo_algorithm, c.data.demo_payload, seed=c.seed
+            covers, stegos, c.data.demo.algorithm, c.data.demo.payload, seed=c.seed
         )
         if m.failed:
             raise ValueError(f"demo embedding failed for {sorted(m.failed)}")

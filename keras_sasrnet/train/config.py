@@ -33,19 +33,23 @@ def base():
     c.data = dict(
         covers="",  # a cover set folder (sasrnet_prepare), or "" with demo
         stegos="",  # its stego set (sasrnet_embed)
-        demo=False,  # make covers and stegos from the embedded demo photos
-        demo_dir="",  # where demo data are cached ("": ~/.cache/keras_sasrnet)
-        demo_crop=64,
-        demo_stride=0,  # step between demo crops (0: the crop size)
-        demo_max_per_photo=0,  # cap on crops per photo (0: no cap)
-        demo_algorithm="lsbm",
-        demo_payload=0.4,
+        # Covers and stegos made from the embedded demo photos instead.
+        demo=dict(
+            use=False,
+            dir="",  # where demo data are cached ("": ~/.cache/keras_sasrnet)
+            crop=64,
+            stride=0,  # step between demo crops (0: the crop size)
+            max_per_photo=0,  # cap on crops per photo (0: no cap)
+            algorithm="lsbm",
+            payload=0.4,
+        ),
         pairs_per_replica=16,
         in_memory=ml_collections.FieldReference(None, field_type=bool),
         # Covers without a stego (cannot carry the payload, failed embedding)
         # are left out with one line per split; True stops the run instead.
         strict_pairs=False,
     )
+    # models.build's arguments (arch, then the builder's own keywords)
     c.model = dict(arch="srnet", width_scale=1.0, weight_decay=1e-4, sync_bn=False)
     c.train = dict(
         steps_per_epoch=1000,  # iterations between validations/checkpoints
@@ -206,18 +210,19 @@ def validate(c):
         f"distribute.strategy must be one of {STRATEGIES}; received "
         f"{c.distribute.strategy!r}",
     )
-    if c.data.demo:
+    if c.data.demo.use:
         need(
-            c.data.demo_algorithm in embed.SPATIAL,
-            f"data.demo_algorithm must be a spatial algorithm {sorted(embed.SPATIAL)}; "
-            f"received {c.data.demo_algorithm!r}",
+            c.data.demo.algorithm in embed.SPATIAL,
+            f"data.demo.algorithm must be a spatial algorithm {sorted(embed.SPATIAL)}; "
+            f"received {c.data.demo.algorithm!r}",
         )
     else:
         for key in ("covers", "stegos"):
             folder = c.data[key]
             need(
                 bool(folder),
-                f"data.{key} is empty: give a data set folder or set data.demo=True",
+                f"data.{key} is empty: give a data set folder or set "
+                "data.demo.use=True",
             )
             need(os.path.isdir(folder), f"data.{key}: no such directory {folder}")
     if c.baseline.model:

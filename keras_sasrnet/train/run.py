@@ -124,14 +124,9 @@ class Run:
         )
 
     def build(self, sparsity=None):
-        m = self.c.model
+        # c.model holds the builder's arguments: a field added there is one.
         model = models.build(
-            m.arch,
-            m.width_scale,
-            input_shape=(*self.size, 1),
-            sparsity=sparsity,
-            weight_decay=m.weight_decay,
-            sync_bn=m.sync_bn,
+            **self.c.model.to_dict(), input_shape=(*self.size, 1), sparsity=sparsity
         )
         if self.precision.startswith("mixed_"):
             model = precision.float32_stem(model)

@@ -88,7 +88,7 @@ def test_impossible_bench_values(field, value, message):
 def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
     """bench_tiny with one seed and ranking: every kind of row, then a rerun."""
     c = bench_tiny.get_config()
-    c.data.demo_dir = str(tmp_path / "cache")
+    c.data.demo.dir = str(tmp_path / "cache")
     c.bench.seeds = (0,)
     c.bench.rankings = ("gamma",)
     # L1-norm and random pruning share one code path, tested with the baselines

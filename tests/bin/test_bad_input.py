@@ -347,7 +347,7 @@ def test_slim(world, tmp_path):
         case(
             str(root / "nowhere"),
             f"--config.data.covers={root / 'nowhere'}",
-            "--config.data.demo=False",
+            "--config.data.demo.use=False",
             f"--config.data.stegos={world['stegos']}",
         ),
         ([tiny, f"--workdir={root / 'a_file'}"], str(root / "a_file"), []),

@@ -55,7 +55,7 @@ def test_prune_then_finetune(tmp_path):
             "--config=configs/tiny.py",
             f"--model={out / 'pruned.keras'}",
             f"--workdir={work}",
-            f"--config.data.demo_dir={tmp_path / 'cache'}",
+            f"--config.data.demo.dir={tmp_path / 'cache'}",
             "--config.report.latency_size=32",
         ],
         capture_output=True,

@@ -30,7 +30,7 @@ def test_killed_schedule_resumes_without_redoing_rounds(tmp_path, cache):
         "keras_sasrnet.bin.sasrnet_slim",
         "--config=configs/tiny.py",
         f"--workdir={work}",
-        f"--config.data.demo_dir={cache}",
+        f"--config.data.demo.dir={cache}",
     ]
     root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
     process = subprocess.Popen(
@@ -52,7 +52,7 @@ def test_killed_schedule_resumes_without_redoing_rounds(tmp_path, cache):
 
     lines = []
     c = tiny.get_config()
-    c.data.demo_dir = cache
+    c.data.demo.dir = cache
     rows = pipeline.run_slimming(c, str(work), log=lines.append)
     assert "baseline: done already" in lines and "round_1: done already" in lines
     assert "== round_2" in lines
@@ -149,7 +149,7 @@ def test_impossible_values_are_rejected(field, value, message):
 
 def test_missing_data_directory_is_rejected():
     c = tiny.get_config()
-    c.data.demo = False
+    c.data.demo.use = False
     c.data.covers = "/no/such/covers"
     c.data.stegos = "/no/such/stegos"
     with pytest.raises(
@@ -187,7 +187,7 @@ def test_run_leaves_out_covers_without_stego_or_stops_when_strict(tmp_path, cach
     from keras_sasrnet.data.manifest import Manifest
 
     c = tiny.get_config()
-    c.data.demo_dir = cache
+    c.data.demo.dir = cache
     covers, stegos = demo.resolve(c, lambda *_: None)
     partial = Manifest.load(stegos)
     dropped = [f for f in partial.files if f["split"] == "val"][:2]
@@ -198,7 +198,7 @@ def test_run_leaves_out_covers_without_stego_or_stops_when_strict(tmp_path, cach
     for f in partial.files:
         os.symlink(os.path.join(stegos, f["name"]), fewer / f["name"])
     partial.save(str(fewer))
-    c.data.demo, c.data.covers, c.data.stegos = False, covers, str(fewer)
+    c.data.demo.use, c.data.covers, c.data.stegos = False, covers, str(fewer)
     lines = []
     r = run.Run(c, str(tmp_path / "work"), lines.append)
     n_val = len(Manifest.load(covers).names("val"))
@@ -221,7 +221,7 @@ def test_same_seed_gives_the_same_plan_and_metrics(tmp_path, cache):
     outputs = []
     for k in range(2):
         c = tiny.get_config()
-        c.data.demo_dir = cache
+        c.data.demo.dir = cache
         c.prune.rounds = 1
         rows = pipeline.run_slimming(c, str(tmp_path / f"w{k}"), log=lambda *_: None)
         plan = json.loads((tmp_path / f"w{k}" / "round_1" / "plan.json").read_text())

@@ -224,7 +224,8 @@ def macs(node):
     """Multiply-accumulates of one layer for one image (0 for cheap layers).
 
     Conv (1D, 2D, 3D): output positions * prod(kernel) * C_in / groups *
-    C_out. Depthwise conv: positions * prod(kernel) * C_in * multiplier.
+    C_out; transposed conv: the same with input positions. Depthwise conv:
+    positions * prod(kernel) * C_in * multiplier.
     Separable conv: its depthwise part plus the pointwise positions * C_in *
     multiplier * C_out. Dense: positions * in * out. Element-wise layers,
     BN and pooling are not counted (as in the paper).
@@ -234,7 +235,9 @@ def macs(node):
         "Conv1D",
         "Conv2D",
         "Conv3D",
+        "Conv1DTranspose",
         "Conv2DTranspose",
+        "Conv3DTranspose",
         "DepthwiseConv2D",
         "DepthwiseConv1D",
         "SeparableConv2D",
@@ -245,7 +248,8 @@ def macs(node):
             raise ValueError(f"MACs of {node.name} need a concrete input size")
         kernel = int(np.prod(node.config["kernel_size"]))
         c_in = node.input_shapes[0][-1]
-        spatial = node.input_shapes[0] if node.kind == "Conv2DTranspose" else out
+        # a transposed conv spreads every input position over the kernel
+        spatial = node.input_shapes[0] if node.kind.endswith("Transpose") else out
         positions = int(np.prod(spatial[1:-1]))
         if node.kind.startswith("Depthwise"):
             return positions * kernel * c_in * node.config["depth_multiplier"]

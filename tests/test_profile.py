@@ -74,6 +74,18 @@ def test_macs_of_separable_1d_and_3d_convolutions():
     assert graph.macs(graph.from_model(keras.Model(inp, y)).nodes["c"]) == (
         4 * 8 * 8 * 27 * 2 * 5
     )
+    # transposed: every input position times the kernel (stride 2 doubles
+    # the output, not the work)
+    for layer, shape, positions, kernel in [
+        (keras.layers.Conv1DTranspose, (16, 3), 16, 3),
+        (keras.layers.Conv2DTranspose, (8, 8, 3), 64, 9),
+        (keras.layers.Conv3DTranspose, (4, 4, 4, 3), 64, 27),
+    ]:
+        inp = keras.Input(shape)
+        y = layer(7, 3, strides=2, padding="same", name="t")(inp)
+        node = graph.from_model(keras.Model(inp, y)).nodes["t"]
+        assert node.output_shape[1] == 2 * shape[0]
+        assert graph.macs(node) == positions * kernel * 3 * 7
 
 
 def test_latencies_time_models_in_turns(tiny_xunet, monkeypatch):

@@ -15,6 +15,7 @@ README.md (both generated here). A failure is a row with its error.
 """
 
 import collections
+import json
 import os
 import sys
 import tempfile
@@ -155,10 +156,16 @@ def table(rows):
 
 def main():
     """Families named on the command line (default all); ``--out=DIR`` puts
-    rows.json and README.md elsewhere (rows.json is rewritten per family)."""
+    rows.json and README.md elsewhere. Rows of families not named are kept
+    from an earlier rows.json there; rows.json is rewritten per family."""
     out = next((a[6:] for a in sys.argv[1:] if a.startswith("--out=")), HERE)
     names = [a for a in sys.argv[1:] if not a.startswith("--out=")] or list(FAMILIES)
-    rows = []
+    path = os.path.join(out, "rows.json")
+    old = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            old = {r["model"]: r for r in json.load(f)}
+    done = {}
     for name in names:
         build, side = FAMILIES[name]
         start = time.perf_counter()
@@ -168,9 +175,10 @@ def main():
             row = {"model": name, "error": f"{type(e).__name__}: {e}"}
         row["seconds"] = round(time.perf_counter() - start, 1)
         row["backend"] = keras.backend.backend()
-        rows.append(row)
+        done[name] = row
         print({k: v for k, v in row.items() if k != "frozen"}, flush=True)
-        atomic.write_json(os.path.join(out, "rows.json"), rows)
+        rows = [done.get(f) or old[f] for f in FAMILIES if f in done or f in old]
+        atomic.write_json(path, rows)
     text = (
         "# Slimming every keras.applications CNN family\n\n"
         "Generated from `rows.json` by `python -m benchmarks.applications.run` "

@@ -6,8 +6,11 @@ activations, pooling, dropout) carry it on; merge layers (Add, Multiply, ...)
 join the spaces of their inputs into one group. A group is prunable when a
 BatchNormalization scales it (its gammas are the score) and nothing but
 sliceable layers read or write it: a group that reaches the model input or
-output, or passes through a layer of unknown channel semantics (Flatten,
-Concatenate, Lambda, ...), keeps all its channels.
+output, or passes through a layer of unknown channel semantics (Lambda,
+a Flatten of a map, ...), keeps all its channels. A Concatenate along the
+channels lays its inputs' groups side by side: each group is then a slice
+of every layer after it (``Group.offsets``), so a DenseNet channel is one
+group across every BN of its block that sees it.
 
 For SRNet this yields the residual stream {l2, l3..l7 second conv} as one
 group, {shortcut, second conv} for each of l8..l11, and every other BN alone.
@@ -18,50 +21,7 @@ import dataclasses
 import numpy as np
 
 from keras_sasrnet import graph as graph_lib
-
-# Layers that keep channel i as channel i (and spatial structure or not).
-CHANNELWISE = frozenset(
-    {
-        "BatchNormalization",
-        "ReLU",
-        "LeakyReLU",
-        "ELU",
-        "Activation",
-        "Abs",
-        "Subsample2D",
-        "Dropout",
-        "SpatialDropout2D",
-        "GaussianNoise",
-        "GaussianDropout",
-        "Identity",
-        "AveragePooling2D",
-        "MaxPooling2D",
-        "GlobalAveragePooling2D",
-        "GlobalMaxPooling2D",
-        "ZeroPadding2D",
-        "Cropping2D",
-        # Raw element-wise ops in a functional graph (keras.ops.relu(x)
-        # is an operation of class Relu, not a layer).
-        "Relu",
-        "Relu6",
-        "LeakyRelu",
-        "Elu",
-        "Selu",
-        "Gelu",
-        "Silu",
-        "Sigmoid",
-        "HardSigmoid",
-        "HardSilu",
-        "Softplus",
-        "Tanh",
-        "Absolute",
-    }
-)
-# Element-wise merges: their inputs' channel i meet in output channel i.
-MERGE = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})
-# Layers whose output channels (producer) and input channels (consumer) can
-# be sliced from their kernel.
-SLICEABLE = frozenset({"Conv2D", "Dense"})
+from keras_sasrnet.slimming.kinds import MERGE, channelwise, sliceable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,42 +50,13 @@ class Group:
     prunable: bool
     reason: str = ""
     macs_per_channel: int | None = None
+    # (layer, first channel) where the group is a slice of a wider channel
+    # axis: members after a Concatenate, consumers reading one
+    offsets: tuple[tuple[str, int], ...] = ()
 
-
-def _channelwise(node):
-    """Whether the node keeps channel i as channel i on the last axis."""
-    cfg = node.config
-    if node.kind == "BatchNormalization":
-        return cfg.get("axis", -1) in (-1, len(node.output_shape) - 1)
-    if node.kind == "Activation":
-        return cfg.get("activation") not in ("softmax", "log_softmax")
-    if "data_format" in cfg and cfg["data_format"] != "channels_last":
-        return False
-    if node.kind == "DepthwiseConv2D":  # channel i filtered on its own
-        return cfg.get("depth_multiplier", 1) == 1
-    if node.kind in ("Reshape", "Flatten"):
-        # (N, C) <-> (N, 1, 1, C) in squeeze-excite blocks and heads: the
-        # channels stay the last axis, nothing else moves.
-        shape_in, shape_out = node.input_shapes[0], node.output_shape
-        return (
-            shape_in[-1] is not None
-            and shape_in[-1] == shape_out[-1]
-            and all(s == 1 for s in shape_in[1:-1])
-            and all(s == 1 for s in shape_out[1:-1])
-        )
-    return node.kind in CHANNELWISE or node.kind in MERGE
-
-
-def _sliceable(node):
-    if node.kind == "SeparableConv2D":  # depthwise then pointwise
-        return node.config.get("depth_multiplier", 1) == 1 and (
-            node.config.get("data_format", "channels_last") == "channels_last"
-        )
-    if node.kind == "Conv2D":
-        return node.config.get("groups", 1) == 1 and (
-            node.config.get("data_format", "channels_last") == "channels_last"
-        )
-    return node.kind in SLICEABLE
+    def offset(self, name):
+        """Where this group's channels start in ``name``'s channel axis."""
+        return dict(self.offsets).get(name, 0)
 
 
 class _Spaces:
@@ -176,76 +107,122 @@ def find_groups(model_or_graph, input_size=None):
     if not isinstance(g, graph_lib.Graph):
         g = graph_lib.from_model(g, input_size)
     spaces = _Spaces()
-    space = {}
+    layout = {}  # node -> [[space, channels], ...] along its channel axis
+    born = {}  # producer -> the space it starts
     for node in g.nodes.values():
-        if node.inputs and _channelwise(node):
-            ids = [space[i] for i in _full_width(node, spaces, space)]
-            for other in ids[1:]:
-                spaces.union(ids[0], other)
-            space[node.name] = ids[0]
+        if node.kind == "Concatenate" and _on_channels(node):
+            layout[node.name] = [seg for i in node.inputs for seg in layout[i]]
             continue
-        space[node.name] = spaces.new()
+        if node.inputs and channelwise(node):
+            full = _full_width(node, spaces, layout)
+            base = layout[full[0]]
+            for other in full[1:]:
+                if [n for _, n in layout[other]] == [n for _, n in base]:
+                    for (a, _), (b, _) in zip(base, layout[other], strict=True):
+                        spaces.union(a, b)
+                else:
+                    why = f"{node.kind} {node.name!r} joins differently split inputs"
+                    for s, _ in base + layout[other]:
+                        spaces.mark(s, why)
+            layout[node.name] = base
+            continue
+        born[node.name] = spaces.new()
+        layout[node.name] = [[born[node.name], int(node.output_shape[-1])]]
         if node.kind == "InputLayer":
-            spaces.mark(space[node.name], f"tied to the model input {node.name!r}")
-        elif not _sliceable(node):
+            spaces.mark(born[node.name], f"tied to the model input {node.name!r}")
+        elif not sliceable(node):
             why = f"passes through {node.kind} layer {node.name!r}"
-            spaces.mark(space[node.name], why)
+            spaces.mark(born[node.name], why)
             for i in node.inputs:
-                spaces.mark(space[i], why)
+                for s, _ in layout[i]:
+                    spaces.mark(s, why)
     for name in g.outputs:
-        spaces.mark(space[name], f"tied to the model output {name!r}")
+        for s, _ in layout[name]:
+            spaces.mark(s, f"tied to the model output {name!r}")
+    return [
+        _group(g, spaces, root, found, born)
+        for root, found in _occurrences(g, spaces, layout).items()
+    ]
 
-    by_root = {}
-    for name, node in g.nodes.items():
-        by_root.setdefault(spaces.find(space[name]), []).append(node)
-    groups = []
-    for root, nodes in by_root.items():
-        producers = [n for n in nodes if not (n.inputs and _channelwise(n))]
-        members = [n for n in nodes if n.inputs and _channelwise(n)]
-        bns = [
-            n.name
-            for n in members
-            if n.kind == "BatchNormalization" and n.config.get("scale", True)
-        ]
-        names = {n.name for n in nodes}
-        consumers = [
-            n
-            for n in g.nodes.values()
-            if _sliceable(n) and any(i in names for i in n.inputs)
-        ]
-        reason = spaces.taint.get(root, "")
-        if not reason and not bns:
-            reason = "no BatchNormalization scales these channels"
-        unscaled = [
-            n.name
-            for n in members
-            if n.kind == "BatchNormalization" and not n.config.get("scale", True)
-        ]
-        if not reason and unscaled:
-            # Its channels also flow through a BN without gamma: a zero gamma
-            # elsewhere does not make the channel constant (measured: removing
-            # zero-gamma channels of such a group moved outputs by 0.21).
-            reason = (
-                f"BatchNormalization {unscaled[0]!r} has no gamma (scale=False) "
-                "to score or zero these channels"
-            )
-        groups.append(
-            Group(
-                name=producers[0].name,
-                channels=int(producers[0].output_shape[-1]),
-                producers=tuple(n.name for n in producers),
-                bns=tuple(bns),
-                members=tuple(n.name for n in members),
-                consumers=tuple(n.name for n in consumers),
-                prunable=not reason,
-                reason=reason,
-                macs_per_channel=_macs_per_channel(producers, members, consumers),
-            )
+
+def _on_channels(node):
+    axis = node.config.get("axis", -1)
+    return axis in (-1, len(node.output_shape) - 1)
+
+
+def _occurrences(g, spaces, layout):
+    """{root: [(node, offset, channels, role)]}; role: "own" or "input"."""
+    found = {}
+    for node in g.nodes.values():
+        seen = set()
+        offset = 0
+        for s, n in layout[node.name]:
+            root = spaces.find(s)
+            if root in seen:  # the same channels twice in one axis
+                spaces.mark(root, f"appears twice in layer {node.name!r}")
+            seen.add(root)
+            found.setdefault(root, []).append((node, offset, n, "own"))
+            offset += n
+        if sliceable(node):
+            offset = 0
+            for s, n in layout[node.inputs[0]]:
+                root = spaces.find(s)
+                found.setdefault(root, []).append((node, offset, n, "input"))
+                offset += n
+    return found
+
+
+def _group(g, spaces, root, found, born):
+    own = [(n, o) for n, o, _, role in found if role == "own"]
+    producers = [
+        n
+        for n, _ in own
+        if born.get(n.name) is not None and spaces.find(born[n.name]) == root
+    ]
+    members = [(n, o) for n, o in own if n.name not in born]
+    consumers = [(n, o) for n, o, _, role in found if role == "input"]
+    channels = found[0][2]
+    bns = [
+        n.name
+        for n, _ in members
+        if n.kind == "BatchNormalization" and n.config.get("scale", True)
+    ]
+    reason = spaces.taint.get(root, "")
+    if not reason and not bns:
+        reason = "no BatchNormalization scales these channels"
+    unscaled = [
+        n.name
+        for n, _ in members
+        if n.kind == "BatchNormalization" and not n.config.get("scale", True)
+    ]
+    if not reason and unscaled:
+        # Its channels also flow through a BN without gamma: a zero gamma
+        # elsewhere does not make the channel constant (measured: removing
+        # zero-gamma channels of such a group moved outputs by 0.21).
+        reason = (
+            f"BatchNormalization {unscaled[0]!r} has no gamma (scale=False) "
+            "to score or zero these channels"
         )
-    return groups
+    if not producers:  # e.g. the channels of the model input
+        producers = [found[0][0]]
+    offsets = tuple((n.name, o) for n, o in members + consumers if o)
+    return Group(
+        name=producers[0].name,
+        channels=int(channels),
+        producers=tuple(n.name for n in producers),
+        bns=tuple(bns),
+        members=tuple(n.name for n, _ in members),
+        consumers=tuple(n.name for n, _ in consumers),
+        prunable=not reason,
+        reason=reason,
+        macs_per_channel=_macs_per_channel(
+            producers, [n for n, _ in members], [n for n, _ in consumers]
+        ),
+        offsets=offsets,
+    )
 
 
-def _full_width(node, spaces, space):
+def _full_width(node, spaces, layout):
     """The inputs of a channelwise node that carry all of its channels.
 
     A merge may broadcast an input of another width (a 1-channel attention
@@ -263,7 +240,8 @@ def _full_width(node, spaces, space):
     for i in node.inputs:
         if i not in full or not full:
             why = f"broadcast by {node.kind} layer {node.name!r}"
-            spaces.mark(space[i], why)
+            for s, _ in layout[i]:
+                spaces.mark(s, why)
     return full or node.inputs
 
 

@@ -45,7 +45,14 @@ def group_scores(groups, gammas, aggregate="mean"):
     scores = {}
     for g in groups:
         if g.prunable:
-            stacked = np.stack([np.abs(np.asarray(gammas[b])) for b in g.bns])
+            stacked = np.stack(
+                [
+                    np.abs(np.asarray(gammas[b]))[
+                        g.offset(b) : g.offset(b) + g.channels
+                    ]
+                    for b in g.bns
+                ]
+            )
             scores[g.name] = AGGREGATES[aggregate](stacked, axis=0)
     return scores
 

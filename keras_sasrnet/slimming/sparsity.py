@@ -97,11 +97,18 @@ def cost_weights(groups):
     total = sum(g.macs_per_channel * g.channels for g in prunable)
     count = sum(g.channels for g in prunable)
     mean = total / count
-    return {
-        b: np.full(g.channels, g.macs_per_channel / mean)
-        for g in prunable
-        for b in g.bns
-    }
+    # A BN after a Concatenate holds several groups' channels (frozen ones
+    # unpenalised, weight 0).
+    width = {}
+    for g in groups:
+        for b in g.bns:
+            width[b] = max(width.get(b, 0), g.offset(b) + g.channels)
+    weights = {b: np.zeros(width[b]) for g in prunable for b in g.bns}
+    for g in prunable:
+        for b in g.bns:
+            start = g.offset(b)
+            weights[b][start : start + g.channels] = g.macs_per_channel / mean
+    return weights
 
 
 def penalised_bns(model, cost_weighted=False, input_size=None, grouped=False):
@@ -112,8 +119,16 @@ def penalised_bns(model, cost_weighted=False, input_size=None, grouped=False):
     """
     groups = find_groups(model, input_size)
     weights = cost_weights(groups) if cost_weighted else {}
+    spans = {}  # BN -> how many groups share its channel axis
+    for g in groups:
+        for b in g.bns:
+            spans[b] = spans.get(b, 0) + 1
     return {
-        b: (weights.get(b), g.name if grouped and len(g.bns) > 1 else None)
+        # a BN holding several groups' channels is penalised per channel
+        b: (
+            weights.get(b),
+            g.name if grouped and len(g.bns) > 1 and spans[b] == 1 else None,
+        )
         for g in groups
         if g.prunable
         for b in g.bns

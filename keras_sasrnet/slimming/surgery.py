@@ -20,7 +20,8 @@ import numpy as np
 from keras_sasrnet import graph as graph_lib
 from keras_sasrnet.penalty import GammaL1
 from keras_sasrnet.slimming.clone import clone_with, layer_weights
-from keras_sasrnet.slimming.groups import MERGE, find_groups
+from keras_sasrnet.slimming.groups import find_groups
+from keras_sasrnet.slimming.kinds import MERGE
 from keras_sasrnet.slimming.plan import plan_model
 
 _IDENTITY_ON_CONSTANTS = frozenset(
@@ -83,8 +84,11 @@ def _constant_values(graph, group, model, weights):
         # an input from outside the group (a broadcast map) is not constant
         unknown = np.full(group.channels, np.nan)
         ins = [value.get(i, unknown) for i in node.inputs]
-        if node.kind == "BatchNormalization":
-            w, cfg = weights[name], node.config
+        at = slice(group.offset(name), group.offset(name) + group.channels)
+        if node.kind == "Concatenate":  # the input that holds the group
+            value[name] = next((value[i] for i in node.inputs if i in value), unknown)
+        elif node.kind == "BatchNormalization":
+            w, cfg = {k: a[at] for k, a in weights[name].items()}, node.config
             gamma = w.get("gamma", np.ones(group.channels))
             beta = w.get("beta", np.zeros(group.channels))
             std = np.sqrt(w["moving_variance"] + cfg["epsilon"])
@@ -94,7 +98,8 @@ def _constant_values(graph, group, model, weights):
             value[name] = ins[0]
         elif node.kind == "DepthwiseConv2D":  # a constant map stays constant
             w = weights[name]
-            out = ins[0] * w["kernel"].sum(axis=(0, 1))[:, 0] + w.get("bias", 0.0)
+            taps = w["kernel"].sum(axis=(0, 1))[at, 0]
+            out = ins[0] * taps + (w["bias"][at] if "bias" in w else 0.0)
             act = keras.activations.get(node.config.get("activation"))
             value[name] = np.asarray(act(np.nan_to_num(out).astype("float32")))
             value[name] = np.where(np.isnan(ins[0]), np.nan, value[name])
@@ -128,17 +133,18 @@ def _fold(graph, groups, keep, model, weights):
             node = graph.nodes[reader]
             v = value[node.inputs[0]][removed]
             ok = ~np.isnan(v)
+            rows = g.offset(reader) + removed[ok]  # in the reader's input axis
             if node.kind == "SeparableConv2D":  # a constant through both parts
                 w = weights[reader]
                 kernel = w["pointwise_kernel"]
-                spread = w["depthwise_kernel"][:, :, removed[ok], 0].sum(axis=(0, 1))
-                taps = spread[:, None] * kernel[0, 0, removed[ok], :]
+                spread = w["depthwise_kernel"][:, :, rows, 0].sum(axis=(0, 1))
+                taps = spread[:, None] * kernel[0, 0, rows, :]
             elif node.kind == "Conv2D":
                 kernel = weights[reader]["kernel"]
-                taps = kernel[:, :, removed[ok], :].sum(axis=(0, 1))
+                taps = kernel[:, :, rows, :].sum(axis=(0, 1))
             else:
                 kernel = weights[reader]["kernel"]
-                taps = kernel[removed[ok], :]
+                taps = kernel[rows, :]
             delta = v[ok] @ taps
             if not np.any(delta):
                 continue
@@ -160,14 +166,23 @@ def _fold(graph, groups, keep, model, weights):
 def _slice(graph, groups, keep, weights):
     """Slices the full weights to the kept channels, by layer name."""
     out_keep, in_keep, chan_keep = {}, {}, {}
+    chan_drop, in_drop = {}, {}
     for g in groups:
         if g.name in keep:
+            removed = np.setdiff1d(np.arange(g.channels), keep[g.name])
             for p in g.producers:
                 out_keep[p] = keep[g.name]
-            for m in g.members:
-                chan_keep[m] = keep[g.name]
+            for m in g.members:  # (a slice of it, after a Concatenate)
+                chan_drop.setdefault(m, []).append(g.offset(m) + removed)
             for c in g.consumers:
-                in_keep[c] = keep[g.name]
+                in_drop.setdefault(c, []).append(g.offset(c) + removed)
+    for drop, kept, width in (
+        (chan_drop, chan_keep, lambda n: n.output_shape[-1]),
+        (in_drop, in_keep, lambda n: n.input_shapes[0][-1]),
+    ):
+        for name, parts in drop.items():
+            all_ = np.arange(width(graph.nodes[name]))
+            kept[name] = np.setdiff1d(all_, np.concatenate(parts))
     sliced = {}
     for name, arrays in weights.items():
         kind = graph.nodes[name].kind
@@ -195,7 +210,8 @@ def _slice(graph, groups, keep, weights):
                 if "bias" in new:
                     new["bias"] = new["bias"][out_keep[name]]
         sliced[name] = new
-    return sliced, {name: len(k) for name, k in out_keep.items()}
+    widths = {name: len(k) for name, k in out_keep.items()}
+    return sliced, widths, chan_keep
 
 
 def rebuild(model, plan, fold=True):
@@ -221,10 +237,8 @@ def rebuild(model, plan, fold=True):
     keep = _keep_per_group(groups, plan_keep)
     weights = layer_weights(model)
     new_bias = _fold(graph, groups, keep, model, weights) if fold else set()
-    sliced, widths = _slice(graph, groups, keep, weights)
-
-    bn_keep = {m: keep[g.name] for g in groups if g.name in keep for m in g.bns}
-    member_keep = {m: keep[g.name] for g in groups if g.name in keep for m in g.members}
+    sliced, widths, member_keep = _slice(graph, groups, keep, weights)
+    bn_keep = member_keep
 
     def edit(layer, cfg):
         if layer.name in widths:

@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 
 from keras_sasrnet import slimming
 from keras_sasrnet.slimming.surgery import rebuild
@@ -63,6 +64,7 @@ def test_removing_constant_channels_of_a_concatenation_is_exact():
     assert np.abs(np.asarray(unfolded(x)) - np.asarray(model(x))).max() > 1e-3
 
 
+@pytest.mark.big
 def test_densenet_channels_are_all_prunable_and_kept_exactly():
     model = randomize_bns(
         keras.applications.DenseNet121(

@@ -5,8 +5,11 @@ binary's console entry point (``run()``) once per case, from the flags'
 defaults, the way a user's shell would, and records its exit status and
 what it printed.
 
-stdin: {"binary": "sasrnet_detect", "cases": [[arg, ...], ...]}
-stdout (last line): a JSON list of {"code", "stderr", "stdout"} per case.
+stdin: {"binary": "sasrnet_detect", "cases": [[arg, ...], ...]}, or a list
+of such (one process for several binaries: each one's flags are removed
+before the next is imported).
+stdout (last line): a JSON list of {"code", "stderr", "stdout"} per case
+(a list of such lists for a list).
 """
 
 import contextlib
@@ -16,7 +19,7 @@ import json
 import sys
 import traceback
 
-from absl import flags
+from absl import app, flags
 
 
 def _run(module, binary, args):
@@ -42,10 +45,18 @@ def _run(module, binary, args):
 
 def main():
     spec = json.load(sys.stdin)
-    binary = spec["binary"]
-    module = importlib.import_module(f"keras_sasrnet.bin.{binary}")
-    results = [_run(module, binary, args) for args in spec["cases"]]
-    sys.__stdout__.write("\n" + json.dumps(results) + "\n")
+    specs = spec if isinstance(spec, list) else [spec]
+    app.define_help_flags()  # --help and friends stay; the rest is removed
+    absl_own = set(flags.FLAGS)
+    results = []
+    for one in specs:  # several binaries: each defines its flags afresh
+        for name in set(flags.FLAGS) - absl_own:
+            delattr(flags.FLAGS, name)
+        binary = one["binary"]
+        module = importlib.import_module(f"keras_sasrnet.bin.{binary}")
+        results.append([_run(module, binary, args) for args in one["cases"]])
+    out = results if isinstance(spec, list) else results[0]
+    sys.__stdout__.write("\n" + json.dumps(out) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,14 +2,16 @@
 
 import importlib.metadata
 import importlib.util
+import json
 import pathlib
 import re
 import subprocess
+import sys
 
 import pytest
 
 from keras_sasrnet import cli
-from tests.bin.test_bad_input import error_lines, run_cases
+from tests.bin.test_bad_input import DRIVER, error_lines
 
 pytestmark = pytest.mark.slow  # a subprocess per command
 ROOT = pathlib.Path(__file__).parents[2]
@@ -81,15 +83,34 @@ BAD = {
 }
 
 
+@pytest.fixture(scope="module")
+def answers():
+    """--help, then the bad values, of every binary, in one process
+    (bad_input_driver: TensorFlow imported once, not once per binary)."""
+    spec = [
+        {"binary": b, "cases": [["--help"], *[args for args, _ in BAD.get(b, [])]]}
+        for b in BINARIES
+    ]
+    result = subprocess.run(
+        [sys.executable, str(DRIVER)],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return dict(zip(BINARIES, json.loads(result.stdout.splitlines()[-1]), strict=True))
+
+
 @pytest.mark.parametrize("binary", BINARIES)
-def test_help_explains_every_flag_and_bad_values_are_one_line(binary):
+def test_help_explains_every_flag_and_bad_values_are_one_line(binary, answers):
     names = defined_flags(binary)
     assert names, binary
-    # One process per binary (bad_input_driver): --help, then its bad values.
     # The driver calls the console-script entry point (``run()``), which is
     # not __main__, where absl looks for the flags to list.
     bad = BAD.get(binary, [])
-    help_, *errors = run_cases(binary, [(["--help"],), *bad])
+    help_, *errors = answers[binary]
     text = help_["stdout"]
     assert "flags:" in text, help_["stderr"][-2000:]
     for name in names:

@@ -112,7 +112,11 @@ def world(tmp_path_factory):
 
 
 def run_cases(binary, cases):
-    spec = {"binary": binary, "cases": [args for args, *_ in cases]}
+    return run_driver({"binary": binary, "cases": [args for args, *_ in cases]})
+
+
+def run_driver(spec):
+    """What ``bad_input_driver`` answers to ``spec`` (see its docstring)."""
     result = subprocess.run(
         [sys.executable, str(DRIVER)],
         input=json.dumps(spec),

@@ -2,16 +2,14 @@
 
 import importlib.metadata
 import importlib.util
-import json
 import pathlib
 import re
 import subprocess
-import sys
 
 import pytest
 
 from keras_sasrnet import cli
-from tests.bin.test_bad_input import DRIVER, error_lines
+from tests.bin.test_bad_input import error_lines, run_driver
 
 pytestmark = pytest.mark.slow  # a subprocess per command
 ROOT = pathlib.Path(__file__).parents[2]
@@ -91,16 +89,7 @@ def answers():
         {"binary": b, "cases": [["--help"], *[args for args, _ in BAD.get(b, [])]]}
         for b in BINARIES
     ]
-    result = subprocess.run(
-        [sys.executable, str(DRIVER)],
-        input=json.dumps(spec),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return dict(zip(BINARIES, json.loads(result.stdout.splitlines()[-1]), strict=True))
+    return dict(zip(BINARIES, run_driver(spec), strict=True))
 
 
 @pytest.mark.parametrize("binary", BINARIES)

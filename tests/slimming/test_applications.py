@@ -53,11 +53,9 @@ def test_depthwise_and_squeeze_excite_networks_slim_exactly(name, tmp_path):
     np.testing.assert_array_equal(np.asarray(again(x)), np.asarray(slim(x)))
 
 
-def test_a_keras_hub_backbone_is_read_from_its_own_nodes(tmp_path):
-    # A functional subclass: its get_config holds constructor arguments, and
-    # find_groups failed with KeyError: 'layers'.
-    keras_hub = pytest.importorskip("keras_hub")
-    backbone = keras_hub.models.ResNetBackbone(
+def _resnet_backbone(keras_hub):
+    """A small keras-hub ResNet (a functional subclass), random init."""
+    return keras_hub.models.ResNetBackbone(
         input_conv_filters=[64],
         input_conv_kernel_sizes=[3],
         stackwise_num_filters=[64, 128],
@@ -67,6 +65,13 @@ def test_a_keras_hub_backbone_is_read_from_its_own_nodes(tmp_path):
         use_pre_activation=False,
         image_shape=(32, 32, 3),
     )
+
+
+def test_a_keras_hub_backbone_is_read_from_its_own_nodes(tmp_path):
+    # A functional subclass: its get_config holds constructor arguments, and
+    # find_groups failed with KeyError: 'layers'.
+    keras_hub = pytest.importorskip("keras_hub")
+    backbone = _resnet_backbone(keras_hub)
     randomize_bns(backbone)
     groups = {g.name: g for g in slimming.find_groups(backbone, (32, 32))}
     assert groups["conv1_conv"].prunable and groups["stack1_block0_1_conv"].prunable
@@ -83,16 +88,7 @@ def test_a_backbone_nested_under_a_head_is_slimmed_inside(tmp_path):
     # A backbone used as a layer was one opaque node: frozen, not slimmed,
     # and its MACs counted as 0. Its layers are now inlined.
     keras_hub = pytest.importorskip("keras_hub")
-    backbone = keras_hub.models.ResNetBackbone(
-        input_conv_filters=[64],
-        input_conv_kernel_sizes=[3],
-        stackwise_num_filters=[64, 128],
-        stackwise_num_blocks=[1, 1],
-        stackwise_num_strides=[1, 2],
-        block_type="basic_block",
-        use_pre_activation=False,
-        image_shape=(32, 32, 3),
-    )
+    backbone = _resnet_backbone(keras_hub)
     randomize_bns(backbone)
     inputs = keras.Input((32, 32, 3))
     features = keras.layers.GlobalAveragePooling2D(name="gap")(backbone(inputs))

@@ -13,10 +13,11 @@ validation pass every --every iterations. Arms:
   that it starts as a bank of high-pass filters (the stego signal is
   high-frequency, the content mostly low).
 - ``high_pass``: the first layer's 64 kernels started as high-pass
-  residual filters (SRM-like 3x3: first- and second-order differences in
-  four directions and the 3x3 "square" filter, random signs, a little
-  noise), He-scaled: where XuNet's fixed KV filter lets it leave the
-  plateau within its first epoch.
+  residual filters (``srnet(stem_init="high_pass")``, ``models.layers.
+  HighPass``: SRM-like 3x3 first- and second-order differences in four
+  directions and the 3x3 "square" filter, random signs, a little noise,
+  He-scaled): where XuNet's fixed KV filter lets it leave the plateau
+  within its first epoch.
 - ``curriculum``: the first --curriculum_steps iterations at 2.5x the payload
   (at most 1 bpp), the rest at the payload: SRNet's authors seeded
   low-payload detectors from higher-payload ones.
@@ -70,10 +71,12 @@ def _stegos(covers, workdir, payload):
     return out
 
 
-def _config(covers, stegos, arch, steps, every):
+def _config(covers, stegos, arch, steps, every, stem_init="he_normal"):
     c = base()
     c.data.covers, c.data.stegos = covers, stegos
     c.model.arch = arch
+    if arch == "srnet":
+        c.model.stem_init = stem_init
     c.train.steps_per_epoch = every
     c.baseline.steps, c.baseline.decay_step = steps, 0
     return c
@@ -92,35 +95,14 @@ def _zero_mean(model):
     return model
 
 
-def _high_pass(model, seed=0):
-    z = np.zeros((3, 3), "float32")
-    first = [z.copy() for _ in range(4)]  # -1 at the centre, +1 at a neighbour
-    second = [z.copy() for _ in range(4)]  # 1, -2, 1 through the centre
-    for k, (dy, dx) in enumerate([(0, 1), (1, 0), (1, 1), (1, -1)]):
-        first[k][1, 1], first[k][1 + dy, 1 + dx] = -1, 1
-        second[k][1, 1] = -2
-        second[k][1 + dy, 1 + dx] = second[k][1 - dy, 1 - dx] = 1
-    square = np.asarray([[-1, 2, -1], [2, -4, 2], [-1, 2, -1]], "float32")
-    bases = [*first, *second, square]
-    conv = next(layer for layer in model.layers if layer.name == "l1_conv")
-    kernel, *rest = conv.get_weights()
-    rng = np.random.default_rng(seed)
-    he = np.sqrt(2 / np.prod(kernel.shape[:3])) * np.sqrt(np.prod(kernel.shape[:3]))
-    for c in range(kernel.shape[-1]):
-        k = bases[c % len(bases)] * rng.choice([-1, 1])
-        k = k / np.linalg.norm(k) * he + rng.normal(0, 0.02 * he, k.shape)
-        kernel[:, :, 0, c] = k - k.mean()  # still zero-sum after the noise
-    conv.set_weights([kernel, *rest])
-    return model
-
-
 def arm(name, covers, workdir, log=print):
     """Trains one arm; its row (curve, plateau exit, best val, test)."""
     payload, steps, every = FLAGS.payload, FLAGS.steps, FLAGS.every
     folder = os.path.join(workdir, name)
     arch = "xunet" if name == "xunet" else "srnet"
     stegos = _stegos(covers, workdir, payload)
-    r = Run(_config(covers, stegos, arch, steps, every), folder, log)
+    stem = "high_pass" if name == "high_pass" else "he_normal"
+    r = Run(_config(covers, stegos, arch, steps, every, stem), folder, log)
     every = r.steps_per_epoch  # at most one pass over the training pairs
     curve = []
 
@@ -128,8 +110,6 @@ def arm(name, covers, workdir, log=print):
         build = r.build
         if name == "zero_mean":
             build = lambda: _zero_mean(r.build())  # noqa: E731
-        if name == "high_pass":
-            build = lambda: _high_pass(r.build())  # noqa: E731
         first = steps
         if name == "curriculum":
             high = min(1.0, 2.5 * payload)

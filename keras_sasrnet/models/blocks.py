@@ -38,7 +38,7 @@ class LayerOptions:
                 f"bn_momentum must be in [0, 1); received {self.bn_momentum}"
             )
 
-    def conv(self, filters, name, kernel_size=3, strides=1):
+    def conv(self, filters, name, kernel_size=3, strides=1, init="he_normal"):
         # No bias: every conv is followed by BN, whose beta makes it redundant.
         return keras.layers.Conv2D(
             filters,
@@ -46,7 +46,7 @@ class LayerOptions:
             strides=strides,
             padding="same",
             use_bias=False,
-            kernel_initializer="he_normal",
+            kernel_initializer=init,
             kernel_regularizer=self._l2(),
             name=name,
         )

@@ -18,10 +18,11 @@ Layer names (all deterministic):
 import keras
 
 from keras_sasrnet.models.blocks import LayerOptions, check_input_shape, check_widths
-from keras_sasrnet.models.layers import Subsample2D
+from keras_sasrnet.models.layers import HighPass, Subsample2D
 
 TYPE2 = (3, 4, 5, 6, 7)
 TYPE3 = {8: 16, 9: 64, 10: 128, 11: 256}
+STEM_INITS = {"he_normal": lambda: "he_normal", "high_pass": HighPass}
 
 
 def srnet_widths(scale=1.0):
@@ -70,6 +71,7 @@ def srnet(
     bn_momentum=0.9,
     bn_epsilon=1e-3,
     sync_bn=False,
+    stem_init="he_normal",
     name="srnet",
 ):
     """Builds SRNet with logits output.
@@ -83,6 +85,9 @@ def srnet(
         gamma_init: initial BN gamma (default 0.5 with sparsity, else 1).
         bn_momentum, bn_epsilon: BatchNormalization settings.
         sync_bn: synchronise BN statistics across replicas.
+        stem_init: initialiser of the first conv, "he_normal" (the reference)
+            or "high_pass" (``layers.HighPass``: residual filters, which
+            get SRNet off its 50 % plateau an order of magnitude sooner).
         name: model name.
 
     Example:
@@ -91,6 +96,10 @@ def srnet(
     input_shape = check_input_shape(input_shape, "SRNet")
     w = check_widths(widths, srnet_widths(), "SRNet")
     _check_ties(w)
+    if stem_init not in STEM_INITS:
+        raise ValueError(
+            f"stem_init must be one of {sorted(STEM_INITS)}; received {stem_init!r}"
+        )
     opt = LayerOptions(
         sparsity, weight_decay, gamma_init, bn_momentum, bn_epsilon, sync_bn
     )
@@ -101,7 +110,8 @@ def srnet(
     inputs = keras.Input(input_shape, name="image")
     x = inputs
     for k in (1, 2):  # type 1
-        x = conv_bn(x, f"l{k}_conv", f"l{k}_bn")
+        init = STEM_INITS[stem_init]() if k == 1 else "he_normal"
+        x = conv_bn(x, f"l{k}_conv", f"l{k}_bn", init=init)
         x = keras.layers.ReLU(name=f"l{k}_relu")(x)
     for k in TYPE2:
         y = conv_bn(x, f"l{k}_conv1", f"l{k}_bn1")

@@ -1,4 +1,4 @@
-"""Serialisable layers: the KV filter, Abs, Subsample2D; the inference graph."""
+"""Serialisable layers: KV filter, HighPass, Abs, Subsample2D; the inference graph."""
 
 import subprocess
 import sys
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from keras_sasrnet import models
-from keras_sasrnet.models.layers import Subsample2D
+from keras_sasrnet.models.layers import HighPass, Subsample2D
 
 
 @pytest.mark.parametrize("size", [8, 9, 64])
@@ -90,3 +90,40 @@ def test_for_inference_leaves_a_model_without_shortcuts_alone():
         layer.name for layer in model.layers
     ]
     assert deploy.input_shape == (None, 48, 48, 1)
+
+
+def test_high_pass_stem_starts_blind_to_flat_content(tmp_path):
+    """SRNet's high_pass stem: zero-sum filters of He normal's norm, seeded
+    by keras.utils.set_random_seed, kept through a .keras round trip."""
+
+    def build():
+        keras.utils.set_random_seed(3)
+        return models.build(
+            "srnet", width_scale=1 / 8, input_shape=(16, 16, 1), stem_init="high_pass"
+        )
+
+    model = build()
+    kernel = model.get_layer("l1_conv").get_weights()[0]
+    assert np.abs(kernel.sum(axis=(0, 1, 2))).max() < 1e-5  # flat -> 0
+    norms = np.linalg.norm(kernel.reshape(9, -1), axis=0)
+    assert np.all(np.abs(norms - np.sqrt(2)) < 0.2)
+    np.testing.assert_array_equal(build().get_layer("l1_conv").get_weights()[0], kernel)
+    conv = model.get_layer("l1_conv")
+    flat = np.full((1, 16, 16, 1), 7.0, "float32")
+    inner = np.asarray(conv(flat))[:, 1:-1, 1:-1]  # away from the zero padding
+    assert np.abs(inner).max() < 1e-4
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    again = models.load(path)
+    np.testing.assert_array_equal(again.get_layer("l1_conv").get_weights()[0], kernel)
+    # The reference stem is not zero-sum, and other values are refused.
+    keras.utils.set_random_seed(3)
+    he = models.build("srnet", width_scale=1 / 8, input_shape=(16, 16, 1))
+    assert (
+        np.abs(he.get_layer("l1_conv").get_weights()[0].sum(axis=(0, 1, 2))).min()
+        > 1e-3
+    )
+    with pytest.raises(ValueError, match="stem_init"):
+        models.build("srnet", width_scale=1 / 8, stem_init="zero")
+    with pytest.raises(ValueError, match="3x3"):
+        HighPass(seed=0)((5, 5, 1, 4))

@@ -1,16 +1,15 @@
-"""The performance proof: slimming against the paper and simple baselines.
+"""The performance proof: sparsity methods against simple baselines, two tasks.
 
   python -m benchmarks.slimming --config=configs/bench_cpu.py --workdir=work/bench
 
-Trains one shared SRNet (the config's baseline recipe), then per seed: the
-full model trained on (no slimming); SASRNet one-shot and iterative at every
-rate of --config.bench.rates, by |gamma| and FLOPs-aware; and, at the params
-of each |gamma| row, L1-norm filter pruning, random channel pruning (both
-fine-tuned alike) and a uniformly thinner SRNet trained from scratch for the
-same total iterations. Every row is measured for test accuracy, P_E, params,
-MACs, batch-1 Keras and LiteRT latency and .tflite size. With a GPU it also
-times full-SRNet training (precision x XLA, mirrored). Writes
-workdir/BENCHMARKS.md with figures/; rerunning the command resumes.
+Per task (LSB matching and HILL at --config.bench.payload): full SRNet and
+XuNet, trained once and cached; then per seed, every sparsity method of
+--config.bench.methods pruned at every rate and fine-tuned, and at its
+params L1-norm filter pruning, random channel pruning (fine-tuned alike) and
+a uniformly thinner SRNet from scratch. Every row is measured for test and
+validation accuracy, params and MACs; the first seed's models for batch-1
+Keras and LiteRT latency. Writes workdir/BENCHMARKS.md, summary.json and
+figures/ (see benchmarks.harness.runner); rerunning the command resumes.
 """
 
 import sys

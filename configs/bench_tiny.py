@@ -1,9 +1,10 @@
-"""The benchmark's whole shape in about two minutes, for tests.
+"""The benchmark's whole shape in a couple of minutes, for tests.
 
   python -m benchmarks.slimming --config=configs/bench_tiny.py --workdir=/tmp/bench_tiny
 
-SRNet at widths / 8 on 32x32 crops, 2 steps per stage: checks that every row
-runs and the report is written, not that anything learns.
+SRNet at widths / 8 on 32x32 demo crops, 2 steps per stage, both tasks, two
+seeds: checks that every row runs and the report is written, not that
+anything learns.
 """
 
 import importlib.util
@@ -16,6 +17,7 @@ def get_config(arg=None):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     c = module.get_config(arg)
+    c.bench.source = "demo"
     c.data.demo.crop = 32
     c.data.demo.stride = 96
     c.data.demo.max_per_photo = 0
@@ -24,9 +26,12 @@ def get_config(arg=None):
     c.train.steps_per_epoch = 2
     c.baseline.steps = 2
     c.sparsity.steps = 2
+    c.sparsity.decay_step = 0
     c.finetune.steps = 2
+    c.finetune.decay_step = 0
+    c.bench.seeds = (0, 1)
     c.bench.rates = (0.5,)
-    c.bench.uniform_rates = ()
+    c.bench.baseline_rates = (0.5,)
     c.report.latency_size = 32
     c.report.latency_repeats = 1
     return c

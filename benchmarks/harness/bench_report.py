@@ -1,264 +1,381 @@
-"""The benchmark's report: rows over seeds, tables, verdicts, figures.
+"""The benchmark's report: rows over seeds, tables, targets, figures.
 
-Pure functions of the per-seed metrics dicts ``runner.run_seed`` returns,
-except ``write_markdown`` and ``figures``, which write files.
+Pure functions of the task dicts ``runner.run_task`` returns, except
+``write`` and ``curves_figure``, which write files.
 """
 
 import os
 import platform
 import statistics
 
-from keras_sasrnet import atomic
+from keras_sasrnet import atomic, markdown
+from keras_sasrnet.slimming import sparsity
 
-RANKINGS = ("gamma", "flops")
-BASELINES = ("l1", "random", "uniform")
-LABELS = {
+BASELINE_LABELS = {
     "full": "SRNet, no slimming",
-    "gamma": "SASRNet one-shot, |gamma|",
-    "flops": "SASRNet one-shot, FLOPs-aware",
-    "gamma-iter": "SASRNet iterative, |gamma|",
-    "flops-iter": "SASRNet iterative, FLOPs-aware",
+    "xunet": "XuNet, no slimming",
     "l1": "L1-norm filter pruning",
     "random": "random channel pruning",
     "uniform": "uniformly thinner, from scratch",
 }
-
-
-PAPER = [
-    ("SRNet", 0.0, 96.58, 4_776_000, 5.94e9, 41),
-    ("SASRNet", 0.4, 96.67, 259_700, 3.45e9, 38),
-    ("SASRNet", 0.6, 96.66, 86_600, 2.97e9, 25),
-    ("SASRNet", 0.8, 93.34, 23_900, 0.83e9, 20),
+PAPER = [  # SASRNet, Table 5: pruned, accuracy %, params, MACs, test time s
+    (0.0, 96.58, 4_776_000, 5.94e9, 41),
+    (0.4, 96.67, 259_700, 3.45e9, 38),
+    (0.6, 96.66, 86_600, 2.97e9, 25),
+    (0.8, 93.34, 23_900, 0.83e9, 20),
 ]
 
 
-def aggregate(per_seed):
-    """One row per (method, rate): accuracies and P_E over seeds, costs of seed 1.
+def label(method):
+    """A row's name: a baseline, or "sparsity method (alpha)"."""
+    if method in BASELINE_LABELS:
+        return BASELINE_LABELS[method]
+    name, _, alpha = method.partition(":")
+    m = sparsity.method(name)
+    kind = "group-lasso" if m.grouped else "L1"
+    kind += " proximal" if m.proximal else " in the loss"
+    kind += ", MAC-weighted" if m.cost_weighted else ""
+    return f"SASRNet, {kind} ({name}, alpha {float(alpha):g})"
 
-    Rows come in (method, rate) order of the first seed.
 
-    ``spread`` is half the range over seeds (so mean +- spread covers them).
+def is_cost_weighted(method):
+    name = method.partition(":")[0]
+    return name in sparsity.METHODS and sparsity.method(name).cost_weighted
+
+
+def _stats(values):
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0
+
+
+def rows(task):
+    """The task's rows: full SRNet, XuNet, then one per (method, rate).
+
+    Accuracies are fractions; ``test_std`` is the sample standard deviation
+    over seeds (0 for the full models, trained once); params and MACs are
+    the first seed's; latency and size from ``task["costs"]``.
     """
-    rows = []
-    for key in per_seed[0]:
-        runs = [seed_rows[key] for seed_rows in per_seed]
-        first = runs[0]
-        method, rate = key
-        row = {"method": method, "label": LABELS[method], "rate": rate}
-        for name in (
-            "test_accuracy",
-            "test_pe",
-            "test_min_pe",
-            "test_auc",
-            "val_accuracy",
-        ):
-            values = [run[name] for run in runs]
-            row[name] = statistics.fmean(values)
-            row[f"{name}_spread"] = (max(values) - min(values)) / 2
-            row[f"{name}_seeds"] = values
-        row["params"] = round(statistics.fmean(run["params"] for run in runs))
-        row["macs"] = round(statistics.fmean(run["macs"] for run in runs))
-        for name in ("latency_ms", "litert_ms", "tflite_bytes", "weight_bytes"):
-            row[name] = first.get(name)
-        row["latency_size"] = first["latency_size"]
-        rows.append(row)
-    return rows
-
-
-def table(rows):
-    """The benchmark table as Markdown (the first row is the 100 % reference)."""
-    base = rows[0]
-    side = base["latency_size"]
-    lines = [
-        f"| method | pruned | test accuracy | P_E | val accuracy | params "
-        f"| MACs ({side}²) | Keras ms | LiteRT ms | .tflite |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lite = "-" if r["litert_ms"] is None else f"{r['litert_ms']:.1f}"
-        size = "-" if r["tflite_bytes"] is None else _size(r["tflite_bytes"])
-        val = f"{100 * r['val_accuracy']:.2f} ± {100 * r['val_accuracy_spread']:.2f} %"
-        lines.append(
-            f"| {r['label']} | {r['rate']:.0%} "
-            f"| {100 * r['test_accuracy']:.2f} "
-            f"± {100 * r['test_accuracy_spread']:.2f} %"
-            f" | {r['test_pe']:.4f} ± {r['test_pe_spread']:.4f} | {val} "
-            f"| {r['params']:,} ({100 * r['params'] / base['params']:.1f} %) "
-            f"| {r['macs'] / 1e9:.3f} G ({100 * r['macs'] / base['macs']:.1f} %) "
-            f"| {r['latency_ms']:.1f} | {lite} | {size} |"
-        )
-    return "\n".join(lines)
-
-
-def photo_table(rows, per_photo):
-    """Markdown: the first seed's test accuracy on each source photo.
-
-    ``per_photo``: {(method, rate): {photo: accuracy}}. A row that is good
-    on one photo and at chance on the rest has learnt that photo's content,
-    not the embedding.
-    """
-    photos = sorted({p for accs in per_photo.values() for p in accs})
-    lines = [
-        "| method | pruned | " + " | ".join(photos) + " |",
-        "|---|---|" + "---|" * len(photos),
-    ]
-    for r in rows:
-        accs = per_photo.get((r["method"], r["rate"]))
-        if accs is None:
-            continue
-        cells = " | ".join(
-            "-" if p not in accs else f"{100 * accs[p]:.1f} %" for p in photos
-        )
-        lines.append(f"| {r['label']} | {r['rate']:.0%} | {cells} |")
-    return "\n".join(lines)
-
-
-def _size(n):
-    return f"{n / (1 << 20):.2f} MiB" if n >= 1 << 20 else f"{n / 1024:.1f} KiB"
-
-
-def paper_table(rows):
-    """Ours next to the paper's Table 5, for the |gamma| one-shot rows."""
-    ours = {0.0: rows[0]}
-    ours.update({r["rate"]: r for r in rows if r["method"] == "gamma"})
-    base = rows[0]
-    lines = [
-        "| model | pruned | paper accuracy | ours | paper params | ours "
-        "| paper MACs | ours | paper test time | ours LiteRT b1 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, rate, acc, params, macs, seconds in PAPER:
-        r = ours.get(rate)
-        if r is None:
-            continue
-        lite = "-" if r["litert_ms"] is None else f"{r['litert_ms']:.1f} ms"
-        lines.append(
-            f"| {name} | {rate:.0%} | {acc:.2f} % | {100 * r['test_accuracy']:.2f} % "
-            f"| {params / 4_776_000:.1%} | {r['params'] / base['params']:.1%} "
-            f"| {macs / 5.94e9:.0%} | {r['macs'] / base['macs']:.0%} "
-            f"| {seconds} s ({seconds / 41:.0%}) | {lite} |"
-        )
-    return "\n".join(lines)
-
-
-def verdicts(rows):
-    """Plain sentences: slimming against the full model and every baseline."""
-    base = rows[0]
-    by = {(r["method"], r["rate"]): r for r in rows}
     out = []
-    for r in rows:
-        if r["method"] != "gamma":
-            continue
-        rate = r["rate"]
-        delta = 100 * (r["test_accuracy"] - base["test_accuracy"])
-        speed = (
-            f", LiteRT {base['litert_ms'] / r['litert_ms']:.2f}x faster "
-            f"(the MACs allow {base['macs'] / r['macs']:.2f}x)"
-            if r["litert_ms"] and base["litert_ms"]
-            else ""
-        )
+    for key in (("full", 0.0), ("xunet", 0.0)):
+        m = task["full"]["srnet" if key[0] == "full" else "xunet"]
         out.append(
-            f"- {rate:.0%} (|gamma| one-shot): {delta:+.2f} pp against the full "
-            f"model with {r['params'] / base['params']:.1%} of the params and "
-            f"{r['macs'] / base['macs']:.1%} of the MACs{speed}."
+            _row(key, [m["test_accuracy"]], [m["val_accuracy"]], m, task["costs"])
         )
-        for method in BASELINES:
-            other = by.get((method, rate))
+    for key in task["per_seed"][0]:
+        runs = [seed[key] for seed in task["per_seed"]]
+        out.append(
+            _row(
+                key,
+                [r["test_accuracy"] for r in runs],
+                [r["val_accuracy"] for r in runs],
+                runs[0],
+                task["costs"],
+                [r.get("val_accuracy_pruned") for r in runs],
+            )
+        )
+    return out
+
+
+def _row(key, tests, vals, first, costs, pruned=None):
+    method, rate = key
+    mean, std = _stats(tests)
+    cost = costs.get(key, {})
+    row = {
+        "method": method,
+        "label": label(method),
+        "rate": rate,
+        "test_mean": mean,
+        "test_std": std,
+        "test_seeds": tests,
+        "val_mean": statistics.fmean(vals),
+        "params": first["params"],
+        "macs": first["macs"],
+        "litert_ms": cost.get("litert_ms"),
+        "latency_ms": cost.get("latency_ms"),
+        "tflite_bytes": cost.get("tflite_bytes"),
+    }
+    if pruned and None not in pruned:
+        row["val_pruned_mean"] = statistics.fmean(pruned)
+    return row
+
+
+def summary(tasks, keys=("method", "rate", "test_mean", "test_std", "val_mean")):
+    """benchmarks/summary.json's content (issue 13's format)."""
+    out = {}
+    for task in tasks:
+        rs = rows(task)
+        out[task["task"]] = {
+            "test_photos": task["test_photos"],
+            "seeds": task["seeds"],
+            "srnet_full_test": rs[0]["test_mean"],
+            "xunet_full_test": rs[1]["test_mean"],
+            "rows": [
+                {k: r[k] for k in (*keys, "params", "macs", "litert_ms")}
+                for r in rs
+                if r["method"] != "xunet"
+            ],
+        }
+    return {"tasks": out}
+
+
+def table(rs):
+    """Markdown: every row, against the full SRNet (the first row)."""
+    base = rs[0]
+    body = []
+    for r in rs:
+        spread = f" ± {100 * r['test_std']:.2f}" if len(r["test_seeds"]) > 1 else ""
+        lite = "-" if r["litert_ms"] is None else f"{r['litert_ms']:.1f}"
+        pruned = r.get("val_pruned_mean")
+        body.append(
+            [
+                r["label"],
+                f"{r['rate']:.0%}",
+                f"{100 * r['test_mean']:.2f}{spread} %",
+                f"{100 * r['val_mean']:.2f} %",
+                "-" if pruned is None else f"{100 * pruned:.2f} %",
+                f"{r['params']:,} ({100 * r['params'] / base['params']:.2f} %)",
+                f"{r['macs'] / 1e9:.3f} G ({100 * r['macs'] / base['macs']:.2f} %)",
+                lite,
+                "-"
+                if not r["litert_ms"]
+                else f"{base['litert_ms'] / r['litert_ms']:.2f}x",
+            ]
+        )
+    return markdown.table(
+        [
+            "method",
+            "pruned",
+            "test accuracy",
+            "val accuracy",
+            "val right after pruning",
+            "params",
+            "MACs (256²)",
+            "LiteRT ms",
+            "LiteRT speed-up",
+        ],
+        body,
+    )
+
+
+def photo_table(rs, photos):
+    """Markdown: the first seed's test accuracy on each test photo."""
+    names = sorted({p for accs in photos.values() for p in accs})
+    body = []
+    for r in rs:
+        accs = photos.get((r["method"], r["rate"]))
+        if accs is not None:
+            cells = [f"{100 * accs[p]:.0f}" for p in names]
+            body.append([r["label"], f"{r['rate']:.0%}", *cells])
+    return markdown.table(["method", "pruned", *names], body)
+
+
+def targets(rs):
+    """Issue 13's targets, each said met or missed with the measured figure."""
+    base, xunet = rs[0], rs[1]
+    out = []
+    d = 100 * (base["test_mean"] - xunet["test_mean"])
+    out.append(
+        f"- Full SRNet {100 * base['test_mean']:.2f} % against XuNet "
+        f"{100 * xunet['test_mean']:.2f} % ({d:+.2f} pp): "
+        + ("met." if d >= 0 else "missed.")
+    )
+    methods = [r for r in rs[2:] if r["method"] not in BASELINE_LABELS]
+    at80 = [r for r in methods if r["rate"] == 0.8]
+    if at80:
+        best = max(at80, key=lambda r: r["test_mean"])
+        gap = 100 * (base["test_mean"] - best["test_mean"])
+        share = r_share(best, base, "params")
+        ok = share <= 2 and gap <= 0.5
+        out.append(
+            f"- 80 % pruned, best method ({best['label']}): {share:.2f} % of the "
+            f"params (target <= 2 %), {gap:+.2f} pp below full SRNet (target "
+            f"<= 0.5): " + ("met." if ok else "missed.")
+        )
+    cost = [r for r in methods if is_cost_weighted(r["method"])]
+    if cost:
+        near = [r for r in cost if 100 * (base["test_mean"] - r["test_mean"]) <= 1]
+        if near:
+            best = min(near, key=lambda r: r["macs"])
+            share = r_share(best, base, "macs")
+            out.append(
+                f"- Cost-weighted within 1 pp: fewest MACs {share:.2f} % "
+                f"({best['label']}, {best['rate']:.0%}; target <= 25 %): "
+                + ("met." if share <= 25 else "missed.")
+            )
+        else:
+            best = max(cost, key=lambda r: r["test_mean"])
+            gap = 100 * (base["test_mean"] - best["test_mean"])
+            out.append(
+                f"- Cost-weighted within 1 pp at <= 25 % of the MACs: missed; the "
+                f"best cost-weighted row ({best['label']}, {best['rate']:.0%}, "
+                f"{r_share(best, base, 'macs'):.2f} % of the MACs) is {gap:.2f} pp "
+                "below full SRNet."
+            )
+    if base["litert_ms"]:
+        near = [
+            r
+            for r in rs[2:]
+            if r["litert_ms"] and 100 * (base["test_mean"] - r["test_mean"]) <= 1
+        ]
+        speed = max((base["litert_ms"] / r["litert_ms"] for r in near), default=0)
+        out.append(
+            f"- Fastest row within 1 pp of full SRNet: {speed:.2f}x in LiteRT at "
+            "batch 1 (target >= 3x): " + ("met." if speed >= 3 else "missed.")
+        )
+    return "\n".join(out)
+
+
+def r_share(r, base, key):
+    return 100 * r[key] / base[key]
+
+
+def verdicts(rs):
+    """Each sparsity row against each baseline at its rate: "beats" only
+    where the difference exceeds the sum of the two rows' seed std."""
+    by = {(r["method"], r["rate"]): r for r in rs}
+    out = []
+    for r in rs[2:]:
+        if r["method"] in BASELINE_LABELS:
+            continue
+        for method in ("l1", "random", "uniform"):
+            other = by.get((method, r["rate"]))
             if other is None:
                 continue
-            d = 100 * (r["test_accuracy"] - other["test_accuracy"])
-            noise = r["test_accuracy_spread"] + other["test_accuracy_spread"]
-            word = "beats" if d > 0 else ("ties" if d == 0 else "trails")
-            if abs(d) <= 100 * noise:
-                word += " (within the seed spread)"
+            d = 100 * (r["test_mean"] - other["test_mean"])
+            noise = 100 * (r["test_std"] + other["test_std"])
+            word = "ties" if abs(d) <= noise else ("beats" if d > 0 else "trails")
             out.append(
-                f"  - {word} {LABELS[method]} ({100 * other['test_accuracy']:.2f} %,"
-                f" {other['params']:,} params): {d:+.2f} pp"
+                f"- {r['label']} at {r['rate']:.0%} {word} {other['label']}: "
+                f"{d:+.2f} pp (seed std {noise:.2f} pp summed)"
             )
     return "\n".join(out)
 
 
-def figures(rows, folder):
-    """accuracy_vs_params.png and accuracy_vs_latency.png; returns their names."""
-    from keras_sasrnet.evaluation import plots
+def paper_table(rs, method):
+    """The rows of ``method`` next to the paper's Table 5."""
+    base = rs[0]
+    ours = {0.0: base, **{r["rate"]: r for r in rs if r["method"] == method}}
+    body = []
+    for rate, acc, params, macs, seconds in PAPER:
+        r = ours.get(rate)
+        if r is not None:
+            body.append(
+                [
+                    f"{rate:.0%}",
+                    f"{acc:.2f} %",
+                    f"{100 * r['test_mean']:.2f} %",
+                    f"{params / 4_776_000:.1%}",
+                    f"{r['params'] / base['params']:.1%}",
+                    f"{macs / 5.94e9:.0%}",
+                    f"{r['macs'] / base['macs']:.0%}",
+                    f"{seconds / 41:.0%}",
+                    "-"
+                    if not r["litert_ms"]
+                    else f"{r['litert_ms'] / base['litert_ms']:.0%}",
+                ]
+            )
+    return markdown.table(
+        [
+            "pruned",
+            "paper accuracy",
+            "ours",
+            "paper params",
+            "ours",
+            "paper MACs",
+            "ours",
+            "paper test time",
+            "ours LiteRT",
+        ],
+        body,
+    )
 
-    names = ["accuracy_vs_params.png"]
-    plots.methods_scatter(rows, "params", os.path.join(folder, names[0]))
-    if all(r["litert_ms"] for r in rows):
-        names.append("accuracy_vs_latency.png")
-        plots.methods_scatter(rows, "litert_ms", os.path.join(folder, names[1]))
-    return names
+
+def curves_figure(tasks, path):
+    """Validation accuracy of the full SRNet and XuNet against iterations."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for task in tasks:
+        for arch, style in (("srnet", "-"), ("xunet", "--")):
+            its, accs = zip(*task["curves"][arch], strict=True)
+            ax.plot(
+                its, [100 * a for a in accs], style, label=f"{task['task']}: {arch}"
+            )
+    ax.axhline(50, color="grey", linewidth=0.5)
+    ax.set(xlabel="iteration", ylabel="validation accuracy (%)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    with atomic.replacing(path, ".png") as tmp:
+        fig.savefig(tmp, dpi=110)
+    plt.close(fig)
 
 
 def machine():
     """One line about where the figures were measured."""
     import tensorflow as tf
 
-    gpus = tf.config.list_physical_devices("GPU")
     return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-        f"{len(gpus)} GPU(s), Python {platform.python_version()}, "
-        f"TensorFlow {tf.__version__}"
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU "
+        f"cores, Python {platform.python_version()}, TensorFlow {tf.__version__}"
     )
 
 
-def write_markdown(workdir, rows, command, gpu, elapsed, per_photo=None):
-    """Writes workdir/BENCHMARKS.md and its figures; returns the text.
-
-    ``elapsed``: {"wall": seconds of this invocation, "stages": seconds
-    summed over every stage, earlier invocations included}. ``per_photo``:
-    see ``photo_table`` (demo data only).
-    """
-    names = figures(rows, os.path.join(workdir, "figures"))
-    seeds = len(rows[0]["test_accuracy_seeds"])
+def write(workdir, tasks, command, minutes, c):
+    """Writes BENCHMARKS.md, summary.json and figures/; returns the text."""
+    os.makedirs(os.path.join(workdir, "figures"), exist_ok=True)
+    curves_figure(tasks, os.path.join(workdir, "figures", "learning_curves.png"))
+    atomic.write_json(os.path.join(workdir, "summary.json"), summary(tasks))
+    b = c.bench
     parts = [
-        "# Benchmarks: slimming against the paper and simple baselines",
+        "# Benchmarks: sparsity methods and baselines on two tasks",
         "",
         f"Command: `{command}`  ",
         f"Machine: {machine()}  ",
-        f"Time: {elapsed['stages'] / 60:.0f} min summed over the stages; "
-        f"{elapsed['wall'] / 60:.0f} min for the invocation that finished it",
+        f"Time: {minutes:.0f} min of stage time in all, summed over invocations "
+        "(cached full models included only when they were trained by this run).",
         "",
-        f"Test accuracy and P_E: mean ± half the range over {seeds} seeds. Params, "
-        "MACs, latency and size: the first seed's model. Latency: batch 1 on "
-        "this CPU; size: the float32 .tflite file.",
+        f"Data: {b.source} covers, {c.bench.photo_size}x{c.bench.photo_size} tiles "
+        f"split by photo; payload {b.payload:g} bpp. Full models: "
+        f"{c.baseline.steps} iterations, trained once. Every other row: seeds "
+        f"{list(b.seeds)}, mean ± sample std over seeds; params, MACs (at "
+        "256x256) and batch-1 LiteRT latency (float32, 256x256, this CPU) of "
+        "the first seed's model. Methods: sparsity training "
+        f"{c.sparsity.steps} it (lr drop at {c.sparsity.decay_step}), "
+        f"fine-tuning {c.finetune.steps} it at lr {c.finetune.lr:g} (drop at "
+        f"{c.finetune.decay_step}); the baselines prune the full SRNet to the "
+        "first method's params and fine-tune alike; the thinner SRNet trains "
+        "from scratch for the full model's iterations plus both phases.",
         "",
-        table(rows),
-        "",
-        *(
-            [
-                "## Test accuracy per source photo (first seed)",
-                "",
-                photo_table(rows, per_photo),
-                "",
-            ]
-            if per_photo
-            else []
-        ),
-        "## Against the paper's Table 5",
-        "",
-        paper_table(rows),
-        "",
-        "## Verdicts",
-        "",
-        verdicts(rows),
-        "",
-        *[f"![{n}](figures/{n})" for n in names],
-        "",
-        "## GPU",
-        "",
-        gpu_table(gpu),
+        "![learning curves](figures/learning_curves.png)",
         "",
     ]
+    first = b.methods[0]
+    for task in tasks:
+        rs = rows(task)
+        parts += [
+            f"## {task['task']} {b.payload:g} bpp ({task['test_photos']} test photos)",
+            "",
+            table(rs),
+            "",
+            "### Targets (issue 13)",
+            "",
+            targets(rs),
+            "",
+            "### Against the baselines",
+            "",
+            verdicts(rs) or "No baseline rows.",
+            "",
+            f"### Test accuracy (%) per test photo, seed {b.seeds[0]}",
+            "",
+            photo_table(rs, task["photos"]),
+            "",
+            f"### Against the paper's Table 5 ({label(first)})",
+            "",
+            paper_table(rs, first),
+            "",
+        ]
     text = "\n".join(parts)
     atomic.write_text(os.path.join(workdir, "BENCHMARKS.md"), text)
     return text
-
-
-def gpu_table(gpu):
-    if not gpu:
-        return "Skipped: no GPU on this machine."
-    lines = ["| setting | GPUs | training images/s |", "|---|---|---|"]
-    for g in gpu:
-        lines.append(f"| {g['setting']} | {g['devices']} | {g['images_per_s']:.1f} |")
-    return "\n".join(lines)

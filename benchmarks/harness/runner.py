@@ -1,51 +1,66 @@
-"""The performance proof: slimming against the paper and simple baselines.
+"""The performance proof: sparsity methods and baselines on two tasks.
 
-One shared model is trained first (``pretrained/``, the config's baseline
-recipe); every other row starts from it and gets the same further budget,
-S = ``sparsity.steps`` then F = ``finetune.steps`` iterations, per seed:
+Per task of ``bench.tasks`` (``lsbm``, ``hill``; payload ``bench.payload``),
+on the photo cover set (``bench.source="photos"``: scikit-image + Debian
+photographs, tiles split by photo) or the demo crops (``"demo"``, for tests):
 
-  full               S + F more plain iterations (no sparsity, no pruning)
-  gamma / flops      sparsity training (S), one-shot pruning by |gamma| (or
-                     |gamma| per MAC), fine-tuning (F)
-  gamma-iter / ...   the same, pruned in ``bench.iterative_rounds`` rounds of
-                     F / rounds fine-tuning each
-  l1 / random        S plain iterations, then L1-norm (Li et al.) or random
-                     channel pruning at the params of the |gamma| row, F
-  uniform            a uniformly thinner network with the params of the
-                     |gamma| row, trained from scratch for P + S + F
+  srnet, xunet       the full models, trained once for baseline.steps and
+                     cached under a fingerprint of what shapes them
+                     (``bench.cache``); every seed and row starts from them
+  per seed K:
+  <method>_<rate>    the sparsity method (``bench.methods``: "name:alpha")
+                     for sparsity.steps from the full SRNet, pruned at rate,
+                     fine-tuned finetune.steps
+  l1_/random_<rate>  at the params of the first method's row (rates of
+                     ``bench.baseline_rates``): pruned from the full SRNet by
+                     filter L1 norm or at random, fine-tuned alike
+  uniform_<rate>     a uniformly thinner SRNet with those params, trained
+                     from scratch for baseline + sparsity + finetune steps
+  costs              batch-1 Keras and LiteRT latency of the first seed's
+                     models at report.latency_size, measured after all the
+                     training (so it can be rerun on a quiet machine)
 
-Layout of the work directory (every stage resumable through ``done.json``):
-  config.json, pretrained/, seed_K/<stage>/, rows.json, BENCHMARKS.md,
-  figures/, gpu.json
+Layout: workdir/config.json, workdir/<task>/{stegos, full/, seed_K/<stage>/,
+costs/}, rows.json, summary.json, BENCHMARKS.md, figures/. Every stage is
+resumable (done.json); rerunning the command resumes.
 """
 
-import dataclasses
 import functools
+import hashlib
 import json
 import os
 import tempfile
-import time
 
 import numpy as np
 
 from benchmarks.harness import baselines
-from benchmarks.harness import gpu as gpu_lib
-from benchmarks.harness.bench_report import (
-    BASELINES,
-    RANKINGS,
-    aggregate,
-    write_markdown,
-)
 from keras_sasrnet import atomic, models, slimming
-from keras_sasrnet.data import demo
+from keras_sasrnet.data import demo, embed, pairs, photos
 from keras_sasrnet.data.manifest import Manifest
 from keras_sasrnet.train import loop, run
 from keras_sasrnet.train.config import validate
 
-# The importance criterion behind each ranking of the report.
-RANKING_SCORER = {"gamma": "gamma", "flops": "gamma_per_mac"}
-
+TASKS = {"lsbm": "lsbm", "hill": "hill"}  # task name -> conseal algorithm
+BASELINES = ("l1", "random", "uniform")
+SOURCES = ("photos", "demo")
 MODEL = "model.keras"
+
+
+def parse_method(text):
+    """ "gprox_cost:1e-2" -> ("gprox_cost", 0.01), checked."""
+    name, sep, alpha = text.partition(":")
+    if not sep or name not in slimming.sparsity.METHODS:
+        raise ValueError(
+            f"bench.methods: {text!r} is not 'method:alpha' with a method of "
+            f"{sorted(slimming.sparsity.METHODS)}"
+        )
+    try:
+        value = float(alpha)
+    except ValueError:
+        raise ValueError(f"bench.methods: alpha of {text!r} is not a number") from None
+    if not value > 0:
+        raise ValueError(f"bench.methods: alpha of {text!r} must be > 0")
+    return name, value
 
 
 def check(c):
@@ -53,84 +68,110 @@ def check(c):
     b = c.bench
     if not b.seeds or len(set(b.seeds)) != len(b.seeds):
         raise ValueError(f"bench.seeds must be distinct and non-empty; got {b.seeds}")
-    for rate in b.rates:
+    if not b.tasks or any(t not in TASKS for t in b.tasks):
+        raise ValueError(f"bench.tasks must be some of {sorted(TASKS)}; got {b.tasks}")
+    if b.source not in SOURCES:
+        raise ValueError(f"bench.source must be one of {SOURCES}; got {b.source!r}")
+    if not b.methods:
+        raise ValueError("bench.methods is empty: give at least one 'method:alpha'")
+    for text in b.methods:
+        parse_method(text)
+    for rate in (*b.rates, *b.baseline_rates):
         slimming.check_rate(rate)
         if rate == 0:
-            raise ValueError("bench.rates must be > 0 (rate 0 is the full row)")
-    for name, allowed in (("rankings", RANKINGS), ("baselines", BASELINES)):
-        for item in b[name]:
-            if item not in allowed:
-                raise ValueError(f"bench.{name}: {item!r} is not one of {allowed}")
-    if b.iterative_rounds < 0 or b.iterative_rounds == 1:
-        raise ValueError(
-            "bench.iterative_rounds must be 0 (no iterative rows) or >= 2; "
-            f"received {b.iterative_rounds}"
-        )
-    for rate in b.uniform_rates:
+            raise ValueError("bench rates must be > 0 (rate 0 is the full row)")
+    for rate in b.baseline_rates:
         if rate not in b.rates:
-            raise ValueError(f"bench.uniform_rates: {rate} is not in bench.rates")
-    if c.finetune.steps and b.iterative_rounds > c.finetune.steps:
-        raise ValueError("bench.iterative_rounds exceeds finetune.steps")
+            raise ValueError(f"bench.baseline_rates: {rate} is not in bench.rates")
+    for item in b.baselines:
+        if item not in BASELINES:
+            raise ValueError(f"bench.baselines: {item!r} is not one of {BASELINES}")
+    if not 0 < b.payload <= 1:
+        raise ValueError(f"bench.payload must be in (0, 1] bpp; got {b.payload}")
     return c
 
 
-@dataclasses.dataclass
-class Bench:
-    """The shared pretrained model and one ``run.Run`` per seed."""
-
-    c: object
-    workdir: str
-    log: object
-
-    def __post_init__(self):
-        self.root = run.Run(self.c, self.workdir, self.log)
-        self.runs = {}
-
-    def run_for(self, seed):
-        if seed not in self.runs:
-            c = self.c.copy_and_resolve_references()
-            c.seed = seed
-            folder = os.path.join(self.workdir, f"seed_{seed}")
-            self.runs[seed] = run.Run(c, folder, self.log)
-        return self.runs[seed]
-
-    @property
-    def pretrained(self):
-        return os.path.join(self.workdir, "pretrained", "best.keras")
+def covers(c, log=print):
+    """The cover set of the benchmark (made once, in the cache)."""
+    b = c.bench
+    if b.source == "demo":
+        d = c.data.demo
+        return demo.demo_covers(
+            os.path.join(b.data_dir, f"demo_{d.crop}_{d.stride}"),
+            d.crop,
+            d.stride or None,
+            max_per_photo=d.max_per_photo or None,
+        )
+    size = b.photo_size
+    folder = os.path.join(b.data_dir, f"photos{size}")
+    photos.photo_covers(folder, size=size, split=(None, 5, 10), log=log)
+    return folder
 
 
-def _measure(bench, r, model, folder, first_seed):
-    """Run.measure; latency (Keras, LiteRT) and .tflite size for the first seed.
+def task_config(c, task, cover_dir, log=print):
+    """The run config of one task: its covers and (once) its stegos."""
+    stegos = os.path.join(
+        os.path.dirname(cover_dir) or ".",
+        f"{os.path.basename(cover_dir)}_{TASKS[task]}_{c.bench.payload:g}",
+    )
+    embed.embed_dataset(cover_dir, stegos, TASKS[task], c.bench.payload, seed=0)
+    t = c.copy_and_resolve_references()
+    t.data.demo.use = False
+    t.data.covers, t.data.stegos = cover_dir, stegos
+    return validate(t)
 
-    The report takes costs from the first seed's models, so the others skip
-    the timing (a trace and a conversion per row).
-    """
-    m = r.measure(model, folder, timing=first_seed)
-    m["weight_bytes"] = sum(w.nbytes for w in model.get_weights())
-    if first_seed and bench.c.bench.litert:
-        from keras_sasrnet.export import convert, latency
 
-        side = bench.c.report.latency_size
-        at = models.io.reinput(model, (side, side))
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "m.tflite")
-            m["tflite_bytes"] = convert.export_tflite(at, path, "float32")
-            m["litert_ms"] = latency.litert_latency(
-                path, (side, side), repeats=bench.c.report.latency_repeats
-            )
+def fingerprint(c, arch):
+    """What shapes a full model: data, architecture, recipe (not the bench)."""
+    keys = {
+        "covers": Manifest.load(c.data.covers).info,
+        "cover_files": len(Manifest.load(c.data.covers).names()),
+        "stegos": Manifest.load(c.data.stegos).info,
+        "model": {**c.model.to_dict(), "arch": arch},
+        "baseline": c.baseline.to_dict(),
+        "train": c.train.to_dict(),
+        "pairs": c.data.pairs_per_replica,
+        "seed": c.seed,
+        "precision": c.get("precision"),
+    }
+    text = json.dumps(keys, sort_keys=True, default=str)
+    return f"{arch}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def model_config(c, arch):
+    m = c.copy_and_resolve_references()
+    m.model.arch = arch
+    if arch != "srnet":  # srnet's own arguments
+        kept = {k: v for k, v in m.model.to_dict().items() if k != "stem_init"}
+        with m.unlocked():
+            m.model = kept
     return m
 
 
-def _train(r, build, steps, lr, folder, decay_step=0, **kwargs):
-    """Trains ``build()`` into folder/model.keras (the best by validation)."""
-    return run.train_stage(
-        r, build, steps, lr, decay_step, folder, "model.keras", **kwargs
-    )
+def full_model(c, arch, log=print):
+    """(folder, metrics) of the cached full model of ``arch`` for this task."""
+    m = model_config(c, arch)
+    folder = os.path.join(c.bench.cache, fingerprint(m, arch))
+    r = run.Run(m, folder, log)
+
+    def work(stage):
+        model = run.train_stage(
+            r,
+            r.build,
+            m.baseline.steps,
+            m.train.lr,
+            m.baseline.decay_step,
+            stage,
+            "best.keras",
+        )
+        measured = r.measure(model, stage, timing=False)
+        return {"arch": arch, "every": r.steps_per_epoch, **measured}
+
+    metrics = dict(r.stage("full", work), folder=os.path.join(folder, "full"))
+    return metrics["folder"], metrics
 
 
 def _loader(path, sparsity=None, method="l1", input_size=None):
-    """A build function: the model at ``path``, optionally with the penalty."""
-
     def build():
         m = models.load(path)
         if sparsity is None:
@@ -140,149 +181,94 @@ def _loader(path, sparsity=None, method="l1", input_size=None):
     return build
 
 
-def _finetune(bench, r, slim, steps, folder, first_seed, extra):
-    """Saves a pruned model, fine-tunes it for ``steps``, measures it."""
+def _train(r, build, steps, lr, folder, decay_step=0, **kwargs):
+    return run.train_stage(r, build, steps, lr, decay_step, folder, MODEL, **kwargs)
+
+
+def _finetune(r, slim, folder, extra):
     pruned = os.path.join(folder, "pruned.keras")
     loop.save(slim, pruned)
     extra = dict(extra, val_accuracy_pruned=r.val_accuracy(slim))
-    model = _train(r, _loader(pruned), steps, bench.c.finetune.lr, folder)
-    return {**extra, **_measure(bench, r, model, folder, first_seed)}
+    f = r.c.finetune
+    model = _train(r, _loader(pruned), f.steps, f.lr, folder, f.decay_step)
+    return {**extra, **r.measure(model, folder, timing=False)}
 
 
-def _pretrain(bench, folder):
-    r, c = bench.root, bench.c
-    model = run.train_stage(
-        r,
-        r.build,
-        c.baseline.steps,
-        c.train.lr,
-        c.baseline.decay_step,
-        folder,
-        "best.keras",
-    )
-    return {"stage": "pretrained", **r.measure(model, folder)}
-
-
-def run_seed(bench, seed, first_seed):
-    """Every row of one seed; returns {(method, rate): metrics}."""
-    c, b = bench.c, bench.c.bench
-    r = bench.run_for(seed)
-    S, F = c.sparsity.steps, c.finetune.steps
-    at = functools.partial(os.path.join, r.workdir)
+def run_seed(c, task_dir, pretrained, seed, log=print):
+    """Every row of one seed of one task: {(method, rate): metrics}."""
+    s = c.copy_and_resolve_references()
+    s.seed = seed
+    r = run.Run(s, os.path.join(task_dir, f"seed_{seed}"), log)
     rows = {}
+    first = None
+    for text in c.bench.methods:
+        method, alpha = parse_method(text)
 
-    def dense(folder):
-        _train(r, _loader(bench.pretrained), S, c.train.lr, folder)
-        return {"stage": "dense"}
+        def sparse(folder, method=method, alpha=alpha, text=text):
+            sp = c.sparsity
+            _train(
+                r,
+                _loader(pretrained, alpha, method, r.size),
+                sp.steps,
+                sp.lr or c.train.lr,
+                folder,
+                sp.decay_step,
+                optimizer=slimming.sparsity.method(method).optimizer,
+                momentum=sp.momentum,
+                keep="last",
+            )
+            return {"stage": "sparse", "method": text}
 
-    def full(folder):
-        model = _train(r, _loader(at("dense", MODEL)), F, c.finetune.lr, folder)
-        measured = _measure(bench, r, model, folder, first_seed)
-        return {"stage": "full", "rate": 0.0, **measured}
+        name = text.replace(":", "_")
+        r.stage(f"sparse_{name}", sparse)
+        for rate in c.bench.rates:
 
-    def sparse(folder):
-        s = c.sparsity
-        build = _loader(bench.pretrained, s.alpha, s.method, r.size)
-        optimizer = slimming.sparsity.method(s.method).optimizer
-        _train(
-            r,
-            build,
-            S,
-            s.lr or c.train.lr,
-            folder,
-            optimizer=optimizer,
-            momentum=s.momentum,
-        )
-        return {"stage": "sparse"}
-
-    r.stage("dense", dense)
-    rows[("full", 0.0)] = r.stage("full", full)
-    r.stage("sparse", sparse)
-
-    for ranking in b.rankings:
-        for rate in b.rates:
-
-            def oneshot(folder, ranking=ranking, rate=rate):
-                model = models.load(at("sparse", MODEL))
+            def prune(folder, name=name, rate=rate, text=text):
+                model = models.load(os.path.join(r.workdir, f"sparse_{name}", MODEL))
+                p = c.prune
                 slim, plan = slimming.slim(
-                    model, rate, importance=RANKING_SCORER[ranking], input_size=r.size
+                    model,
+                    rate,
+                    aggregate=p.aggregate,
+                    fold=p.fold,
+                    importance=p.importance,
+                    input_size=r.size,
+                    min_channels=p.min_channels,
+                    round_to=p.round_to,
                 )
                 plan.save(os.path.join(folder, "plan.json"))
-                extra = {"stage": ranking, "rate": rate}
-                return _finetune(bench, r, slim, F, folder, first_seed, extra)
+                return _finetune(r, slim, folder, {"stage": text, "rate": rate})
 
-            rows[(ranking, rate)] = r.stage(f"{ranking}_{rate:g}", oneshot)
-            if b.iterative_rounds:
-                rows[(f"{ranking}-iter", rate)] = _iterative(
-                    bench, r, ranking, rate, first_seed
-                )
-
-    for criterion in b.baselines:
-        for rate in b.rates:
-            if criterion == "uniform" and b.uniform_rates:
-                if rate not in b.uniform_rates:
-                    continue
-            target = rows[("gamma", rate)]["params"]
+            rows[(text, rate)] = r.stage(f"{name}_{rate:g}", prune)
+        first = first or text
+    for rate in c.bench.baseline_rates:
+        target = rows[(first, rate)]["params"]
+        for criterion in c.bench.baselines:
             if criterion == "uniform":
-                work = functools.partial(_uniform, bench, r, target, rate, first_seed)
+                work = functools.partial(_uniform, c, r, target, rate)
             else:
 
                 def work(folder, criterion=criterion, rate=rate, target=target):
-                    model = models.load(at("dense", MODEL))
+                    model = models.load(pretrained)
                     slim, plan = baselines.matched_prune(model, target, criterion, seed)
                     plan.save(os.path.join(folder, "plan.json"))
                     extra = {"stage": criterion, "rate": rate, "target_params": target}
-                    return _finetune(bench, r, slim, F, folder, first_seed, extra)
+                    return _finetune(r, slim, folder, extra)
 
             rows[(criterion, rate)] = r.stage(f"{criterion}_{rate:g}", work)
     return rows
 
 
-def _iterative(bench, r, ranking, rate, first_seed):
-    """Prunes to ``rate`` in rounds, fine-tuning F / rounds after each."""
-    rounds, c = bench.c.bench.iterative_rounds, bench.c
-    cumulative = slimming.cumulative_rates(rate, rounds)
-    steps = c.finetune.steps // rounds
-    source = os.path.join(r.workdir, "sparse", MODEL)
-    row = None
-    for k, (total, step) in enumerate(
-        zip(cumulative, slimming.round_rates(cumulative), strict=True), 1
-    ):
-
-        def round_k(folder, source=source, step=step, total=total, k=k):
-            model = models.load(source)
-            slim, plan = slimming.slim(
-                model, step, importance=RANKING_SCORER[ranking], input_size=r.size
-            )
-            plan.save(os.path.join(folder, "plan.json"))
-            extra = {"stage": f"{ranking}-iter", "rate": total, "round": k}
-            if k == rounds:
-                return _finetune(bench, r, slim, steps, folder, first_seed, extra)
-            pruned = os.path.join(folder, "pruned.keras")
-            loop.save(slim, pruned)
-            _train(r, _loader(pruned), steps, c.finetune.lr, folder)
-            return extra
-
-        name = os.path.join(f"{ranking}-iter_{rate:g}", f"round_{k}")
-        row = r.stage(name, round_k)
-        source = os.path.join(r.workdir, name, MODEL)
-    return row
-
-
-def _uniform(bench, r, target, rate, first_seed, folder):
-    c = bench.c
-    scale, params = baselines.matched_width(
-        c.model.arch, target, input_shape=(*r.size, 1)
-    )
+def _uniform(c, r, target, rate, folder):
+    # The sparsity rows start from the full SRNet: so does this one's shape.
+    kwargs = model_config(c, "srnet").model.to_dict()
+    del kwargs["arch"], kwargs["width_scale"]
+    arch = "srnet"
+    scale, _ = baselines.matched_width(arch, target, input_shape=(*r.size, 1))
     steps = c.baseline.steps + c.sparsity.steps + c.finetune.steps
 
     def build():
-        return models.build(
-            c.model.arch,
-            scale,
-            input_shape=(*r.size, 1),
-            weight_decay=c.model.weight_decay,
-        )
+        return models.build(arch, scale, input_shape=(*r.size, 1), **kwargs)
 
     decay = 0
     if c.baseline.decay_step and c.baseline.steps:
@@ -293,79 +279,182 @@ def _uniform(bench, r, target, rate, first_seed, folder):
         "rate": rate,
         "width_scale": scale,
         "target_params": target,
-        **_measure(bench, r, model, folder, first_seed),
+        **r.measure(model, folder, timing=False),
     }
 
 
-def _folder(bench, method, rate):
-    """The stage folder of a row of ``run_seed``."""
-    if method == "full":
-        return "full"
-    name = f"{method}_{rate:g}"
-    if method.endswith("-iter"):
-        name = os.path.join(name, f"round_{bench.c.bench.iterative_rounds}")
-    return name
+def stage_folder(method, rate):
+    """The stage folder (under seed_K) of a row of ``run_seed``."""
+    return f"{method.replace(':', '_')}_{rate:g}"
 
 
-def per_photo(bench, seed, keys):
-    """{(method, rate): {photo: test accuracy}} of one seed; None unless demo.
+def costs(c, task_dir, paths, log=print):
+    """{row key: latency figures} of the models at ``paths`` ({key: .keras}).
 
-    The test scores are in manifest order, a cover then its stego.
+    Batch-1 Keras and LiteRT float32 latency at report.latency_size and the
+    .tflite size, one stage per row under task_dir/costs (rerun a row by
+    deleting its folder).
     """
-    if not bench.c.data.demo.use:
-        return None
-    manifest = Manifest.load(bench.root.covers)
-    photos = np.repeat([demo.photo_of(n) for n in manifest.names("test")], 2)
+    from keras_sasrnet import profile
+    from keras_sasrnet.export import convert, latency
+
+    side = c.report.latency_size
     out = {}
-    for method, rate in keys:
-        folder = os.path.join(bench.run_for(seed).workdir, _folder(bench, method, rate))
+    for key, path in paths.items():
+        name = "full" if key[0] == "full" else stage_folder(*key)
+        name = name if key[0] != "xunet" else "xunet"
+        folder = os.path.join(task_dir, "costs", name)
+        done = os.path.join(folder, run.DONE)
+        if not os.path.exists(done):
+            log(f"== costs of {name}")
+            at = models.io.reinput(models.load(path), (side, side))
+            m = {
+                "latency_ms": profile.latency(
+                    at, (side, side), repeats=c.report.latency_repeats
+                ),
+                "latency_size": side,
+                "weight_bytes": int(sum(w.nbytes for w in at.get_weights())),
+            }
+            if c.bench.litert:
+                with tempfile.TemporaryDirectory() as tmp:
+                    lite = os.path.join(tmp, "m.tflite")
+                    m["tflite_bytes"] = convert.export_tflite(at, lite, "float32")
+                    m["litert_ms"] = latency.litert_latency(
+                        lite, (side, side), repeats=c.report.latency_repeats
+                    )
+            os.makedirs(folder, exist_ok=True)
+            atomic.write_json(done, m)
+        with open(done) as f:
+            out[key] = json.load(f)
+    return out
+
+
+def per_photo(covers_dir, stegos_dir, folders):
+    """{key: {photo: test accuracy}} from each folder's test_scores.npz.
+
+    The test scores are in pair order, a cover then its stego; a file's
+    photo is its manifest group (the photo set) or its demo photo name.
+    """
+    groups = {f["name"]: f.get("group") for f in Manifest.load(covers_dir).files}
+    paths = pairs.match_pairs(covers_dir, stegos_dir, "test", log=lambda *_: None)[0]
+    names = [os.path.basename(p) for p in paths]
+    photos_ = np.repeat([groups[n] or demo.photo_of(n) for n in names], 2)
+    out = {}
+    for key, folder in folders.items():
         with np.load(os.path.join(folder, "test_scores.npz")) as saved:
             labels, scores = saved["labels"], saved["scores"]
-        if len(labels) != len(photos):
+        if len(labels) != len(photos_):
             raise ValueError(
                 f"{folder}/test_scores.npz has {len(labels)} scores; the test "
-                f"split of {bench.root.covers} has {len(photos)} images"
+                f"split of {covers_dir} has {len(photos_)} images"
             )
         right = (scores > 0.5) == (labels == 1)
-        out[(method, rate)] = {
-            str(p): float(right[photos == p].mean()) for p in np.unique(photos)
+        out[key] = {
+            str(p): float(right[photos_ == p].mean()) for p in np.unique(photos_)
         }
     return out
 
 
-def _stage_seconds(workdir):
-    """Summed ``seconds`` of every stage under ``workdir`` (resumed runs too)."""
+def run_task(c, task, cover_dir, workdir, log=print):
+    """Trains and measures every row of one task; its report dict."""
+    t = task_config(c, task, cover_dir, log)
+    task_dir = os.path.join(workdir, task)
+    srnet_dir, srnet = full_model(t, "srnet", log)
+    xunet_dir, xunet = full_model(t, "xunet", log)
+    pretrained = os.path.join(srnet_dir, "best.keras")
+    per_seed = []
+    for seed in c.bench.seeds:
+        log(f"=== {task}, seed {seed}")
+        per_seed.append(run_seed(t, task_dir, pretrained, seed, log))
+    seed_dir = os.path.join(task_dir, f"seed_{c.bench.seeds[0]}")
+    folders = {("full", 0.0): srnet_dir, ("xunet", 0.0): xunet_dir}
+    folders.update({k: os.path.join(seed_dir, stage_folder(*k)) for k in per_seed[0]})
+    paths = {
+        k: os.path.join(f, "best.keras" if k[0] in ("full", "xunet") else MODEL)
+        for k, f in folders.items()
+    }
+    return {
+        "task": task,
+        "seeds": list(c.bench.seeds),
+        "covers": t.data.covers,
+        "stegos": t.data.stegos,
+        "full": {"srnet": srnet, "xunet": xunet},
+        "curves": {
+            "srnet": _curve(os.path.join(srnet_dir, "train"), srnet["every"]),
+            "xunet": _curve(os.path.join(xunet_dir, "train"), xunet["every"]),
+        },
+        "per_seed": per_seed,
+        "costs": costs(t, task_dir, paths, log),
+        "photos": per_photo(t.data.covers, t.data.stegos, folders),
+        "test_photos": len(set(_test_groups(t.data.covers))),
+    }
+
+
+def _curve(train_dir, every):
+    """[(iteration, validation accuracy)] after each epoch of a training."""
+    import csv
+
+    with open(os.path.join(train_dir, "history.csv")) as f:
+        rows = list(csv.DictReader(f))
+    return [((k + 1) * every, float(r["val_accuracy"])) for k, r in enumerate(rows)]
+
+
+def _test_groups(covers_dir):
+    return [
+        f.get("group") or demo.photo_of(f["name"])
+        for f in Manifest.load(covers_dir).files
+        if f.get("split") == "test"
+    ]
+
+
+def stage_minutes(workdir, extra=()):
+    """Minutes summed over every stage under ``workdir`` and ``extra``."""
     total = 0.0
-    for folder, _, files in os.walk(workdir):
-        if run.DONE in files:
-            with open(os.path.join(folder, run.DONE)) as f:
-                total += json.load(f).get("seconds", 0.0)
-    return total
+    for top in (workdir, *extra):
+        for folder, _, files in os.walk(top):
+            if run.DONE in files:
+                with open(os.path.join(folder, run.DONE)) as f:
+                    total += json.load(f).get("seconds", 0.0)
+    return total / 60
 
 
 def run_bench(config, workdir, command="", log=print):
-    """The whole benchmark (resumable); returns the aggregated rows."""
-    start = time.perf_counter()
-    c = check(validate(config))
+    """The whole benchmark (resumable); returns the task dicts."""
+    from benchmarks.harness import bench_report
+
+    c = config.copy_and_resolve_references()
+    probe = c.copy_and_resolve_references()
+    probe.data.demo.use = True  # each task's data are checked when made
+    check(validate(probe))
+    for key in ("data_dir", "cache"):
+        c.bench[key] = c.bench[key] or os.path.join(demo.default_cache(), "bench")
     os.makedirs(workdir, exist_ok=True)
     atomic.write_json(os.path.join(workdir, "config.json"), c.to_dict())
-    bench = Bench(c, workdir, log)
-    bench.root.stage("pretrained", functools.partial(_pretrain, bench))
-    per_seed = []
-    for i, seed in enumerate(c.bench.seeds):
-        log(f"=== seed {seed}")
-        per_seed.append(run_seed(bench, seed, first_seed=i == 0))
-    rows = aggregate(per_seed)
-    atomic.write_json(os.path.join(workdir, "rows.json"), rows)
-    gpu_path = os.path.join(workdir, "gpu.json")
-    if os.path.exists(gpu_path):
-        with open(gpu_path) as f:
-            gpu = json.load(f)
-    else:
-        gpu = gpu_lib.gpu_benchmarks() if c.bench.gpu else []
-        atomic.write_json(gpu_path, gpu)
-    elapsed = {"wall": time.perf_counter() - start, "stages": _stage_seconds(workdir)}
-    photos = per_photo(bench, c.bench.seeds[0], list(per_seed[0]))
-    text = write_markdown(workdir, rows, command, gpu, elapsed, photos)
+    cover_dir = covers(c, log)
+    tasks = [run_task(c, task, cover_dir, workdir, log) for task in c.bench.tasks]
+    atomic.write_json(
+        os.path.join(workdir, "tasks.json"),
+        [
+            {
+                **t,
+                "per_seed": [_listed(s) for s in t["per_seed"]],
+                "costs": _listed(t["costs"]),
+                "photos": _listed(t["photos"]),
+            }
+            for t in tasks
+        ],
+    )
+    full = {
+        os.path.dirname(t["full"][a]["folder"])
+        for t in tasks
+        for a in ("srnet", "xunet")
+    }
+    minutes = stage_minutes(workdir, sorted(full))
+    text = bench_report.write(workdir, tasks, command, minutes, c)
     log(text)
-    return rows
+    return tasks
+
+
+def _listed(d):
+    """{(method, rate): v} -> [{"method", "rate", "value"}] for JSON."""
+    return [{"method": k[0], "rate": k[1], "value": v} for k, v in d.items()]

@@ -101,14 +101,18 @@ def bench():
     c = base()
     c.bench = dict(
         # tuples, so that --config.bench.rates='(0.6,)' can override them
-        seeds=(0, 1),
-        rates=(0.4, 0.6, 0.8),
-        rankings=("gamma", "flops"),  # |gamma|, |gamma| per MAC
-        iterative_rounds=2,  # 0: no iterative rows
+        tasks=("lsbm", "hill"),  # embedding algorithms, at `payload` bpp
+        payload=0.4,
+        source="photos",  # "photos" (data.photos) or "demo" (data.demo crops)
+        photo_size=64,  # tile side of the photo source
+        data_dir="",  # covers and stegos ("": ~/.cache/keras_sasrnet/bench)
+        cache="",  # trained full models ("": ~/.cache/keras_sasrnet/bench)
+        seeds=(0, 1, 2),
+        methods=("gprox_cost:1e-2",),  # sparsity "method:alpha"
+        rates=(0.8,),  # pruning rates of the sparsity rows
+        baseline_rates=(0.8,),  # rates that get the baselines
         baselines=("l1", "random", "uniform"),
-        uniform_rates=(),  # rates that get the uniform baseline ((): all)
         litert=True,  # LiteRT float latency and size of the first seed's models
-        gpu=True,  # the GPU section, when a GPU is present
     )
     return c
 

@@ -1,69 +1,110 @@
-"""The benchmark: aggregation over seeds, verdicts, and a tiny run end to end."""
+"""The benchmark: rows over seeds, targets, verdicts, and a tiny run end to end."""
 
 import json
 
+import numpy as np
 import pytest
 
 from benchmarks import harness as bench
+from benchmarks.harness import runner
 from configs import bench_tiny
 
-COMMAND = "python -m benchmarks.slimming ..."
+METHOD = "gprox_cost:1e-2"
 
 
-def fake(accuracy, params, litert_ms=10.0, macs=1e9):
+def fake(accuracy, params, macs=1e9, val=None):
     return {
         "test_accuracy": accuracy,
-        "test_pe": 1 - accuracy,
-        "test_min_pe": 1 - accuracy,
-        "test_auc": accuracy,
-        "val_accuracy": accuracy + 0.05,
+        "val_accuracy": accuracy + 0.05 if val is None else val,
         "params": params,
         "macs": macs,
-        "latency_ms": 2 * litert_ms,
-        "litert_ms": litert_ms,
-        "tflite_bytes": 4 * params,
-        "weight_bytes": 4 * params,
-        "latency_size": 256,
     }
 
 
-def test_aggregate_means_and_spreads_over_seeds():
-    seeds = [
-        {("full", 0.0): fake(0.80, 1000), ("gamma", 0.6): fake(0.79, 20, 2.0)},
-        {("full", 0.0): fake(0.84, 1000), ("gamma", 0.6): fake(0.83, 22, 3.0)},
+def task(per_seed, full=0.80, xunet=0.75, costs=None):
+    return {
+        "task": "lsbm",
+        "seeds": list(range(len(per_seed))),
+        "test_photos": 10,
+        "full": {"srnet": fake(full, 1000, 1e10), "xunet": fake(xunet, 50, 1e8)},
+        "per_seed": per_seed,
+        "costs": costs or {},
+        "photos": {},
+    }
+
+
+def test_rows_mean_and_std_over_seeds():
+    t = task(
+        [
+            {(METHOD, 0.8): fake(0.79, 20, val=0.7), ("l1", 0.8): fake(0.70, 20)},
+            {(METHOD, 0.8): fake(0.81, 22, val=0.9), ("l1", 0.8): fake(0.70, 21)},
+            {(METHOD, 0.8): fake(0.83, 24, val=0.8), ("l1", 0.8): fake(0.70, 22)},
+        ]
+    )
+    rows = bench.rows(t)
+    assert [(r["method"], r["rate"]) for r in rows] == [
+        ("full", 0.0),
+        ("xunet", 0.0),
+        (METHOD, 0.8),
+        ("l1", 0.8),
     ]
-    rows = bench.aggregate(seeds)
-    assert [r["method"] for r in rows] == ["full", "gamma"]
-    full, slim = rows
-    assert full["test_accuracy"] == pytest.approx(0.82)
-    assert full["test_accuracy_spread"] == pytest.approx(0.02)
-    assert slim["params"] == 21 and slim["litert_ms"] == 2.0  # costs: first seed
-    assert slim["test_accuracy_seeds"] == [0.79, 0.83]
+    slim = rows[2]
+    assert slim["test_mean"] == pytest.approx(0.81)
+    assert slim["test_std"] == pytest.approx(0.02)  # sample std of .79 .81 .83
+    assert slim["val_mean"] == pytest.approx(0.8)
+    assert slim["params"] == 20  # costs: the first seed's
+    assert rows[0]["test_std"] == 0  # trained once
+    assert "SASRNet, group-lasso proximal, MAC-weighted" in slim["label"]
     text = bench.table(rows)
-    assert "82.00 ± 2.00 %" in text and "| SASRNet one-shot, |gamma| | 60% |" in text
+    assert "81.00 ± 2.00 %" in text and "| 2.00 %" not in text
 
 
-def test_verdicts_say_where_slimming_loses():
-    seeds = [
+def test_summary_has_the_issue_format():
+    costs = {("full", 0.0): {"litert_ms": 60.0}, (METHOD, 0.8): {"litert_ms": 10.0}}
+    t = task([{(METHOD, 0.8): fake(0.79, 20)}], costs=costs)
+    s = bench.summary([t])["tasks"]["lsbm"]
+    assert s["srnet_full_test"] == 0.80 and s["xunet_full_test"] == 0.75
+    assert s["test_photos"] == 10 and s["seeds"] == [0]
+    assert [r["method"] for r in s["rows"]] == ["full", METHOD]  # no XuNet row
+    assert set(s["rows"][1]) == {
+        "method",
+        "rate",
+        "test_mean",
+        "test_std",
+        "val_mean",
+        "params",
+        "macs",
+        "litert_ms",
+    }
+    assert s["rows"][1]["litert_ms"] == 10.0
+
+
+def test_targets_say_met_and_missed_with_the_figures():
+    costs = {("full", 0.0): {"litert_ms": 60.0}, (METHOD, 0.8): {"litert_ms": 15.0}}
+    # 2 % of the params, 0.4 pp below, 5 % of the MACs, 4x faster: all met
+    good = task([{(METHOD, 0.8): fake(0.796, 20, 5e8)}], costs=costs)
+    text = bench.targets(bench.rows(good))
+    assert text.count("met.") == 4 and "missed" not in text
+    assert "2.00 % of the params" in text and "4.00x in LiteRT" in text
+    # XuNet ahead, 1.5 pp below the full model: every target missed
+    bad = task([{(METHOD, 0.8): fake(0.785, 30, 5e8)}], xunet=0.9, costs=costs)
+    text = bench.targets(bench.rows(bad))
+    assert "met." not in text and text.count("missed") == 4
+    assert "-10.00 pp): missed" in text and "1.50 pp below full SRNet" in text
+
+
+def test_beats_only_beyond_the_seed_spread():
+    per_seed = [
         {
-            ("full", 0.0): fake(0.80, 1000),
-            ("gamma", 0.6): fake(0.78, 20, 2.0, macs=2e8),
-            ("l1", 0.6): fake(0.75, 20),
-            ("uniform", 0.6): fake(0.79, 20),
+            (METHOD, 0.8): fake(a, 20),
+            ("l1", 0.8): fake(b, 20),
+            ("uniform", 0.8): fake(u, 20),
         }
+        for a, b, u in ((0.80, 0.70, 0.79), (0.82, 0.71, 0.83))
     ]
-    text = bench.verdicts(bench.aggregate(seeds))
-    assert "-2.00 pp against the full model with 2.0% of the params" in text
-    assert "LiteRT 5.00x faster (the MACs allow 5.00x)" in text
-    assert "beats L1-norm filter pruning (75.00 %, 20 params): +3.00 pp" in text
-    assert "trails uniformly thinner, from scratch (79.00 %, 20 params): -1.00" in text
-
-
-def test_photo_table_shows_a_row_that_learnt_one_photo():
-    rows = bench.aggregate([{("full", 0.0): fake(0.62, 1000)}])
-    text = bench.photo_table(rows, {("full", 0.0): {"moon": 0.98, "camera": 0.5}})
-    assert "| method | pruned | camera | moon |" in text
-    assert "| SRNet, no slimming | 0% | 50.0 % | 98.0 % |" in text
+    text = bench.verdicts(bench.rows(task(per_seed)))
+    assert "beats L1-norm filter pruning: +10.50 pp" in text
+    assert "ties uniformly thinner, from scratch: +0.00 pp" in text
 
 
 @pytest.mark.parametrize(
@@ -72,9 +113,14 @@ def test_photo_table_shows_a_row_that_learnt_one_photo():
         ("seeds", (0, 0), "distinct"),
         ("rates", (0.0,), "rate 0"),
         ("rates", (1.2,), "prune rate"),
-        ("rankings", ("magnitude",), "bench.rankings"),
-        ("uniform_rates", (0.3,), "not in bench.rates"),
-        ("iterative_rounds", 1, "iterative_rounds"),
+        ("tasks", ("wow",), "bench.tasks"),
+        ("methods", ("prox",), "method:alpha"),
+        ("methods", ("lasso:1e-2",), "method:alpha"),
+        ("methods", ("prox:-1",), "must be > 0"),
+        ("baseline_rates", (0.3,), "not in bench.rates"),
+        ("baselines", ("magnitude",), "bench.baselines"),
+        ("source", "boss", "bench.source"),
+        ("payload", 1.5, "bench.payload"),
     ],
 )
 def test_impossible_bench_values(field, value, message):
@@ -85,37 +131,46 @@ def test_impossible_bench_values(field, value, message):
 
 
 @pytest.mark.slow
-def test_tiny_bench_runs_every_row_and_resumes(tmp_path):
-    """bench_tiny with one seed and ranking: every kind of row, then a rerun."""
+def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
+    """bench_tiny on one task and seed: every kind of row, then a rerun that
+    trains nothing; a second work directory reuses the cached full models."""
     c = bench_tiny.get_config()
-    c.data.demo.dir = str(tmp_path / "cache")
+    c.bench.data_dir = str(tmp_path / "data")
+    c.bench.cache = str(tmp_path / "models")
+    c.bench.tasks = ("hill",)
     c.bench.seeds = (0,)
-    c.bench.rankings = ("gamma",)
     # L1-norm and random pruning share one code path, tested with the baselines
     c.bench.baselines = ("random", "uniform")
     c.bench.litert = False  # the LiteRT timing has its own test
-    # XuNet's graph traces 4x faster than SRNet's; every row runs the same code
-    c.model.arch = "xunet"
     work = tmp_path / "bench"
-    bench.run_bench(
-        c, str(work), "python -m benchmarks.slimming ...", log=lambda line: None
-    )
+    bench.run_bench(c, str(work), "python -m benchmarks.slimming ...", log=print)
     text = (work / "BENCHMARKS.md").read_text()
-    for method in ("full", "gamma", "gamma-iter", "random", "uniform"):
-        assert f"| {bench.LABELS[method]} |" in text
-    assert "Skipped: no GPU" in text or "| float32 | 1 |" in text
-    assert "min summed over the stages" in text
-    recorded = json.loads((work / "seed_0" / "full" / "done.json").read_text())
-    stage_time = recorded["seconds"]  # recorded for the report, not judged
-    assert stage_time > 0
-    assert "| method | pruned | camera | coffee | grass | moon |" in text
-    assert "| val accuracy |" in text
-    assert (work / "figures" / "accuracy_vs_params.png").stat().st_size > 5000
-    lines = []
-    rows = bench.run_bench(
-        c, str(work), "python -m benchmarks.slimming ...", log=lines.append
+    for name in ("SRNet, no slimming", "XuNet", "SASRNet, group-lasso", "random"):
+        assert f"| {name}" in text
+    assert "| uniformly thinner, from scratch | 50% |" in text
+    assert "### Targets (issue 13)" in text and "min of stage time" in text
+    summary = json.loads((work / "summary.json").read_text())["tasks"]["hill"]
+    methods = [r["method"] for r in summary["rows"]]
+    assert methods == ["full", METHOD, "random", "uniform"]
+    assert all(0 <= r["test_mean"] <= 1 for r in summary["rows"])
+    # the per-photo table has one column per test photo of the demo split
+    assert summary["test_photos"] == 4 and "| camera | coffee | grass | moon |" in text
+    assert (work / "figures" / "learning_curves.png").stat().st_size > 5000
+    seconds = json.loads(
+        (work / "hill" / "seed_0" / "random_0.5" / "done.json").read_text()
     )
+    assert seconds["seconds"] > 0  # recorded for the report, not judged
+    with np.load(work / "hill" / "seed_0" / "uniform_0.5" / "test_scores.npz") as s:
+        assert set(s["labels"]) == {0, 1}
+
+    lines = []
+    bench.run_bench(c, str(work), "python -m benchmarks.slimming ...", log=lines.append)
     assert "uniform_0.5: done already" in lines
     assert not [line for line in lines if line.startswith("== ")]
-    methods = ["full", "gamma", "gamma-iter", "random", "uniform"]
-    assert [r["method"] for r in rows] == methods
+    # The full models live in the cache, under a fingerprint of their recipe.
+    cached = sorted(p.name for p in (tmp_path / "models").iterdir())
+    assert [name.split("-")[0] for name in cached] == ["srnet", "xunet"]
+    t = runner.task_config(c, "hill", runner.covers(c), print)
+    assert runner.fingerprint(t, "srnet") == cached[0]
+    t.baseline.steps += 1
+    assert runner.fingerprint(t, "srnet") != cached[0]

@@ -48,11 +48,23 @@ class Graph:
         return [n.name for n in self.nodes.values() if name in n.inputs]
 
 
+def node_id(layer, call=0):
+    """The graph node of a layer's ``call``-th call: the layer name for the
+    first, ``name@k`` for later calls (of a layer without weights)."""
+    return layer if not call else f"{layer}@{call}"
+
+
+def layer_of(node_name):
+    """The layer name of a graph node (``node_id`` backwards)."""
+    return node_name.split("@")[0]
+
+
 def _history_names(obj):
-    """Layer names referenced by the keras tensors in a serialised call."""
+    """Node ids referenced by the keras tensors in a serialised call."""
     if isinstance(obj, dict):
         if obj.get("class_name") == "__keras_tensor__":
-            return [obj["config"]["keras_history"][0]]
+            layer, call = obj["config"]["keras_history"][:2]
+            return [node_id(layer, call)]
         return [n for v in obj.values() for n in _history_names(v)]
     if isinstance(obj, list | tuple):
         return [n for v in obj for n in _history_names(v)]
@@ -62,30 +74,67 @@ def _history_names(obj):
 def _output_names(spec):
     """Names in ``output_layers``: [name, node, tensor] or a nest of those."""
     if len(spec) == 3 and isinstance(spec[0], str):
-        return [spec[0]]
+        return [node_id(spec[0], spec[1])]
     if isinstance(spec, dict):
         spec = list(spec.values())
     return [n for s in spec for n in _output_names(s)]
 
 
-def inline(model):
-    """``model`` with the layers of every nested functional model inlined.
+def _is_block(op):
+    """A layer subclass made of sublayers and nothing else (keras-hub's
+    MobileNet and EfficientNet blocks, a ``Sequential``): its ``call`` can
+    be traced into functional nodes of those sublayers.
 
-    A functional model used as a layer of another (a keras-hub backbone
-    under a classifier head) is one opaque node of the outer graph: its
-    channels could be neither counted nor slimmed. Inlined, its layers are
-    nodes of one flat graph; the layer objects (and so the weights) are the
-    same, so the outputs are too. A model without nested ones is returned
-    as it is.
+    Stock Keras layers with sublayers (RNN wrappers, attention) are kinds of
+    their own and stay single nodes, as does a layer holding weights of its
+    own beside its sublayers (tracing would orphan them).
     """
     from keras.src.models.functional import Functional
 
-    if not any(isinstance(op, Functional) for op in model.operations):
-        return model
+    if isinstance(op, Functional) or not isinstance(op, keras.layers.Layer):
+        return False
+    stock = type(op).__module__.startswith("keras.")
+    if stock and not isinstance(op, keras.Sequential):
+        return False
+    subs = op._flatten_layers(include_self=False, recursive=False)
+    if not subs:
+        return False
+    inner = {id(v) for sub in subs for v in sub.weights}
+    return all(id(v) in inner for v in op.weights)
 
+
+def inline(model, depth=8):
+    """``model`` with nested functional models and blocks inlined.
+
+    A functional model used as a layer of another (a keras-hub backbone
+    under a classifier head) is one opaque node of the outer graph, as is a
+    layer subclass built of sublayers (``_is_block``): their channels could
+    be neither counted nor slimmed. Inlined, their layers are nodes of one
+    flat graph; the layer objects (and so the weights) are the same, so the
+    outputs are too. A block is inlined by tracing its ``call`` on symbolic
+    tensors; blocks in blocks take one pass per level (``depth`` at most).
+    A model with nothing to inline is returned as it is.
+    """
+    from keras.src.models.functional import Functional
+
+    for _ in range(depth):
+        nested = [
+            op for op in model.operations if isinstance(op, Functional) or _is_block(op)
+        ]
+        if not nested:
+            return model
+        model = _inline_once(model, Functional)
+    raise ValueError(
+        f"cannot inline {model.name!r}: layers nested more than {depth} deep"
+    )
+
+
+def _inline_once(model, functional):
     def operation_fn(op):
-        if isinstance(op, Functional):
+        if isinstance(op, functional):
             return lambda x, *_, **__: op._run_through_graph(x, operation_fn)
+        if _is_block(op):
+            return lambda *args, **kwargs: op.call(*args, **kwargs)
         return op
 
     inputs = [
@@ -125,12 +174,15 @@ def from_model(model, input_size=None):
     # looked up among the layers they gave KeyError: 'add_1'.
     layers = {op.name: op for op in model.operations}
     nodes = {}
-    for entry in config["layers"]:
-        name = entry["name"]
-        if len(entry["inbound_nodes"]) > 1:
-            raise ValueError(f"layer {name!r} is called more than once; unsupported")
+    for whole, k, entry in _calls_in_order(config):
+        name = node_id(whole["name"], k)
+        layer = layers[whole["name"]]
+        if k and layer.weights:
+            raise ValueError(
+                f"layer {whole['name']!r} shares its weights across "
+                f"{len(whole['inbound_nodes'])} calls; unsupported"
+            )
         inputs = tuple(_history_names(entry["inbound_nodes"]))
-        layer = layers[name]
         if not inputs:
             shape = tuple(layer.output.shape)
             if input_size is not None:
@@ -139,7 +191,7 @@ def from_model(model, input_size=None):
         else:
             in_shapes = tuple(nodes[i].output_shape for i in inputs)
             arg = list(in_shapes) if len(in_shapes) > 1 else in_shapes[0]
-            if input_size is None:
+            if input_size is None and len(whole["inbound_nodes"]) == 1:
                 out_shape = tuple(layer.output.shape)
             else:
                 out_shape = _output_shape(layer, in_shapes, arg, entry)
@@ -157,6 +209,30 @@ def from_model(model, input_size=None):
         )
     outputs = tuple(_output_names(config["output_layers"]))
     return Graph(nodes, outputs)
+
+
+def _calls_in_order(config):
+    """(layer entry, call index, entry of that call alone), each call after
+    the calls it reads: a layer called twice (a shared activation) may read
+    layers listed after it the second time."""
+    pending = [
+        (entry, k, {**entry, "inbound_nodes": [] if inbound is None else [inbound]})
+        for entry in config["layers"]
+        for k, inbound in enumerate(entry["inbound_nodes"] or [None])
+    ]
+    done = set()
+    while pending:
+        ready = [
+            c
+            for c in pending
+            if all(i in done for i in _history_names(c[2]["inbound_nodes"]))
+        ]
+        if not ready:
+            raise ValueError(f"graph cycle at layer {pending[0][0]['name']!r}")
+        for c in ready:
+            done.add(node_id(c[0]["name"], c[1]))
+            yield c
+        pending = [c for c in pending if c not in ready]
 
 
 def _graph_config(model):

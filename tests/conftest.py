@@ -31,15 +31,15 @@ def randomize_bns(model, seed=0):
     rng = np.random.default_rng(seed)
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
-            gamma, beta, mean, var = layer.get_weights()
-            layer.set_weights(
-                [
-                    rng.normal(0, 1, gamma.shape).astype("float32"),
-                    rng.normal(0, 0.5, beta.shape).astype("float32"),
-                    rng.normal(0, 2, mean.shape).astype("float32"),
-                    rng.uniform(0.5, 4, var.shape).astype("float32"),
-                ]
-            )
+            n = layer.moving_mean.shape[0]
+            draw = {
+                "gamma": rng.normal(0, 1, n),
+                "beta": rng.normal(0, 0.5, n),
+                "moving_mean": rng.normal(0, 2, n),
+                "moving_variance": rng.uniform(0.5, 4, n),
+            }  # scale=False / center=False BNs lack gamma / beta
+            for v in layer.weights:
+                v.assign(draw[v.name].astype("float32"))
     return model
 
 

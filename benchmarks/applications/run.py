@@ -5,7 +5,8 @@
   python -m benchmarks.applications.run
 
 Per family (``weights=None``, random BN statistics and gammas, no classifier
-activation, 96x96 unless the model needs more): channel groups, the
+activation, 96x96 unless the model needs more; ``scale=False`` BNs are given
+gammas of ones first, ``slimming.with_gammas``): channel groups, the
 fraction of BN channels that are prunable (and why the rest are frozen),
 whether keeping every channel reproduces the outputs (max difference),
 whether slimming at 0.3 and 0.6 runs with finite outputs, whether the
@@ -80,12 +81,21 @@ def measure(name, build, side):
     except TypeError:
         model = build(**kwargs)
     _randomize(model)
+    unscaled = sum(
+        isinstance(layer, keras.layers.BatchNormalization) and not layer.scale
+        for layer in model.layers
+    )
+    x = np.random.default_rng(0).uniform(0, 255, (2, side, side, 3)).astype("f4")
+    gammas_diff = None
+    if unscaled:  # InceptionV3/ResNetV2: every BN is scale=False
+        scaled = slimming.with_gammas(model)
+        gammas_diff = float(np.max(np.abs(np.asarray(scaled(x) - model(x)))))
+        model = _randomize(scaled, seed=1)
     groups = slimming.find_groups(model, (side, side))
     prunable = sum(len(g.bns) * g.channels for g in groups if g.prunable)
     frozen = collections.Counter(
         g.reason.split(" '")[0] for g in groups if not g.prunable
     )
-    x = np.random.default_rng(0).uniform(0, 255, (2, side, side, 3)).astype("f4")
     reference = np.asarray(model(x))
     kept, _ = slimming.slim(model, 0.0)
     exact = float(np.max(np.abs(np.asarray(kept(x)) - reference)))
@@ -106,6 +116,8 @@ def measure(name, build, side):
     return {
         "model": name,
         "input": side,
+        "gammas_added": unscaled,
+        "with_gammas_max_diff": gammas_diff,
         "groups": len(groups),
         "prunable_groups": sum(g.prunable for g in groups),
         "bn_channels": _bn_channels(model),

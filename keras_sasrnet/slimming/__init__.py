@@ -18,6 +18,7 @@ from keras_sasrnet.slimming.sparsity import (
     METHODS,
     cost_weights,
     randomize_gammas,
+    with_gammas,
     with_sparsity,
     without_sparsity,
 )
@@ -47,5 +48,6 @@ __all__ = [
     "rebuild",
     "round_rates",
     "slim",
+    "with_gammas",
     "with_sparsity",
 ]

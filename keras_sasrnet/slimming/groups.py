@@ -201,7 +201,7 @@ def _group(g, spaces, root, found, born):
         # zero-gamma channels of such a group moved outputs by 0.21).
         reason = (
             f"BatchNormalization {unscaled[0]!r} has no gamma (scale=False) "
-            "to score or zero these channels"
+            "to score or zero these channels (slimming.with_gammas adds them)"
         )
     if not producers:  # e.g. the channels of the model input
         producers = [found[0][0]]

@@ -41,8 +41,21 @@ CHANNELWISE = frozenset(
         "Absolute",
     }
 )
+# Raw reductions (keras.ops.mean, ...): channelwise over other axes.
+REDUCTIONS = frozenset({"Mean", "Max", "Min", "Sum"})
 # Element-wise merges: their inputs' channel i meet in output channel i.
-MERGE = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})
+MERGE = frozenset(
+    {
+        "Add",
+        "Subtract",
+        "Multiply",
+        "Average",
+        "Maximum",
+        "Minimum",
+        # keras.applications.inception_resnet_v2: inputs[0] + inputs[1] * scale
+        "CustomScaleLayer",
+    }
+)
 # Layers whose output channels (producer) and input channels (consumer) can
 # be sliced from their kernel.
 SLICEABLE = frozenset({"Conv2D", "Dense"})
@@ -57,8 +70,13 @@ def channelwise(node):
         return cfg.get("activation") not in ("softmax", "log_softmax")
     if "data_format" in cfg and cfg["data_format"] != "channels_last":
         return False
-    if node.kind == "DepthwiseConv2D":  # channel i filtered on its own
-        return cfg.get("depth_multiplier", 1) == 1
+    if node.kind in ("DepthwiseConv2D", "Conv2D"):  # channel i filtered alone
+        return depthwise(node)
+    if node.kind in REDUCTIONS:  # keras.ops.mean(x, axis=(1, 2)) in SE blocks
+        axis = cfg.get("axis")
+        axes = axis if isinstance(axis, list | tuple) else [axis]
+        rank = len(node.input_shapes[0])
+        return axis is not None and all(a not in (-1, rank - 1) for a in axes)
     if node.kind in ("Reshape", "Flatten"):
         # (N, C) <-> (N, 1, 1, C) in squeeze-excite blocks and heads: the
         # channels stay the last axis, nothing else moves.
@@ -70,6 +88,23 @@ def channelwise(node):
             and all(s == 1 for s in shape_out[1:-1])
         )
     return node.kind in CHANNELWISE or node.kind in MERGE
+
+
+def depthwise(node):
+    """A conv that filters each channel on its own: DepthwiseConv2D with
+    multiplier 1, or Conv2D with groups == filters == input channels (how
+    keras-hub's MobileNet writes it)."""
+    cfg = node.config
+    if node.kind == "DepthwiseConv2D":
+        return cfg.get("depth_multiplier", 1) == 1
+    if node.kind == "Conv2D" and cfg.get("groups", 1) > 1:
+        return cfg["groups"] == cfg["filters"] == node.input_shapes[0][-1]
+    return False
+
+
+def grouped_depthwise(node):
+    """The Conv2D form of ``depthwise``: kernel (kh, kw, 1, C)."""
+    return node.kind == "Conv2D" and depthwise(node)
 
 
 def sliceable(node):

@@ -177,6 +177,37 @@ def without_sparsity(model):
     return clone.clone_with(model, edit, clone.layer_weights(model))
 
 
+def with_gammas(model):
+    """A copy of ``model`` whose ``scale=False`` BNs have a gamma of ones.
+
+    The same function (gamma 1 is what ``scale=False`` computes), now with a
+    slimming factor: InceptionV3's BNs are all ``scale=False``, so without
+    gammas none of its channel groups can be scored or zeroed. Sparsity
+    training then drives these gammas as any other.
+
+    Example:
+        >>> slimmable = with_gammas(keras.applications.InceptionV3(weights=None))
+    """
+    weights = clone.layer_weights(model)
+    flat = graph_lib.inline(model)
+    unscaled = [
+        layer
+        for layer in flat.layers
+        if isinstance(layer, keras.layers.BatchNormalization) and not layer.scale
+    ]
+    for layer in unscaled:
+        width = layer.moving_mean.shape[0]
+        arrays = weights[layer.name]  # gamma comes first in a BN's weights
+        weights[layer.name] = {"gamma": np.ones(width, "float32"), **arrays}
+    names = {layer.name for layer in unscaled}
+
+    def edit(layer, cfg):
+        if layer.name in names:
+            cfg["scale"] = True
+
+    return clone.clone_with(model, edit, weights)
+
+
 def randomize_gammas(model, seed=0, scale=0.5):
     """Sets every prunable BN gamma to ``scale * |N(0, 1)|`` (in place).
 

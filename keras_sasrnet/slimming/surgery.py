@@ -19,6 +19,7 @@ import numpy as np
 
 from keras_sasrnet import graph as graph_lib
 from keras_sasrnet.penalty import GammaL1
+from keras_sasrnet.slimming import kinds
 from keras_sasrnet.slimming.clone import clone_with, layer_weights
 from keras_sasrnet.slimming.groups import find_groups
 from keras_sasrnet.slimming.kinds import MERGE
@@ -96,15 +97,16 @@ def _constant_values(graph, group, model, weights):
             value[name] = np.where(np.isnan(ins[0]), beta, known)
         elif node.kind in _IDENTITY_ON_CONSTANTS:
             value[name] = ins[0]
-        elif node.kind == "DepthwiseConv2D":  # a constant map stays constant
+        elif kinds.depthwise(node):  # a constant map stays constant
             w = weights[name]
-            taps = w["kernel"].sum(axis=(0, 1))[at, 0]
+            taps = w["kernel"].sum(axis=(0, 1))  # (C, 1), or (1, C) if grouped
+            taps = taps[0, at] if kinds.grouped_depthwise(node) else taps[at, 0]
             out = ins[0] * taps + (w["bias"][at] if "bias" in w else 0.0)
             act = keras.activations.get(node.config.get("activation"))
             value[name] = np.asarray(act(np.nan_to_num(out).astype("float32")))
             value[name] = np.where(np.isnan(ins[0]), np.nan, value[name])
         else:  # element-wise activation or merge: ask the layer itself
-            op = {o.name: o for o in model.operations}[name]
+            op = {o.name: o for o in model.operations}[graph_lib.layer_of(name)]
             tensors = [
                 np.nan_to_num(v).reshape(1, 1, 1, -1).astype("float32") for v in ins
             ]
@@ -187,8 +189,10 @@ def _slice(graph, groups, keep, weights):
     for name, arrays in weights.items():
         kind = graph.nodes[name].kind
         new = dict(arrays)
-        if name in chan_keep and kind == "DepthwiseConv2D":  # (kh, kw, C, 1)
-            new["kernel"] = np.take(arrays["kernel"], chan_keep[name], axis=2)
+        if name in chan_keep and kinds.depthwise(graph.nodes[name]):
+            # (kh, kw, C, 1), or (kh, kw, 1, C) for a grouped Conv2D
+            axis = 3 if kinds.grouped_depthwise(graph.nodes[name]) else 2
+            new["kernel"] = np.take(arrays["kernel"], chan_keep[name], axis=axis)
             if "bias" in arrays:
                 new["bias"] = arrays["bias"][chan_keep[name]]
         elif name in chan_keep:
@@ -201,7 +205,7 @@ def _slice(graph, groups, keep, weights):
                 new["pointwise_kernel"] = new["pointwise_kernel"][..., out_keep[name]]
                 if "bias" in new:
                     new["bias"] = new["bias"][out_keep[name]]
-        if kind in ("Conv2D", "Dense"):
+        if kind in ("Conv2D", "Dense") and not kinds.depthwise(graph.nodes[name]):
             axis_in = 2 if kind == "Conv2D" else 0
             if name in in_keep:
                 new["kernel"] = np.take(new["kernel"], in_keep[name], axis=axis_in)
@@ -243,6 +247,10 @@ def rebuild(model, plan, fold=True):
     def edit(layer, cfg):
         if layer.name in widths:
             cfg["filters" if "filters" in cfg else "units"] = widths[layer.name]
+        if layer.name in member_keep and kinds.grouped_depthwise(
+            graph.nodes[layer.name]
+        ):
+            cfg["filters"] = cfg["groups"] = len(member_keep[layer.name])
         if layer.name in member_keep and "target_shape" in cfg:  # a Reshape
             cfg["target_shape"] = [
                 *cfg["target_shape"][:-1],

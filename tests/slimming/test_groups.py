@@ -126,3 +126,20 @@ def test_a_group_with_an_unscaled_bn_is_refused():
     group = next(g for g in find_groups(model) if "a_bn" in g.bns)
     assert not group.prunable
     assert "'b_bn' has no gamma (scale=False)" in group.reason
+    # with_gammas gives b_bn a gamma of ones: the same outputs, and now a
+    # zero gamma in both BNs silences a channel, so the group is prunable.
+    model = randomize_bns(model)
+    scaled = slimming.with_gammas(model)
+    assert scaled.get_layer("b_bn").scale and not model.get_layer("b_bn").scale
+    np.testing.assert_array_equal(scaled.get_layer("b_bn").gamma.numpy(), np.ones(4))
+    images = np.random.default_rng(0).uniform(0, 255, (2, 16, 16, 3)).astype("float32")
+    np.testing.assert_allclose(scaled(images), model(images), atol=1e-5, rtol=1e-6)
+    group = next(g for g in find_groups(scaled) if "a_bn" in g.bns)
+    assert group.prunable and set(group.bns) == {"a_bn", "b_bn"}
+    for name in ("a_bn", "b_bn"):
+        gamma, beta, mean, var = scaled.get_layer(name).get_weights()
+        gamma[[0, 2]] = 0.0
+        scaled.get_layer(name).set_weights([gamma, beta, mean, var])
+    slim, plan = slimming.slim(scaled, 0.0, select="zeros")
+    assert len(plan.keep["a"]) == 2
+    np.testing.assert_allclose(slim(images), scaled(images), atol=1e-3, rtol=1e-5)

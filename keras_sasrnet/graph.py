@@ -48,6 +48,9 @@ class Graph:
         return [n.name for n in self.nodes.values() if name in n.inputs]
 
 
+OUTPUT = "OutputOf"  # the kind of the node of one output of a multi-output op
+
+
 def node_id(layer, call=0):
     """The graph node of a layer's ``call``-th call: the layer name for the
     first, ``name@k`` for later calls (of a layer without weights)."""
@@ -56,18 +59,20 @@ def node_id(layer, call=0):
 
 def layer_of(node_name):
     """The layer name of a graph node (``node_id`` backwards)."""
-    return node_name.split("@")[0]
+    return node_name.split("#")[0].split("@")[0]
 
 
-def _history_names(obj):
-    """Node ids referenced by the keras tensors in a serialised call."""
+def _history_names(obj, multi=()):
+    """Node ids of the keras tensors in a serialised call. Output t of a
+    multi-output node (ids in ``multi``) is its node ``id#t``."""
     if isinstance(obj, dict):
         if obj.get("class_name") == "__keras_tensor__":
-            layer, call = obj["config"]["keras_history"][:2]
-            return [node_id(layer, call)]
-        return [n for v in obj.values() for n in _history_names(v)]
+            layer, call, tensor = obj["config"]["keras_history"][:3]
+            name = node_id(layer, call)
+            return [f"{name}#{tensor}" if name in multi else name]
+        return [n for v in obj.values() for n in _history_names(v, multi)]
     if isinstance(obj, list | tuple):
-        return [n for v in obj for n in _history_names(v)]
+        return [n for v in obj for n in _history_names(v, multi)]
     return []
 
 
@@ -143,6 +148,8 @@ def _inline_once(model, functional):
     ]
     try:
         outputs = model._run_through_graph(inputs, operation_fn)
+        if len(inputs) == 1 and not isinstance(model.input, list):
+            inputs = inputs[0]  # the structure the model is called with
         return keras.Model(inputs, outputs, name=model.name)
     except ValueError as e:  # e.g. an inner layer named as an outer one
         raise ValueError(
@@ -174,6 +181,7 @@ def from_model(model, input_size=None):
     # looked up among the layers they gave KeyError: 'add_1'.
     layers = {op.name: op for op in model.operations}
     nodes = {}
+    multi = set()  # multi-output nodes (keras.ops.split)
     for whole, k, entry in _calls_in_order(config):
         name = node_id(whole["name"], k)
         layer = layers[whole["name"]]
@@ -182,7 +190,7 @@ def from_model(model, input_size=None):
                 f"layer {whole['name']!r} shares its weights across "
                 f"{len(whole['inbound_nodes'])} calls; unsupported"
             )
-        inputs = tuple(_history_names(entry["inbound_nodes"]))
+        inputs = tuple(_history_names(entry["inbound_nodes"], multi))
         if not inputs:
             shape = tuple(layer.output.shape)
             if input_size is not None:
@@ -192,21 +200,33 @@ def from_model(model, input_size=None):
             in_shapes = tuple(nodes[i].output_shape for i in inputs)
             arg = list(in_shapes) if len(in_shapes) > 1 else in_shapes[0]
             if input_size is None and len(whole["inbound_nodes"]) == 1:
-                out_shape = tuple(layer.output.shape)
+                out = layer.output
+                out_shape = (
+                    tuple(tuple(o.shape) for o in out)
+                    if isinstance(out, list | tuple)
+                    else tuple(out.shape)
+                )
             else:
                 out_shape = _output_shape(layer, in_shapes, arg, entry)
         call = None
         if not isinstance(layer, keras.layers.Layer):
             call = entry["inbound_nodes"][0]
+        outs = out_shape if out_shape and isinstance(out_shape[0], tuple) else None
         nodes[name] = Node(
             name,
             type(layer).__name__,
             inputs,
             _config(layer),
             in_shapes,
-            out_shape,
+            in_shapes[0] if outs else out_shape,
             call,
         )
+        if outs:  # one node per output tensor, reading the op's node
+            multi.add(name)
+            for t, shape in enumerate(outs):
+                nodes[f"{name}#{t}"] = Node(
+                    f"{name}#{t}", OUTPUT, (name,), {"index": t}, (in_shapes[0],), shape
+                )
     outputs = tuple(_output_names(config["output_layers"]))
     return Graph(nodes, outputs)
 
@@ -293,6 +313,8 @@ def _output_shape(op, in_shapes, arg, entry):
         out = op.compute_output_spec(specs if len(specs) > 1 else specs[0])
     else:
         out = call_op(op.compute_output_spec, entry["inbound_nodes"][0], specs)
+    if isinstance(out, list | tuple):
+        return tuple(tuple(o.shape) for o in out)
     return tuple(out.shape)
 
 

@@ -165,7 +165,10 @@ def write(rows, out):
         + " ".join(["python -m benchmarks.srnet_learning.run", *sys.argv[1:]])
         + "\n```\n\n"
         + table
-        + "\n\n![curves](curves.png)\n"
+        + "\n\nOne seed per arm. `60 % val reached at`: the first validation "
+        "(every `every` iterations) at or above 60 %; `test`: the test photos' "
+        "accuracy of the best validation epoch; `minutes`: wall-clock, on 2 "
+        "cores that other jobs may have shared.\n\n![curves](curves.png)\n"
     )
     atomic.write_text(os.path.join(out, "README.md"), text)
     import matplotlib

@@ -8,10 +8,12 @@ XuNet, trained once and cached; then per seed, every sparsity method of
 params L1-norm filter pruning, random channel pruning (fine-tuned alike) and
 a uniformly thinner SRNet from scratch. Every row is measured for test and
 validation accuracy, params and MACs; the first seed's models for batch-1
-Keras and LiteRT latency. Writes workdir/BENCHMARKS.md, summary.json and
-figures/ (see benchmarks.harness.runner); rerunning the command resumes.
+Keras and LiteRT latency. Writes BENCHMARKS.md, summary.json, config.json and
+figures/ to --out (default: benchmarks/, where the committed report lives);
+rerunning the command resumes (see benchmarks.harness.runner).
 """
 
+import os
 import sys
 
 from absl import flags
@@ -28,14 +30,21 @@ config_flags.DEFINE_config_file(
     "--config.a.b=value.",
     lock_config=True,
 )
-flags.DEFINE_string("workdir", None, "Output folder (created; resumed if it exists).")
+flags.DEFINE_string(
+    "workdir", None, "Work folder: stages, models (created; resumed if it exists)."
+)
+flags.DEFINE_string(
+    "out",
+    os.path.dirname(os.path.abspath(__file__)),
+    "Where BENCHMARKS.md, summary.json, config.json and figures/ go.",
+)
 flags.mark_flags_as_required(["config", "workdir"])
 
 
 def main(argv):
     del argv
     command = " ".join(["python -m benchmarks.slimming", *sys.argv[1:]])
-    bench.run_bench(FLAGS.config, FLAGS.workdir, command)
+    bench.run_bench(FLAGS.config, FLAGS.workdir, command, out=FLAGS.out)
 
 
 def run():

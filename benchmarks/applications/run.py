@@ -2,7 +2,10 @@
 
 (Keras 3.15 ships no RegNet; the issue lists it.)
 
-  python -m benchmarks.applications.run
+  python -m benchmarks.applications.run [FAMILY ...] [--out=DIR]
+
+Also keras-hub's CNN backbones in small configurations
+(``benchmarks/applications/hub.py``), at 32x32.
 
 Per family (``weights=None``, random BN statistics and gammas, no classifier
 activation, 96x96 unless the model needs more; ``scale=False`` BNs are given
@@ -26,6 +29,7 @@ import keras
 import numpy as np
 
 from keras_sasrnet import atomic, markdown, profile, slimming
+from keras_sasrnet import graph as graph_lib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 A = keras.applications
@@ -45,6 +49,22 @@ FAMILIES = {
     "NASNetMobile": (A.NASNetMobile, 224),
     "ConvNeXtTiny": (A.ConvNeXtTiny, 96),
 }
+HUB = ("ResNet", "DenseNet", "MobileNet", "EfficientNet", "CSPNet")
+FAMILIES.update({f"keras-hub {name}": (None, 32) for name in HUB})
+
+
+def build(name, side):
+    """The family's model at side x side, random init, logits out."""
+    if name.startswith("keras-hub "):
+        from benchmarks.applications import hub
+
+        return hub.BACKBONES[name.split(" ", 1)[1]]()
+    make = FAMILIES[name][0]
+    kwargs = dict(input_shape=(side, side, 3), weights=None)
+    try:
+        return make(classifier_activation=None, **kwargs)
+    except TypeError:
+        return make(**kwargs)
 
 
 def _randomize(model, seed=0):
@@ -74,12 +94,8 @@ def _bn_channels(model):
     )
 
 
-def measure(name, build, side):
-    kwargs = dict(input_shape=(side, side, 3), weights=None)
-    try:
-        model = build(classifier_activation=None, **kwargs)
-    except TypeError:
-        model = build(**kwargs)
+def measure(name, side):
+    model = graph_lib.inline(build(name, side))  # keras-hub blocks: flat
     _randomize(model)
     unscaled = sum(
         isinstance(layer, keras.layers.BatchNormalization) and not layer.scale
@@ -179,10 +195,10 @@ def main():
             old = {r["model"]: r for r in json.load(f)}
     done = {}
     for name in names:
-        build, side = FAMILIES[name]
+        side = FAMILIES[name][1]
         start = time.perf_counter()
         try:
-            row = measure(name, build, side)
+            row = measure(name, side)
         except Exception as e:  # noqa: BLE001 - recorded as the family's row
             row = {"model": name, "error": f"{type(e).__name__}: {e}"}
         row["seconds"] = round(time.perf_counter() - start, 1)

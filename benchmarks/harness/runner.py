@@ -418,8 +418,11 @@ def stage_minutes(workdir, extra=()):
     return total / 60
 
 
-def run_bench(config, workdir, command="", log=print):
-    """The whole benchmark (resumable); returns the task dicts."""
+def run_bench(config, workdir, command="", log=print, out=None):
+    """The whole benchmark (resumable); returns the task dicts.
+
+    The report (BENCHMARKS.md, summary.json, config.json, figures/) goes
+    to ``out`` (default: the work folder)."""
     from benchmarks.harness import bench_report
 
     c = config.copy_and_resolve_references()
@@ -450,7 +453,10 @@ def run_bench(config, workdir, command="", log=print):
         for a in ("srnet", "xunet")
     }
     minutes = stage_minutes(workdir, sorted(full))
-    text = bench_report.write(workdir, tasks, command, minutes, c)
+    out = out or workdir
+    os.makedirs(out, exist_ok=True)
+    atomic.write_json(os.path.join(out, "config.json"), c.to_dict())
+    text = bench_report.write(out, tasks, command, minutes, c)
     log(text)
     return tasks
 

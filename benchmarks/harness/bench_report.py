@@ -344,9 +344,11 @@ def write(workdir, tasks, command, minutes, c):
         "the first seed's model. Methods: sparsity training "
         f"{c.sparsity.steps} it (lr drop at {c.sparsity.decay_step}), "
         f"fine-tuning {c.finetune.steps} it at lr {c.finetune.lr:g} (drop at "
-        f"{c.finetune.decay_step}); the baselines prune the full SRNet to the "
-        "first method's params and fine-tune alike; the thinner SRNet trains "
-        "from scratch for the full model's iterations plus both phases.",
+        f"{c.finetune.decay_step}); the L1-norm and random baselines prune the "
+        "full SRNet to the first method's params and fine-tune for both phases' "
+        f"iterations ({c.sparsity.steps + c.finetune.steps}, the same lr "
+        "schedule shifted); the thinner SRNet trains from scratch for the full "
+        "model's iterations plus both phases.",
         "",
         "![learning curves](figures/learning_curves.png)",
         "",

@@ -13,7 +13,8 @@ photographs, tiles split by photo) or the demo crops (``"demo"``, for tests):
                      fine-tuned finetune.steps
   l1_/random_<rate>  at the params of the first method's row (rates of
                      ``bench.baseline_rates``): pruned from the full SRNet by
-                     filter L1 norm or at random, fine-tuned alike
+                     filter L1 norm or at random, fine-tuned for sparsity +
+                     finetune steps (the sparsity rows' budget)
   uniform_<rate>     a uniformly thinner SRNet with those params, trained
                      from scratch for baseline + sparsity + finetune steps
   costs              batch-1 Keras and LiteRT latency of the first seed's
@@ -185,12 +186,14 @@ def _train(r, build, steps, lr, folder, decay_step=0, **kwargs):
     return run.train_stage(r, build, steps, lr, decay_step, folder, MODEL, **kwargs)
 
 
-def _finetune(r, slim, folder, extra):
+def _finetune(r, slim, folder, extra, more=0):
+    """Fine-tunes a pruned model for finetune.steps (+ ``more`` first)."""
     pruned = os.path.join(folder, "pruned.keras")
     loop.save(slim, pruned)
     extra = dict(extra, val_accuracy_pruned=r.val_accuracy(slim))
     f = r.c.finetune
-    model = _train(r, _loader(pruned), f.steps, f.lr, folder, f.decay_step)
+    decay = f.decay_step and more + f.decay_step
+    model = _train(r, _loader(pruned), more + f.steps, f.lr, folder, decay)
     return {**extra, **r.measure(model, folder, timing=False)}
 
 
@@ -253,7 +256,9 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
                     slim, plan = baselines.matched_prune(model, target, criterion, seed)
                     plan.save(os.path.join(folder, "plan.json"))
                     extra = {"stage": criterion, "rate": rate, "target_params": target}
-                    return _finetune(r, slim, folder, extra)
+                    # as many iterations after the full model as the
+                    # sparsity rows (sparsity + fine-tuning)
+                    return _finetune(r, slim, folder, extra, c.sparsity.steps)
 
             rows[(criterion, rate)] = r.stage(f"{criterion}_{rate:g}", work)
     return rows

@@ -1,0 +1,103 @@
+"""The demo's whole pipeline under each Keras backend, timed (issue 14).
+
+  python -m benchmarks.backends.run --config=configs/demo.py --backends=tensorflow,jax
+
+Runs ``sasrnet_slim --config=CONFIG`` in a fresh process per backend
+(``KERAS_BACKEND``), each in its own temporary work folder, with the demo
+data already cached (made first if not). Records the wall-clock seconds and
+the run's Table 5 rows (accuracies), so that a fast backend that learns
+something else shows. Writes rows.json and README.md here (merged by
+backend and config).
+"""
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+
+from absl import app, flags
+
+from keras_sasrnet import atomic, markdown
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FLAGS = flags.FLAGS
+flags.DEFINE_string("config", "configs/demo.py", "sasrnet_slim config file.")
+flags.DEFINE_list("backends", ["tensorflow", "jax"], "Keras backends to time.")
+flags.DEFINE_string("out", HERE, "Folder for rows.json and README.md.")
+
+
+def run_one(backend, config, work):
+    env = dict(os.environ, KERAS_BACKEND=backend)
+    command = ["sasrnet_slim", f"--config={config}", f"--workdir={work}"]
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise RuntimeError(f"{backend}: exit {done.returncode}\n{done.stderr[-3000:]}")
+    with open(os.path.join(work, "table5.json")) as f:
+        rows = json.load(f)
+    return {
+        "backend": backend,
+        "config": config,
+        "seconds": round(seconds, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "table5": rows,
+    }
+
+
+def main(argv):
+    del argv
+    path = os.path.join(FLAGS.out, "rows.json")
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            rows = json.load(f)
+    with tempfile.TemporaryDirectory() as tmp:
+        # Warm the demo data cache once, untimed, so no backend pays for it.
+        run_one(FLAGS.backends[0], FLAGS.config, os.path.join(tmp, "warm"))
+        for backend in FLAGS.backends:
+            row = run_one(backend, FLAGS.config, os.path.join(tmp, backend))
+            print(json.dumps({k: v for k, v in row.items() if k != "table5"}))
+            rows = [
+                r
+                for r in rows
+                if (r["backend"], r["config"]) != (backend, FLAGS.config)
+            ] + [row]
+            atomic.write_json(path, rows)
+    write_readme(rows, FLAGS.out)
+
+
+def write_readme(rows, out):
+    base = {r["config"]: r["seconds"] for r in rows if r["backend"] == "tensorflow"}
+    body = []
+    for r in rows:
+        accs = ", ".join(
+            f"{row['name']} {100 * row['val_accuracy']:.2f} %" for row in r["table5"]
+        )
+        ratio = base.get(r["config"])
+        body.append(
+            [
+                r["backend"],
+                r["config"],
+                f"{r['seconds']:.0f}",
+                "-" if not ratio else f"{r['seconds'] / ratio:.2f}x",
+                accs,
+            ]
+        )
+    text = (
+        "# The demo under each Keras backend\n\n"
+        "Generated from `rows.json` by `python -m benchmarks.backends.run` "
+        "(one fresh process per backend, demo data cached; wall-clock).\n\n"
+        + markdown.table(
+            ["backend", "config", "seconds", "time vs TensorFlow", "val accuracy"],
+            body,
+        )
+        + "\n"
+    )
+    atomic.write_text(os.path.join(out, "README.md"), text)
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -108,18 +108,23 @@ def measure(name, side):
         gammas_diff = float(np.max(np.abs(np.asarray(scaled(x) - model(x)))))
         model = _randomize(scaled, seed=1)
     groups = slimming.find_groups(model, (side, side))
+    # No gamma anywhere (ConvNeXt: LayerNorm only): rank by kernel L1 norm,
+    # which also prunes the channels that no BN scales.
+    importance = "gamma" if any(g.prunable for g in groups) else "l1_norm"
+    if importance != "gamma":
+        groups = [g.unlocked() for g in groups]
     prunable = sum(len(g.bns) * g.channels for g in groups if g.prunable)
     frozen = collections.Counter(
         g.reason.split(" '")[0] for g in groups if not g.prunable
     )
     reference = np.asarray(model(x))
-    kept, _ = slimming.slim(model, 0.0)
+    kept, _ = slimming.slim(model, 0.0, importance=importance)
     exact = float(np.max(np.abs(np.asarray(kept(x)) - reference)))
     finite = {}
     for rate in (0.3, 0.6):
-        slim, _ = slimming.slim(model, rate)
+        slim, _ = slimming.slim(model, rate, importance=importance)
         finite[rate] = bool(np.all(np.isfinite(np.asarray(slim(x)))))
-    slim, plan = slimming.slim(model, 0.5)
+    slim, plan = slimming.slim(model, 0.5, importance=importance)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "slim.keras")
         slim.save(path)
@@ -132,12 +137,15 @@ def measure(name, side):
     return {
         "model": name,
         "input": side,
+        "importance": importance,
         "gammas_added": unscaled,
         "with_gammas_max_diff": gammas_diff,
         "groups": len(groups),
         "prunable_groups": sum(g.prunable for g in groups),
         "bn_channels": _bn_channels(model),
-        "prunable_fraction": prunable / max(_bn_channels(model), 1),
+        "prunable_fraction": prunable / _bn_channels(model)
+        if _bn_channels(model)
+        else None,
         "frozen": dict(frozen),
         "keep_all_max_diff": exact,
         "finite_at_0.3": finite[0.3],
@@ -161,7 +169,9 @@ def table(rows):
             [
                 r["model"],
                 f"{r['prunable_groups']} / {r['groups']}",
-                f"{100 * r['prunable_fraction']:.0f} %",
+                "- (no BN; by kernel L1 norm)"
+                if r.get("prunable_fraction") is None
+                else f"{100 * r['prunable_fraction']:.0f} %",
                 f"{r['keep_all_max_diff']:.1e}",
                 f"{100 * r['params_at_0.5'] / r['params']:.1f} %",
                 f"{100 * r['macs_at_0.5'] / r['macs']:.1f} %",

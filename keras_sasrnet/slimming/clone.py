@@ -5,6 +5,8 @@ gamma regularizer): both clone the graph layer by layer, then assign every
 variable from arrays keyed by layer name.
 """
 
+import re
+
 import keras
 import numpy as np
 
@@ -44,7 +46,9 @@ def _keys(layer):
     collided and a rebuild copied the wrong arrays (max output difference
     1.41 with nothing pruned).
     """
-    names = [v.name for v in layer.weights]
+    # An unnamed variable (ConvNeXt's LayerScale) is "variable", "variable_18"
+    # in a clone: Keras numbers unnamed ones process-wide.
+    names = [re.sub(r"^variable_\d+$", "variable", v.name) for v in layer.weights]
     if len(set(names)) == len(names):
         return names
     return [f"{i}:{n}" for i, n in enumerate(names)]

@@ -23,6 +23,10 @@ import numpy as np
 from keras_sasrnet import graph as graph_lib
 from keras_sasrnet.slimming.kinds import MERGE, channelwise, sliceable
 
+# The reason of a group that is free to narrow but has no gamma to score it:
+# kernel-norm and random importance (``plan.plan_model``) may still prune it.
+UNSCALED = "no BatchNormalization scales these channels"
+
 
 @dataclasses.dataclass(frozen=True)
 class Group:
@@ -57,6 +61,19 @@ class Group:
     def offset(self, name):
         """Where this group's channels start in ``name``'s channel axis."""
         return dict(self.offsets).get(name, 0)
+
+    @property
+    def narrowable(self):
+        """Whether channels can be removed at all: prunable, or only lacking
+        a gamma (``UNSCALED``), as ConvNeXt's MLP channels."""
+        return self.prunable or self.reason == UNSCALED
+
+    def unlocked(self):
+        """This group as prunable if it is ``narrowable`` (for importance
+        criteria that need no gamma)."""
+        if self.prunable or not self.narrowable:
+            return self
+        return dataclasses.replace(self, prunable=True, reason="")
 
 
 class _Spaces:
@@ -189,7 +206,7 @@ def _group(g, spaces, root, found, born):
     ]
     reason = spaces.taint.get(root, "")
     if not reason and not bns:
-        reason = "no BatchNormalization scales these channels"
+        reason = UNSCALED
     unscaled = [
         n.name
         for n, _ in members

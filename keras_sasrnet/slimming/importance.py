@@ -132,6 +132,10 @@ SCORERS = {
 }
 
 
+# Criteria that read BN gammas: the others also score groups with none.
+NEEDS_GAMMA = frozenset({"gamma", "gamma_per_mac"})
+
+
 def score(name, model, groups, aggregate="mean", seed=0):
     """Scores of the prunable groups of ``model`` by the criterion ``name``.
 

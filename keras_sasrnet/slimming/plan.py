@@ -215,10 +215,20 @@ def plan_model(
         >>> emptied = plan_model(model, 0.0, select="zeros")
     """
     groups = find_groups(model, input_size)
+    if importance not in importance_lib.NEEDS_GAMMA:
+        # Kernel norms and chance need no gamma: channels that no BN scales
+        # (ConvNeXt's MLPs, squeeze-excite) may go too, lossy as any.
+        groups = [g.unlocked() for g in groups]
     if not any(g.prunable for g in groups):
         raise ValueError(
             f"model {model.name!r} is not slimmable: no channel group is scaled "
             "by a BatchNormalization and free of the model's input and output"
+            + (
+                ""
+                if importance != "gamma"
+                else "; importance='l1_norm' also "
+                "prunes channels that no BatchNormalization scales"
+            )
         )
     scores = importance_lib.score(importance, model, groups, aggregate, seed)
     return make_plan(

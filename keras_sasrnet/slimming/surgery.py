@@ -71,7 +71,7 @@ def _keep_per_group(groups, plan_keep):
                 f"[0, {g.channels}); received {keep.tolist()}"
             )
         if keep.size < g.channels:
-            if not g.prunable:
+            if not g.narrowable:
                 raise ValueError(f"group {g.name} cannot be pruned: {g.reason}")
             result[g.name] = np.sort(keep)
     return result

@@ -25,6 +25,7 @@ def get_config(arg=None):
     c.model.width_scale = 1 / 8
     c.train.steps_per_epoch = 2
     c.baseline.steps = 2
+    c.baseline.decay_step = 1
     c.sparsity.steps = 2
     c.sparsity.decay_step = 0
     c.finetune.steps = 2

@@ -12,8 +12,11 @@ those (``prune.select="zeros"``: the rate is what sparsity emptied, about
 fine-tuning, Table 5. ``--config.prune.select=rate --config.prune.target=0.6``
 prunes a fixed 60 % by |gamma| instead.
 Costs about 5-6 minutes on 2 CPU cores. Why XuNet: a full SRNet trained from
-scratch stays at 50 % accuracy for ~2,000 iterations (~21 minutes here) before
-it starts to learn; XuNet's fixed high-pass filter learns within seconds.
+scratch (He init) stays at 50 % accuracy for ~2,000 iterations (~21 minutes
+here) before it starts to learn; XuNet's fixed high-pass filter learns
+within seconds. SRNet with its first layer started as high-pass filters
+(``c.model.stem_init = "high_pass"`` in a config, as configs/bench_cpu.py)
+leaves the plateau within ~100 iterations (benchmarks/srnet_learning).
 ``--config.model.arch=srnet`` runs the same schedule on SRNet (give it the
 budget: --config.baseline.steps=4000 or more).
 """

@@ -103,9 +103,10 @@ def covers(c, log=print):
             d.stride or None,
             max_per_photo=d.max_per_photo or None,
         )
-    size = b.photo_size
-    folder = os.path.join(b.data_dir, f"photos{size}")
-    photos.photo_covers(folder, size=size, split=(None, 5, 10), log=log)
+    size, stride = b.photo_size, b.photo_stride or b.photo_size
+    name = f"photos{size}" if stride == size else f"photos{size}_{stride}"
+    folder = os.path.join(b.data_dir, name)
+    photos.photo_covers(folder, size=size, stride=stride, split=(None, 5, 10), log=log)
     return folder
 
 

@@ -223,6 +223,7 @@ def test_same_seed_gives_the_same_plan_and_metrics(tmp_path, cache):
         c = tiny.get_config()
         c.data.demo.dir = cache
         c.prune.rounds = 1
+        c.model.arch = "xunet"  # seeding is the same; its graph traces 4x faster
         rows = pipeline.run_slimming(c, str(tmp_path / f"w{k}"), log=lambda *_: None)
         plan = json.loads((tmp_path / f"w{k}" / "round_1" / "plan.json").read_text())
         metrics = [

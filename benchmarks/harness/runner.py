@@ -38,7 +38,7 @@ from benchmarks.harness import baselines
 from keras_sasrnet import atomic, models, slimming
 from keras_sasrnet.data import demo, embed, pairs, photos
 from keras_sasrnet.data.manifest import Manifest
-from keras_sasrnet.train import loop, run
+from keras_sasrnet.train import loop, run, stages
 from keras_sasrnet.train.config import validate
 
 TASKS = {"lsbm": "lsbm", "hill": "hill"}  # task name -> conseal algorithm
@@ -229,17 +229,7 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
 
             def prune(folder, name=name, rate=rate, text=text):
                 model = models.load(os.path.join(r.workdir, f"sparse_{name}", MODEL))
-                p = c.prune
-                slim, plan = slimming.slim(
-                    model,
-                    rate,
-                    aggregate=p.aggregate,
-                    fold=p.fold,
-                    importance=p.importance,
-                    input_size=r.size,
-                    min_channels=p.min_channels,
-                    round_to=p.round_to,
-                )
+                slim, plan = stages.slim_as_configured(model, rate, r.c, r.size)
                 plan.save(os.path.join(folder, "plan.json"))
                 return _finetune(r, slim, folder, {"stage": text, "rate": rate})
 

@@ -69,25 +69,31 @@ def sparse_stage(r, folder):
     }
 
 
+def slim_as_configured(model, rate, c, input_size):
+    """``slimming.slim`` at ``rate`` with the config's ``prune`` section."""
+    p = c.prune
+    return slimming.slim(
+        model,
+        rate,
+        aggregate=p.aggregate,
+        fold=p.fold,
+        min_channels=p.min_channels,
+        round_to=p.round_to,
+        importance=p.importance,
+        select=p.select,
+        zero_threshold=p.zero_threshold,
+        seed=c.seed,
+        input_size=input_size,
+    )
+
+
 def prune_round(r, k, source, total, rate, folder):
     """Round ``k``: prunes ``source`` to ``total`` (``rate`` of what is left),
     scores it right away, fine-tunes it; metrics."""
     c, p = r.c, r.c.prune
     model = r.load(source)
     with r.strategy.scope():
-        slim, plan = slimming.slim(
-            model,
-            rate,
-            aggregate=p.aggregate,
-            fold=p.fold,
-            min_channels=p.min_channels,
-            round_to=p.round_to,
-            importance=p.importance,
-            select=p.select,
-            zero_threshold=p.zero_threshold,
-            seed=c.seed,
-            input_size=r.size,
-        )
+        slim, plan = slim_as_configured(model, rate, c, r.size)
     plan.save(os.path.join(folder, "plan.json"))
     pruned_path = os.path.join(folder, "pruned.keras")
     loop.save(slim, pruned_path)

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from keras_sasrnet import slimming
-from keras_sasrnet.models.io import save
-from tests.conftest import randomize_bns
+from tests.conftest import check_slims_exactly, randomize_bns
 
 BUILDERS = {
     # depthwise 3x3 between expand and project convs, residual adds
@@ -40,17 +39,7 @@ def test_depthwise_and_squeeze_excite_networks_slim_exactly(name, tmp_path):
     # before depthwise convs and SE reshapes joined groups: 16 % and 15 %
     assert prunable / bn_channels(model) >= 0.9
     x = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
-    reference = np.asarray(model(x))
-    kept, _ = slimming.slim(model, 0.0)
-    np.testing.assert_allclose(np.asarray(kept(x)), reference, atol=1e-6, rtol=1e-5)
-    for rate in (0.3, 0.6):
-        slim, plan = slimming.slim(model, rate)
-        assert slim.count_params() < model.count_params()
-        assert np.all(np.isfinite(np.asarray(slim(x))))
-    path = str(tmp_path / "slim.keras")
-    save(slim, path)
-    again = keras.models.load_model(path)
-    np.testing.assert_array_equal(np.asarray(again(x)), np.asarray(slim(x)))
+    check_slims_exactly(model, x, tmp_path)
 
 
 def test_separable_convs_are_sliced_and_fold_removed_constants():

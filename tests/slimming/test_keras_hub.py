@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from keras_sasrnet import profile, slimming
-from keras_sasrnet.models.io import save
-from tests.conftest import randomize_bns
+from tests.conftest import check_slims_exactly, randomize_bns
 
 pytest.importorskip("keras_hub")
 from benchmarks.applications.hub import BACKBONES, S  # noqa: E402
@@ -50,17 +49,7 @@ def test_keras_hub_backbones_slim_exactly(name, nested, tmp_path):
     assert len(prunable) >= MIN_PRUNABLE[name], frozen
     assert sum(profile.count_macs(model, (S, S)).values()) > 0
     x = np.random.default_rng(0).uniform(0, 1, (2, S, S, 3)).astype("float32")
-    reference = np.asarray(model(x))
-    kept, _ = slimming.slim(model, 0.0)
-    np.testing.assert_allclose(np.asarray(kept(x)), reference, atol=1e-6, rtol=1e-5)
-    for rate in (0.3, 0.6):
-        slim, _ = slimming.slim(model, rate)
-        assert slim.count_params() < model.count_params()
-        assert np.all(np.isfinite(np.asarray(slim(x))))
-    path = str(tmp_path / "slim.keras")
-    save(slim, path)
-    again = keras.models.load_model(path)
-    np.testing.assert_array_equal(np.asarray(again(x)), np.asarray(slim(x)))
+    slim = check_slims_exactly(model, x, tmp_path)
     if nested:
         slim.compile(
             "adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True)

@@ -8,6 +8,7 @@ and export alike.
 """
 
 from benchmarks.harness.bench_report import (
+    baseline_recipe,
     label,
     photo_table,
     rows,
@@ -19,6 +20,7 @@ from benchmarks.harness.bench_report import (
 from benchmarks.harness.runner import check, parse_method, run_bench
 
 __all__ = [
+    "baseline_recipe",
     "check",
     "label",
     "parse_method",

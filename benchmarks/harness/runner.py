@@ -14,9 +14,11 @@ photographs, tiles split by photo) or the demo crops (``"demo"``, for tests):
   l1_/random_<rate>  at the params of the first method's row (rates of
                      ``bench.baseline_rates``): pruned from the full SRNet by
                      filter L1 norm or at random, fine-tuned for sparsity +
-                     finetune steps (the sparsity rows' budget)
+                     finetune steps (the sparsity rows' budget) or, with
+                     ``bench.baseline_budget="own"``, finetune steps
   uniform_<rate>     a uniformly thinner SRNet with those params, trained
                      from scratch for baseline + sparsity + finetune steps
+                     (``"own"``: baseline steps, as long as the full model)
   costs              batch-1 Keras and LiteRT latency of the first seed's
                      models at report.latency_size, measured after all the
                      training (so it can be rerun on a quiet machine)
@@ -43,6 +45,7 @@ from keras_sasrnet.train.config import validate
 
 TASKS = {"lsbm": "lsbm", "hill": "hill"}  # task name -> conseal algorithm
 BASELINES = ("l1", "random", "uniform")
+BUDGETS = ("matched", "own")
 SOURCES = ("photos", "demo")
 MODEL = "model.keras"
 
@@ -87,6 +90,10 @@ def check(c):
     for item in b.baselines:
         if item not in BASELINES:
             raise ValueError(f"bench.baselines: {item!r} is not one of {BASELINES}")
+    if b.baseline_budget not in BUDGETS:
+        raise ValueError(
+            f"bench.baseline_budget must be one of {BUDGETS}; got {b.baseline_budget!r}"
+        )
     if not 0 < b.payload <= 1:
         raise ValueError(f"bench.payload must be in (0, 1] bpp; got {b.payload}")
     return c
@@ -247,12 +254,22 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
                     slim, plan = baselines.matched_prune(model, target, criterion, seed)
                     plan.save(os.path.join(folder, "plan.json"))
                     extra = {"stage": criterion, "rate": rate, "target_params": target}
-                    # as many iterations after the full model as the
-                    # sparsity rows (sparsity + fine-tuning)
-                    return _finetune(r, slim, folder, extra, c.sparsity.steps)
+                    return _finetune(r, slim, folder, extra, extra_steps(c))
 
             rows[(criterion, rate)] = r.stage(f"{criterion}_{rate:g}", work)
     return rows
+
+
+def extra_steps(c):
+    """Iterations the L1/random baselines train before finetune.steps."""
+    return c.sparsity.steps if c.bench.baseline_budget == "matched" else 0
+
+
+def uniform_steps(c):
+    """Iterations of the uniformly thinner SRNet, from scratch."""
+    if c.bench.baseline_budget == "matched":
+        return c.baseline.steps + c.sparsity.steps + c.finetune.steps
+    return c.baseline.steps
 
 
 def _uniform(c, r, target, rate, folder):
@@ -261,7 +278,7 @@ def _uniform(c, r, target, rate, folder):
     del kwargs["arch"], kwargs["width_scale"]
     arch = "srnet"
     scale, _ = baselines.matched_width(arch, target, input_shape=(*r.size, 1))
-    steps = c.baseline.steps + c.sparsity.steps + c.finetune.steps
+    steps = uniform_steps(c)
 
     def build():
         return models.build(arch, scale, input_shape=(*r.size, 1), **kwargs)

@@ -113,6 +113,12 @@ def bench():
         rates=(0.8,),  # pruning rates of the sparsity rows
         baseline_rates=(0.8,),  # rates that get the baselines
         baselines=("l1", "random", "uniform"),
+        # iterations of the baselines: "matched" - as many as the sparsity
+        # rows (l1/random fine-tune sparsity + finetune steps, uniform trains
+        # baseline + sparsity + finetune from scratch); "own" - their usual
+        # recipes (l1/random fine-tune finetune.steps, as Li et al.; uniform
+        # trains baseline.steps, as long as the full model: "Scratch-E")
+        baseline_budget="matched",
         litert=True,  # LiteRT float latency and size of the first seed's models
     )
     return c

@@ -121,6 +121,7 @@ def test_beats_only_beyond_the_seed_spread():
         ("baselines", ("magnitude",), "bench.baselines"),
         ("source", "boss", "bench.source"),
         ("payload", 1.5, "bench.payload"),
+        ("baseline_budget", "long", "bench.baseline_budget"),
     ],
 )
 def test_impossible_bench_values(field, value, message):
@@ -128,6 +129,17 @@ def test_impossible_bench_values(field, value, message):
     c.bench[field] = value
     with pytest.raises(ValueError, match=message):
         bench.check(c)
+
+
+def test_baseline_budgets():
+    c = bench_tiny.get_config()
+    c.baseline.steps, c.sparsity.steps, c.finetune.steps = 2000, 800, 1000
+    c.bench.baseline_budget = "matched"
+    assert (runner.extra_steps(c), runner.uniform_steps(c)) == (800, 3800)
+    assert "(1800, the same lr" in bench.baseline_recipe(c)
+    c.bench.baseline_budget = "own"
+    assert (runner.extra_steps(c), runner.uniform_steps(c)) == (0, 2000)
+    assert "(2000 it, Scratch-E" in bench.baseline_recipe(c)
 
 
 @pytest.mark.slow
@@ -142,6 +154,7 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     # L1-norm and random pruning share one code path, tested with the baselines
     c.bench.baselines = ("random", "uniform")
     c.bench.litert = False  # the LiteRT timing has its own test
+    c.bench.baseline_budget = "own"
     work = tmp_path / "bench"
     bench.run_bench(c, str(work), "python -m benchmarks.slimming ...", log=print)
     text = (work / "BENCHMARKS.md").read_text()
@@ -162,6 +175,12 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     assert seconds["seconds"] > 0  # recorded for the report, not judged
     with np.load(work / "hill" / "seed_0" / "uniform_0.5" / "test_scores.npz") as s:
         assert set(s["labels"]) == {0, 1}
+    # "own" budgets: random fine-tunes finetune.steps (2, one epoch of 2),
+    # uniform trains baseline.steps (2); "matched" would give 2 and 3 epochs
+    for stage in ("random_0.5", "uniform_0.5"):
+        history = work / "hill" / "seed_0" / stage / "train" / "history.csv"
+        assert len(history.read_text().strip().splitlines()) == 1 + 1, stage
+    assert "Scratch-E" in text
 
     lines = []
     bench.run_bench(c, str(work), "python -m benchmarks.slimming ...", log=lines.append)

@@ -94,6 +94,11 @@ def check(c):
         raise ValueError(
             f"bench.baseline_budget must be one of {BUDGETS}; got {b.baseline_budget!r}"
         )
+    if b.photo_side < b.photo_size:
+        raise ValueError(
+            f"bench.photo_side ({b.photo_side}) must be at least the tile side "
+            f"bench.photo_size ({b.photo_size})"
+        )
     if not 0 < b.payload <= 1:
         raise ValueError(f"bench.payload must be in (0, 1] bpp; got {b.payload}")
     return c
@@ -112,8 +117,17 @@ def covers(c, log=print):
         )
     size, stride = b.photo_size, b.photo_stride or b.photo_size
     name = f"photos{size}" if stride == size else f"photos{size}_{stride}"
+    if b.photo_side != 512:
+        name += f"_side{b.photo_side}"
     folder = os.path.join(b.data_dir, name)
-    photos.photo_covers(folder, size=size, stride=stride, split=(None, 5, 10), log=log)
+    photos.photo_covers(
+        folder,
+        size=size,
+        stride=stride,
+        side=b.photo_side,
+        split=(None, 5, 10),
+        log=log,
+    )
     return folder
 
 

@@ -106,6 +106,7 @@ def bench():
         source="photos",  # "photos" (data.photos) or "demo" (data.demo crops)
         photo_size=64,  # tile side of the photo source
         photo_stride=0,  # step between its tiles (0: the tile side)
+        photo_side=512,  # wallpapers downsampled to this short side
         data_dir="",  # covers and stegos ("": ~/.cache/keras_sasrnet/bench)
         cache="",  # trained full models ("": ~/.cache/keras_sasrnet/bench)
         seeds=(0, 1, 2),

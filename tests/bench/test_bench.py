@@ -122,6 +122,7 @@ def test_beats_only_beyond_the_seed_spread():
         ("source", "boss", "bench.source"),
         ("payload", 1.5, "bench.payload"),
         ("baseline_budget", "long", "bench.baseline_budget"),
+        ("photo_side", 32, "bench.photo_side"),
     ],
 )
 def test_impossible_bench_values(field, value, message):

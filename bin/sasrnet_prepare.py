@@ -6,7 +6,7 @@
   sasrnet_prepare --src=tiles --out=data/tiles --split=60%,20%,20% \
       --group_by='^(.*)_\\d+$'
   sasrnet_prepare --src=demo --out=data/demo64 --crop=64
-  sasrnet_prepare --src=photos --out=data/photos64 --crop=64
+  sasrnet_prepare --src=photos --out=data/photos64 --crop=64 --photo_side=1024
 
 Resizes (MATLAB bicubic), JPEG-compresses, splits by source image or --group_by
 (seeded) or keeps --src's train/val/test subfolders; writes manifest.json. Resumes.

@@ -40,6 +40,13 @@ def define_source_flags():
     flags.DEFINE_integer(
         "stride", 0, "--src=demo|photos: step between crops (0: --crop).", lower_bound=0
     )
+    flags.DEFINE_integer(
+        "photo_side",
+        512,
+        "--src=photos: downsample each wallpaper (MATLAB bicubic) to this short "
+        "side before tiling (the benchmark uses 1024: more tiles per photo).",
+        lower_bound=8,
+    )
     _own_group(_caller(), "source_flags")
 
 

@@ -26,6 +26,7 @@ SHARED = {
         "skip_bad",
         "crop",
         "stride",
+        "photo_side",
     ),
     "split_flags": ("split", "group_by", "seed"),
 }

@@ -243,6 +243,7 @@ def make_covers(
     workers=0,
     crop=64,
     stride=0,
+    photo_side=512,
     overwrite=False,
 ):
     """The cover set of ``sasrnet_prepare``, its flags as arguments (0: unset).
@@ -250,7 +251,8 @@ def make_covers(
     ``src`` is a folder (``prepare_dataset``), "demo" (``demo.demo_covers``)
     or "photos" (``photos.photo_covers``, split by photo: counts or fractions,
     default 5 val and 10 test); ``split`` is text (``manifest.parse_split``).
-    Demo and photo tiles are ``crop`` pixels wide, ``stride`` apart.
+    Demo and photo tiles are ``crop`` pixels wide, ``stride`` apart; photo
+    wallpapers are first downsampled to a short side of ``photo_side``.
     Returns the set's ``Manifest``.
     """
     from keras_sasrnet.data import demo, photos
@@ -263,7 +265,12 @@ def make_covers(
         if parts == "paper":
             raise ValueError("--src=photos splits photos: give counts or fractions")
         return photos.photo_covers(
-            out, size=crop, stride=stride or None, split=parts, seed=seed
+            out,
+            size=crop,
+            stride=stride or None,
+            side=photo_side,
+            split=parts,
+            seed=seed,
         )
     return prepare_dataset(
         src,

@@ -70,6 +70,11 @@ class Recipe:
     def epochs(self):
         return math.ceil(self.steps / self.steps_per_epoch)
 
+    def epoch_steps(self, epoch):
+        """Iterations of 0-based ``epoch``: steps_per_epoch, but the last
+        epoch runs what is left, so that the total is exactly ``steps``."""
+        return min(self.steps_per_epoch, self.steps - epoch * self.steps_per_epoch)
+
     def schedule(self):
         if not self.decay_step:
             return self.lr
@@ -215,16 +220,26 @@ def train(model_fn, data_fn, val_data, recipe, workdir, strategy=None, log=print
             callbacks[0],
         )
     else:
-        model.fit(
-            data_fn(state["epoch"]),
-            epochs=recipe.epochs,
-            initial_epoch=state["epoch"],
-            steps_per_epoch=recipe.steps_per_epoch,
-            validation_data=val_data,
-            callbacks=callbacks,
-            shuffle=False,  # the pair pipeline shuffles, pairs intact
-            verbose=1 if sys.stdout.isatty() else 0,
-        )
+        # Whole epochs first, then (one more fit) a shorter last epoch, as a
+        # run resumed before it would: fit has one steps_per_epoch.
+        last = recipe.epochs - 1
+        short = recipe.epoch_steps(last) < recipe.steps_per_epoch
+        for end, steps in (
+            (last if short else recipe.epochs, recipe.steps_per_epoch),
+            (recipe.epochs, recipe.epoch_steps(last)),
+        ):
+            if state["epoch"] >= end or model.stop_training:
+                continue
+            model.fit(
+                data_fn(state["epoch"]),
+                epochs=end,
+                initial_epoch=state["epoch"],
+                steps_per_epoch=steps,
+                validation_data=val_data,
+                callbacks=callbacks,
+                shuffle=False,  # the pair pipeline shuffles, pairs intact
+                verbose=1 if sys.stdout.isatty() else 0,
+            )
     if "stopped" in state:
         raise FloatingPointError(f"{workdir}: training stopped, {state['stopped']}")
     return model, state
@@ -260,7 +275,7 @@ def _fit_custom(model, strategy, dataset, recipe, initial_epoch, val_data, check
     for epoch in range(initial_epoch, recipe.epochs):
         checkpoint.on_epoch_begin(epoch)
         losses, hits, seen = [], 0.0, 0.0
-        for _ in range(recipe.steps_per_epoch):
+        for _ in range(recipe.epoch_steps(epoch)):
             loss, h, n = step(batches)
             losses.append(float(loss))
             hits, seen = hits + float(h), seen + float(n)

@@ -53,6 +53,17 @@ def test_resume_continues_at_the_next_epoch_with_optimizer_state(tmp_path):
     assert (tmp_path / "best.keras").exists() and (tmp_path / "history.csv").exists()
 
 
+def test_steps_are_exact_when_they_are_not_whole_epochs(tmp_path):
+    # 5 steps at 2 per epoch: epochs of 2, 2 and 1 (not 6 iterations)
+    assert [loop.Recipe(5, 2).epoch_steps(k) for k in range(3)] == [2, 2, 1]
+    model, state = loop.train(
+        build, data_fn, val_data(), loop.Recipe(5, 2), str(tmp_path), log=print
+    )
+    assert int(model.optimizer.iterations) == 5
+    assert [h["epoch"] for h in state["history"]] == [1, 2, 3]
+    assert len((tmp_path / "history.csv").read_text().strip().splitlines()) == 1 + 3
+
+
 def test_lr_drops_at_the_decay_step(tmp_path):
     model, _ = loop.train(
         build,

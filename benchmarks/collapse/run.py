@@ -1,0 +1,58 @@
+"""Does a collapsed 80 %-pruned SRNet recover when fine-tuned without sparsity?
+
+  python -m benchmarks.collapse.run --workdir=/tmp/collapse --steps=500 \
+      --pruned=WORK/lsbm/seed_1/gprox_cost_1e-2_0.8/pruned.keras
+
+The benchmark's fine-tuning keeps the sparsity penalty (the pruned model
+carries it). This fine-tunes the same pruned model with the penalty removed
+(slimming.without_sparsity), lr 1e-3, on the benchmark's LSBM task and seed,
+and writes rows.json: per validation, train and validation accuracy.
+"""
+
+import json
+import os
+
+from absl import app, flags
+
+from benchmarks.harness import runner
+from configs import bench_cpu
+from keras_sasrnet import atomic, models, slimming
+from keras_sasrnet.train import run
+
+flags.DEFINE_string("pruned", None, "pruned.keras of a benchmark row", required=True)
+flags.DEFINE_string("workdir", None, "work folder", required=True)
+flags.DEFINE_string("data_dir", "/work/cache", "the benchmark's bench.data_dir")
+flags.DEFINE_integer("seed", 1, "the row's seed (data order)")
+flags.DEFINE_integer("steps", 500, "fine-tuning iterations")
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    del argv
+    c = bench_cpu.get_config()
+    c.bench.data_dir = FLAGS.data_dir
+    t = runner.task_config(c, "lsbm", runner.covers(c), print)
+    t.seed = FLAGS.seed
+    r = run.Run(t, FLAGS.workdir, print)
+
+    def build():
+        return slimming.without_sparsity(models.load(FLAGS.pruned))
+
+    folder = os.path.join(FLAGS.workdir, "no_sparsity")
+    run.train_stage(r, build, FLAGS.steps, 1e-3, 0, folder, "model.keras")
+    with open(os.path.join(folder, "train", "state.json")) as f:
+        history = json.load(f)["history"]
+    rows = [
+        {
+            "iteration": h["epoch"] * r.steps_per_epoch,
+            "accuracy": h["accuracy"],
+            "val_accuracy": h["val_accuracy"],
+        }
+        for h in history
+    ]
+    atomic.write_json(os.path.join(os.path.dirname(__file__), "rows.json"), rows)
+    print(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -5,8 +5,9 @@
 
 The benchmark's fine-tuning keeps the sparsity penalty (the pruned model
 carries it). This fine-tunes the same pruned model with the penalty removed
-(slimming.without_sparsity), lr 1e-3, on the benchmark's LSBM task and seed,
-and writes rows.json: per validation, train and validation accuracy.
+(slimming.without_sparsity), at a constant --lr, on the benchmark's LSBM
+task and seed, and adds to rows.json: per validation, train and validation
+accuracy (rows of other learning rates are kept).
 """
 
 import json
@@ -24,6 +25,7 @@ flags.DEFINE_string("workdir", None, "work folder", required=True)
 flags.DEFINE_string("data_dir", "/work/cache", "the benchmark's bench.data_dir")
 flags.DEFINE_integer("seed", 1, "the row's seed (data order)")
 flags.DEFINE_integer("steps", 500, "fine-tuning iterations")
+flags.DEFINE_float("lr", 1e-3, "fine-tuning learning rate (constant)")
 FLAGS = flags.FLAGS
 
 
@@ -38,19 +40,25 @@ def main(argv):
     def build():
         return slimming.without_sparsity(models.load(FLAGS.pruned))
 
-    folder = os.path.join(FLAGS.workdir, "no_sparsity")
-    run.train_stage(r, build, FLAGS.steps, 1e-3, 0, folder, "model.keras")
+    folder = os.path.join(FLAGS.workdir, f"no_sparsity_lr{FLAGS.lr:g}")
+    run.train_stage(r, build, FLAGS.steps, FLAGS.lr, 0, folder, "model.keras")
     with open(os.path.join(folder, "train", "state.json")) as f:
         history = json.load(f)["history"]
     rows = [
         {
+            "lr": FLAGS.lr,
             "iteration": h["epoch"] * r.steps_per_epoch,
             "accuracy": h["accuracy"],
             "val_accuracy": h["val_accuracy"],
         }
         for h in history
     ]
-    atomic.write_json(os.path.join(os.path.dirname(__file__), "rows.json"), rows)
+    path = os.path.join(os.path.dirname(__file__), "rows.json")
+    old = []
+    if os.path.exists(path):
+        with open(path) as f:
+            old = [row for row in json.load(f) if row.get("lr", 1e-3) != FLAGS.lr]
+    atomic.write_json(path, old + rows)
     print(json.dumps(rows, indent=1))
 
 

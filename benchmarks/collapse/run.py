@@ -20,17 +20,46 @@ from configs import bench_cpu
 from keras_sasrnet import atomic, models, slimming
 from keras_sasrnet.train import run
 
-flags.DEFINE_string("pruned", None, "pruned.keras of a benchmark row", required=True)
-flags.DEFINE_string("workdir", None, "work folder", required=True)
+flags.DEFINE_string("pruned", None, "pruned.keras of a benchmark row")
+flags.DEFINE_string("workdir", None, "work folder")
 flags.DEFINE_string("data_dir", "/work/cache", "the benchmark's bench.data_dir")
 flags.DEFINE_integer("seed", 1, "the row's seed (data order)")
 flags.DEFINE_integer("steps", 500, "fine-tuning iterations")
 flags.DEFINE_float("lr", 1e-3, "fine-tuning learning rate (constant)")
+flags.DEFINE_bool("report_only", False, "only rewrite README.md's table from rows.json")
 FLAGS = flags.FLAGS
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MARK = "<!-- table from rows.json -->"
+
+
+def write_table(rows):
+    """Replaces the README's table (between two marks) with ``rows``'."""
+    lines = ["| lr | iteration | train accuracy | validation accuracy |"]
+    lines.append("|---|---|---|---|")
+    for row in rows:
+        lines.append(
+            f"| {row['lr']:g} | {row['iteration']} | {100 * row['accuracy']:.2f} % "
+            f"| {100 * row['val_accuracy']:.2f} % |"
+        )
+    path = os.path.join(HERE, "README.md")
+    with open(path) as f:
+        head, _, rest = f.read().partition(MARK)
+        _, _, tail = rest.partition(MARK)
+    table = "\n".join(lines)
+    atomic.write_text(path, f"{head}{MARK}\n{table}\n{MARK}{tail}")
 
 
 def main(argv):
     del argv
+    path = os.path.join(HERE, "rows.json")
+    if FLAGS.report_only:
+        with open(path) as f:
+            write_table(json.load(f))
+        return
+    if not (FLAGS.pruned and FLAGS.workdir):
+        raise app.UsageError("--pruned and --workdir are required")
     c = bench_cpu.get_config()
     c.bench.data_dir = FLAGS.data_dir
     t = runner.task_config(c, "lsbm", runner.covers(c), print)
@@ -53,12 +82,12 @@ def main(argv):
         }
         for h in history
     ]
-    path = os.path.join(os.path.dirname(__file__), "rows.json")
     old = []
     if os.path.exists(path):
         with open(path) as f:
             old = [row for row in json.load(f) if row.get("lr", 1e-3) != FLAGS.lr]
     atomic.write_json(path, old + rows)
+    write_table(old + rows)
     print(json.dumps(rows, indent=1))
 
 

@@ -3,11 +3,16 @@
   python -m benchmarks.collapse.run --workdir=/tmp/collapse --steps=500 \
       --pruned=WORK/lsbm/seed_1/gprox_cost_1e-2_0.8/pruned.keras
 
+  python -m benchmarks.collapse.run --workdir=/tmp/collapse --steps=500 \
+      --sparse=WORK/lsbm/seed_1/sparse_gprox_cost_1e-2/model.keras --min_channels=4
+
 The benchmark's fine-tuning keeps the sparsity penalty (the pruned model
 carries it). This fine-tunes the same pruned model with the penalty removed
 (slimming.without_sparsity), at a constant --lr, on the benchmark's LSBM
 task and seed, and adds to rows.json: per validation, train and validation
-accuracy (rows of other learning rates are kept).
+accuracy (rows of other learning rates and floors are kept). With --sparse,
+the sparse model is pruned here instead, as the benchmark prunes it but with
+every channel group keeping at least --min_channels channels.
 """
 
 import json
@@ -17,10 +22,12 @@ from absl import app, flags
 
 from benchmarks.harness import runner
 from configs import bench_cpu
-from keras_sasrnet import atomic, models, slimming
-from keras_sasrnet.train import run
+from keras_sasrnet import atomic, models, profile, slimming
+from keras_sasrnet.train import run, stages
 
 flags.DEFINE_string("pruned", None, "pruned.keras of a benchmark row")
+flags.DEFINE_string("sparse", None, "a sparsity stage's model.keras (not --pruned)")
+flags.DEFINE_integer("min_channels", 1, "with --sparse: fewest channels a group keeps")
 flags.DEFINE_string("workdir", None, "work folder")
 flags.DEFINE_string("data_dir", "/work/cache", "the benchmark's bench.data_dir")
 flags.DEFINE_integer("seed", 1, "the row's seed (data order)")
@@ -36,10 +43,13 @@ MARK = "<!-- table from rows.json -->"
 
 def write_table(rows):
     """Replaces the README's table (between two marks) with ``rows``'."""
-    lines = ["| lr | iteration | train accuracy | validation accuracy |"]
-    lines.append("|---|---|---|---|")
+    lines = [
+        "| floor | params | lr | iteration | train accuracy | validation accuracy |"
+    ]
+    lines.append("|---|---|---|---|---|---|")
     for row in rows:
         lines.append(
+            f"| {row['min_channels']} | {row['params']:,} "
             f"| {row['lr']:g} | {row['iteration']} | {100 * row['accuracy']:.2f} % "
             f"| {100 * row['val_accuracy']:.2f} % |"
         )
@@ -58,23 +68,35 @@ def main(argv):
         with open(path) as f:
             write_table(json.load(f))
         return
-    if not (FLAGS.pruned and FLAGS.workdir):
-        raise app.UsageError("--pruned and --workdir are required")
+    if not (bool(FLAGS.pruned) ^ bool(FLAGS.sparse)) or not FLAGS.workdir:
+        raise app.UsageError("--workdir and one of --pruned, --sparse are required")
     c = bench_cpu.get_config()
     c.bench.data_dir = FLAGS.data_dir
     t = runner.task_config(c, "lsbm", runner.covers(c), print)
     t.seed = FLAGS.seed
     r = run.Run(t, FLAGS.workdir, print)
 
-    def build():
-        return slimming.without_sparsity(models.load(FLAGS.pruned))
+    floor = FLAGS.min_channels if FLAGS.sparse else 1
+    if FLAGS.sparse:
+        t.prune.min_channels = floor
+        pruned, _ = stages.slim_as_configured(
+            models.load(FLAGS.sparse), t.bench.rates[0], t, r.size
+        )
+    else:
+        pruned = models.load(FLAGS.pruned)
+    params = profile.count_params(pruned)[0]
 
-    folder = os.path.join(FLAGS.workdir, f"no_sparsity_lr{FLAGS.lr:g}")
+    def build():
+        return slimming.without_sparsity(pruned)
+
+    folder = os.path.join(FLAGS.workdir, f"no_sparsity_lr{FLAGS.lr:g}_floor{floor}")
     run.train_stage(r, build, FLAGS.steps, FLAGS.lr, 0, folder, "model.keras")
     with open(os.path.join(folder, "train", "state.json")) as f:
         history = json.load(f)["history"]
     rows = [
         {
+            "min_channels": floor,
+            "params": params,
             "lr": FLAGS.lr,
             "iteration": h["epoch"] * r.steps_per_epoch,
             "accuracy": h["accuracy"],
@@ -85,7 +107,11 @@ def main(argv):
     old = []
     if os.path.exists(path):
         with open(path) as f:
-            old = [row for row in json.load(f) if row.get("lr", 1e-3) != FLAGS.lr]
+            old = [
+                row
+                for row in json.load(f)
+                if (row["lr"], row["min_channels"]) != (FLAGS.lr, floor)
+            ]
     atomic.write_json(path, old + rows)
     write_table(old + rows)
     print(json.dumps(rows, indent=1))

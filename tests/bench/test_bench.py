@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks import harness as bench
-from benchmarks.harness import runner
+from benchmarks.harness import bench_report, runner
 from configs import bench_tiny
 
 METHOD = "gprox_cost:1e-2"
@@ -91,6 +91,15 @@ def test_targets_say_met_and_missed_with_the_figures():
     text = bench.targets(bench.rows(bad))
     assert "met." not in text and text.count("missed") == 4
     assert "-10.00 pp): missed" in text and "1.50 pp below full SRNet" in text
+    assert "no pruned row is within 1 pp" in text
+    # above the full model: said so, not as a negative gap below it
+    up = task([{(METHOD, 0.8): fake(0.81, 20, 5e8)}], costs=costs)
+    assert "1.00 pp above full SRNet" in bench.targets(bench.rows(up))
+
+
+def test_time_target():
+    assert bench_report.time_target(179).endswith(": met.")
+    assert "missed by 52 min" in bench_report.time_target(232)
 
 
 def test_beats_only_beyond_the_seed_spread():

@@ -332,6 +332,38 @@ def curves_figure(tasks, path):
     plt.close(fig)
 
 
+def tradeoff_figure(tasks, path):
+    """Per task, test accuracy (mean, seed std as bars) against MACs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(
+        1, len(tasks), figsize=(5 * len(tasks), 4), squeeze=False, sharey=True
+    )
+    for ax, task in zip(axes[0], tasks, strict=True):
+        rs = rows(task)
+        for r in rs:
+            ax.errorbar(
+                r["macs"] / 1e9,
+                100 * r["test_mean"],
+                yerr=100 * r["test_std"],
+                fmt="o",
+                capsize=3,
+                label=f"{r['label']} {r['rate']:.0%}" if r["rate"] else r["label"],
+            )
+        ax.axhline(50, color="grey", linewidth=0.5)
+        ax.set_xscale("log")
+        ax.set(title=task["task"], xlabel="GMACs at 256x256 (log)")
+    axes[0][0].set_ylabel("test accuracy (%)")
+    axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    fig.tight_layout()
+    with atomic.replacing(path, ".png") as tmp:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
 def machine():
     """One line about where the figures were measured."""
     import tensorflow as tf
@@ -367,6 +399,7 @@ def write(workdir, tasks, command, minutes, c):
     """Writes BENCHMARKS.md, summary.json and figures/; returns the text."""
     os.makedirs(os.path.join(workdir, "figures"), exist_ok=True)
     curves_figure(tasks, os.path.join(workdir, "figures", "learning_curves.png"))
+    tradeoff_figure(tasks, os.path.join(workdir, "figures", "accuracy_vs_macs.png"))
     atomic.write_json(os.path.join(workdir, "summary.json"), summary(tasks))
     b = c.bench
     parts = [
@@ -389,6 +422,8 @@ def write(workdir, tasks, command, minutes, c):
         f"{c.finetune.decay_step}); {baseline_recipe(c)}",
         "",
         "![learning curves](figures/learning_curves.png)",
+        "",
+        "![test accuracy against MACs](figures/accuracy_vs_macs.png)",
         "",
     ]
     first = b.methods[0]

@@ -24,7 +24,8 @@ photographs, tiles split by photo) or the demo crops (``"demo"``, for tests):
                      training (so it can be rerun on a quiet machine)
 
 Layout: workdir/config.json, workdir/<task>/{stegos, full/, seed_K/<stage>/,
-costs/}, rows.json, summary.json, BENCHMARKS.md, figures/. Every stage is
+costs/}, tasks.json; the report (summary.json, BENCHMARKS.md,
+figures/) goes to --out. Every stage is
 resumable (done.json); rerunning the command resumes.
 """
 

@@ -152,6 +152,20 @@ def test_baseline_budgets():
     assert "(2000 it, Scratch-E" in bench.baseline_recipe(c)
 
 
+def _penalties(path):
+    """The gamma penalties of the BNs of the model saved at ``path``."""
+    import keras
+
+    from keras_sasrnet import models
+
+    return [
+        layer.gamma_regularizer
+        for layer in models.load(str(path)).layers
+        if isinstance(layer, keras.layers.BatchNormalization)
+        and layer.gamma_regularizer is not None
+    ]
+
+
 @pytest.mark.slow
 def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     """bench_tiny on one task and seed: every kind of row, then a rerun that
@@ -192,6 +206,9 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
         history = work / "hill" / "seed_0" / stage / "train" / "history.csv"
         assert len(history.read_text().strip().splitlines()) == 1 + 1, stage
     assert "Scratch-E" in text
+    # the sparsity row is pruned with its penalty and fine-tuned without it
+    row = work / "hill" / "seed_0" / runner.stage_folder(METHOD, 0.5)
+    assert _penalties(row / "pruned.keras") and not _penalties(row / "model.keras")
 
     lines = []
     bench.run_bench(c, str(work), "python -m benchmarks.slimming ...", log=lines.append)

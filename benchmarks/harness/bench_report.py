@@ -374,6 +374,20 @@ def machine():
     )
 
 
+def _drop(step):
+    return f"lr drop at {step}" if step else "no lr drop"
+
+
+def method_recipe(c):
+    """The sentence part that says how the sparsity rows trained."""
+    penalty = "with" if c.finetune.sparsity else "without"
+    return (
+        f"sparsity training {c.sparsity.steps} it ({_drop(c.sparsity.decay_step)}), "
+        f"fine-tuning {c.finetune.steps} it at lr {c.finetune.lr:g} "
+        f"({_drop(c.finetune.decay_step)}), {penalty} the sparsity penalty"
+    )
+
+
 def baseline_recipe(c):
     """The sentence that says how long the baselines trained."""
     from benchmarks.harness.runner import extra_steps, uniform_steps
@@ -408,18 +422,16 @@ def write(workdir, tasks, command, minutes, c):
         f"Command: `{command}`  ",
         f"Machine: {machine()}  ",
         f"Time: {minutes:.0f} min of stage time in all, summed over invocations "
-        "(cached full models included only when they were trained by this run). "
-        + time_target(minutes),
+        "(the full models' training included, whichever run trained them; "
+        "making the covers and stegos not included). " + time_target(minutes),
         "",
         f"Data: {b.source} covers, {c.bench.photo_size}x{c.bench.photo_size} tiles "
         f"split by photo; payload {b.payload:g} bpp. Full models: "
         f"{c.baseline.steps} iterations, trained once. Every other row: seeds "
         f"{list(b.seeds)}, mean ± sample std over seeds; params, MACs (at "
         "256x256) and batch-1 LiteRT latency (float32, 256x256, this CPU) of "
-        "the first seed's model. Methods: sparsity training "
-        f"{c.sparsity.steps} it (lr drop at {c.sparsity.decay_step}), "
-        f"fine-tuning {c.finetune.steps} it at lr {c.finetune.lr:g} (drop at "
-        f"{c.finetune.decay_step}); {baseline_recipe(c)}",
+        f"the first seed's model. Methods: {method_recipe(c)}; "
+        f"{baseline_recipe(c)}",
         "",
         "![learning curves](figures/learning_curves.png)",
         "",

@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 
 import numpy as np
 
@@ -346,6 +347,7 @@ def costs(c, task_dir, paths, log=print):
         done = os.path.join(folder, run.DONE)
         if not os.path.exists(done):
             log(f"== costs of {name}")
+            start = time.perf_counter()
             at = models.io.reinput(models.load(path), (side, side))
             m = {
                 "latency_ms": profile.latency(
@@ -361,6 +363,7 @@ def costs(c, task_dir, paths, log=print):
                     m["litert_ms"] = latency.litert_latency(
                         lite, (side, side), repeats=c.report.latency_repeats
                     )
+            m["seconds"] = round(time.perf_counter() - start, 1)  # stage time
             os.makedirs(folder, exist_ok=True)
             atomic.write_json(done, m)
         with open(done) as f:

@@ -152,6 +152,18 @@ def test_baseline_budgets():
     assert "(2000 it, Scratch-E" in bench.baseline_recipe(c)
 
 
+def test_method_recipe():
+    c = bench_tiny.get_config()
+    c.sparsity.steps, c.sparsity.decay_step = 250, 0
+    c.finetune.steps, c.finetune.lr, c.finetune.decay_step = 1000, 1e-3, 750
+    assert bench_report.method_recipe(c) == (
+        "sparsity training 250 it (no lr drop), fine-tuning 1000 it at lr 0.001 "
+        "(lr drop at 750), without the sparsity penalty"
+    )
+    c.finetune.sparsity = True
+    assert bench_report.method_recipe(c).endswith("with the sparsity penalty")
+
+
 def _penalties(path):
     """The gamma penalties of the BNs of the model saved at ``path``."""
     import keras

@@ -6,13 +6,19 @@
   python -m benchmarks.collapse.run --workdir=/tmp/collapse --steps=500 \
       --sparse=WORK/lsbm/seed_1/sparse_gprox_cost_1e-2/model.keras --min_channels=4
 
-The benchmark's fine-tuning keeps the sparsity penalty (the pruned model
-carries it). This fine-tunes the same pruned model with the penalty removed
-(slimming.without_sparsity), at a constant --lr, on the benchmark's LSBM
-task and seed, and adds to rows.json: per validation, train and validation
-accuracy (rows of other learning rates and floors are kept). With --sparse,
-the sparse model is pruned here instead, as the benchmark prunes it but with
-every channel group keeping at least --min_channels channels.
+  python -m benchmarks.collapse.run --workdir=/tmp/collapse --steps=250 \
+      --task=hill --seed=2 --keep_penalty \
+      --pruned=WORK/hill/seed_2/gprox_cost_1e-2_0.8/pruned.keras
+
+The benchmark's fine-tuning kept the sparsity penalty (the pruned model
+carries it) until it was found to zero a thin residual stream. This
+fine-tunes a pruned model with the penalty removed
+(slimming.without_sparsity), or kept (--keep_penalty), at a constant --lr,
+on the benchmark's --task and --seed, and adds to rows.json: per
+validation, train and validation accuracy (rows of other tasks, seeds,
+learning rates, floors and penalties are kept). With --sparse, the sparse
+model is pruned here instead, as the benchmark prunes it but with every
+channel group keeping at least --min_channels channels.
 """
 
 import json
@@ -30,7 +36,9 @@ flags.DEFINE_string("sparse", None, "a sparsity stage's model.keras (not --prune
 flags.DEFINE_integer("min_channels", 1, "with --sparse: fewest channels a group keeps")
 flags.DEFINE_string("workdir", None, "work folder")
 flags.DEFINE_string("data_dir", "/work/cache", "the benchmark's bench.data_dir")
+flags.DEFINE_enum("task", "lsbm", sorted(runner.TASKS), "the row's task")
 flags.DEFINE_integer("seed", 1, "the row's seed (data order)")
+flags.DEFINE_bool("keep_penalty", False, "fine-tune with the sparsity penalty kept")
 flags.DEFINE_integer("steps", 500, "fine-tuning iterations")
 flags.DEFINE_float("lr", 1e-3, "fine-tuning learning rate (constant)")
 flags.DEFINE_bool("report_only", False, "only rewrite README.md's table from rows.json")
@@ -41,14 +49,27 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MARK = "<!-- table from rows.json -->"
 
 
+def _keyed(row):
+    """A row with its task, seed and penalty (rows from before they were
+    recorded: LSBM seed 1, penalty off)."""
+    return {"task": "lsbm", "seed": 1, "penalty": False, **row}
+
+
+def _key(row):
+    row = _keyed(row)
+    return row["task"], row["seed"], row["penalty"], row["lr"], row["min_channels"]
+
+
 def write_table(rows):
     """Replaces the README's table (between two marks) with ``rows``'."""
     lines = [
-        "| floor | params | lr | iteration | train accuracy | validation accuracy |"
+        "| task | seed | penalty | floor | params | lr | iteration "
+        "| train accuracy | validation accuracy |"
     ]
-    lines.append("|---|---|---|---|---|---|")
-    for row in rows:
+    lines.append("|---|---|---|---|---|---|---|---|---|")
+    for row in map(_keyed, rows):
         lines.append(
+            f"| {row['task']} | {row['seed']} | {'kept' if row['penalty'] else 'off'} "
             f"| {row['min_channels']} | {row['params']:,} "
             f"| {row['lr']:g} | {row['iteration']} | {100 * row['accuracy']:.2f} % "
             f"| {100 * row['val_accuracy']:.2f} % |"
@@ -72,7 +93,7 @@ def main(argv):
         raise app.UsageError("--workdir and one of --pruned, --sparse are required")
     c = bench_cpu.get_config()
     c.bench.data_dir = FLAGS.data_dir
-    t = runner.task_config(c, "lsbm", runner.covers(c), print)
+    t = runner.task_config(c, FLAGS.task, runner.covers(c), print)
     t.seed = FLAGS.seed
     r = run.Run(t, FLAGS.workdir, print)
 
@@ -87,14 +108,21 @@ def main(argv):
     params = profile.count_params(pruned)[0]
 
     def build():
-        return slimming.without_sparsity(pruned)
+        return pruned if FLAGS.keep_penalty else slimming.without_sparsity(pruned)
 
-    folder = os.path.join(FLAGS.workdir, f"no_sparsity_lr{FLAGS.lr:g}_floor{floor}")
+    penalty = "sparsity" if FLAGS.keep_penalty else "no_sparsity"
+    folder = os.path.join(
+        FLAGS.workdir,
+        f"{FLAGS.task}_seed{FLAGS.seed}_{penalty}_lr{FLAGS.lr:g}_floor{floor}",
+    )
     run.train_stage(r, build, FLAGS.steps, FLAGS.lr, 0, folder, "model.keras")
     with open(os.path.join(folder, "train", "state.json")) as f:
         history = json.load(f)["history"]
     rows = [
         {
+            "task": FLAGS.task,
+            "seed": FLAGS.seed,
+            "penalty": FLAGS.keep_penalty,
             "min_channels": floor,
             "params": params,
             "lr": FLAGS.lr,
@@ -107,11 +135,7 @@ def main(argv):
     old = []
     if os.path.exists(path):
         with open(path) as f:
-            old = [
-                row
-                for row in json.load(f)
-                if (row["lr"], row["min_channels"]) != (FLAGS.lr, floor)
-            ]
+            old = [row for row in json.load(f) if _key(row) != _key(rows[0])]
     atomic.write_json(path, old + rows)
     write_table(old + rows)
     print(json.dumps(rows, indent=1))

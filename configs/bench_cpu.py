@@ -50,13 +50,15 @@ def get_config(arg=None):
     # 75 % validation in 500 iterations): benchmarks/collapse
     c.prune.min_channels = 4
     # A cut residual stream needs lr 1e-3, not 1e-4. 750 iterations, not
-    # 1,000: with 1,000 the whole run came to about 176 min, too close to 3 h
-    # (seed 0 of LSBM scored its best validation at 750 of 1,000 anyway).
+    # 1,000: from LSBM seed 0's stage times, 1,000 would have brought the run
+    # to about 176 min, too close to 3 h (and that seed scored its best
+    # validation at 750 of 1,000). The run with 750: 165 min.
     c.finetune.steps = 750
     c.finetune.lr = 1e-3
     c.finetune.decay_step = 500
     # the baselines' own recipes (fine-tune as long as the sparsity rows do;
-    # from scratch as long as the full model): "matched" adds about 1.7 h
+    # from scratch as long as the full model); "matched" gives L1/random
+    # 1,000 iterations and the thinner SRNet 3,000
     c.bench.baseline_budget = "own"
     c.report.latency_size = 256
     c.report.latency_repeats = 10

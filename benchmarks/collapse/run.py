@@ -7,7 +7,7 @@
       --sparse=WORK/lsbm/seed_1/sparse_gprox_cost_1e-2/model.keras --min_channels=4
 
   python -m benchmarks.collapse.run --workdir=/tmp/collapse --steps=250 \
-      --task=hill --seed=2 --keep_penalty \
+      --task=hill --seed=2 --keep_penalty --min_channels=4 \
       --pruned=WORK/hill/seed_2/gprox_cost_1e-2_0.8/pruned.keras
 
 The benchmark's fine-tuning kept the sparsity penalty (the pruned model
@@ -33,7 +33,12 @@ from keras_sasrnet.train import run, stages
 
 flags.DEFINE_string("pruned", None, "pruned.keras of a benchmark row")
 flags.DEFINE_string("sparse", None, "a sparsity stage's model.keras (not --pruned)")
-flags.DEFINE_integer("min_channels", 1, "with --sparse: fewest channels a group keeps")
+flags.DEFINE_integer(
+    "min_channels",
+    1,
+    "with --sparse: fewest channels a group keeps; with --pruned: the floor "
+    "the model was pruned with (recorded in its rows)",
+)
 flags.DEFINE_string("workdir", None, "work folder")
 flags.DEFINE_string("data_dir", "/work/cache", "the benchmark's bench.data_dir")
 flags.DEFINE_enum("task", "lsbm", sorted(runner.TASKS), "the row's task")
@@ -97,7 +102,7 @@ def main(argv):
     t.seed = FLAGS.seed
     r = run.Run(t, FLAGS.workdir, print)
 
-    floor = FLAGS.min_channels if FLAGS.sparse else 1
+    floor = FLAGS.min_channels
     if FLAGS.sparse:
         t.prune.min_channels = floor
         pruned, _ = stages.slim_as_configured(

@@ -196,14 +196,9 @@ def full_model(c, arch, log=print):
     return metrics["folder"], metrics
 
 
-def _loader(path, sparsity=None, method="l1", input_size=None, strip=False):
-    """build() of the model at ``path``: as saved, with a ``sparsity`` penalty
-    of ``method``, or with its penalty removed (``strip``)."""
-
+def _loader(path, sparsity=None, method="l1", input_size=None):
     def build():
         m = models.load(path)
-        if strip:
-            return slimming.without_sparsity(m)
         if sparsity is None:
             return m
         return slimming.with_sparsity(m, sparsity, method=method, input_size=input_size)
@@ -219,15 +214,14 @@ def _finetune(r, slim, folder, extra, more=0):
     """Fine-tunes a pruned model for finetune.steps (+ ``more`` first).
 
     A model pruned from a sparsity-trained one still carries its gamma
-    penalty; it is removed unless ``finetune.sparsity`` (the benchmark is one
-    round: with the penalty on, the MAC-weighted group lasso kept shrinking
-    the thin residual stream and zeroed it)."""
+    penalty; ``stages.tuning_model`` removes it unless ``finetune.sparsity``
+    (False in ``config.bench()``: the benchmark is one round)."""
     pruned = os.path.join(folder, "pruned.keras")
     loop.save(slim, pruned)
     extra = dict(extra, val_accuracy_pruned=r.val_accuracy(slim))
     f = r.c.finetune
     decay = f.decay_step and more + f.decay_step
-    build = _loader(pruned, strip=not f.sparsity)
+    build = functools.partial(stages.tuning_model, pruned, r.c)
     model = _train(r, build, more + f.steps, f.lr, folder, decay)
     return {**extra, **r.measure(model, folder, timing=False)}
 

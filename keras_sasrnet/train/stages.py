@@ -87,6 +87,14 @@ def slim_as_configured(model, rate, c, input_size):
     )
 
 
+def tuning_model(pruned_path, c):
+    """The pruned model at ``pruned_path``, to fine-tune: its gamma penalty
+    kept only with ``finetune.sparsity`` (on, it goes on shrinking what
+    pruning left, and can zero a thin group)."""
+    m = models.load(pruned_path)
+    return m if c.finetune.sparsity else slimming.without_sparsity(m)
+
+
 def prune_round(r, k, source, total, rate, folder):
     """Round ``k``: prunes ``source`` to ``total`` (``rate`` of what is left),
     scores it right away, fine-tunes it; metrics."""
@@ -108,8 +116,7 @@ def prune_round(r, k, source, total, rate, folder):
     )
 
     def build():
-        m = models.load(pruned_path)
-        return m if c.finetune.sparsity else slimming.without_sparsity(m)
+        return tuning_model(pruned_path, c)
 
     tuned = train_stage(
         r,

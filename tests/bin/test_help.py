@@ -5,6 +5,7 @@ import importlib.util
 import pathlib
 import re
 import subprocess
+import sysconfig
 
 import pytest
 
@@ -18,8 +19,12 @@ BINARIES = sorted(p.stem for p in ROOT.glob("bin/sasrnet_*.py"))
 
 def test_installed_command_help_lists_its_flags():
     # A console-script entry point is not __main__: absl listed no flag.
+    # The script pip wrote beside this interpreter: found without PATH, so
+    # the test also runs in a virtual environment that is not activated.
+    script = pathlib.Path(sysconfig.get_path("scripts")) / "sasrnet_slim"
+    assert script.exists(), f"{script}: is the package installed (pip install -e .)?"
     result = subprocess.run(
-        ["sasrnet_slim", "--help"], capture_output=True, text=True, timeout=300
+        [str(script), "--help"], capture_output=True, text=True, timeout=300
     )
     # (absl exits with status 1 after --help)
     assert "--workdir: Output folder" in result.stdout, result.stderr[-2000:]
@@ -41,30 +46,30 @@ def defined_flags(binary):
 BAD = {
     "sasrnet_prepare": [
         (
-            ["--src=/no/such/dir", "--out=/tmp/x"],
+            ["--src=/no/such/dir", "--out={tmp}/x"],
             "error: no such directory: /no/such/dir",
         ),
         (
-            ["--src=/tmp", "--out=/tmp/x", "--split=a,b,c"],
+            ["--src={tmp}", "--out={tmp}/x", "--split=a,b,c"],
             "error: split must be 'paper', 3 counts (4000,1000,5000) or 3 fractions "
             "(0.8,0.1,0.1 or 80%,10%,10%); received 'a,b,c'",
         ),
         (
-            ["--src=x", "--out=y", "--jpeg_quality=101"],
+            ["--src={tmp}", "--out={tmp}/y", "--jpeg_quality=101"],
             "flag --jpeg_quality=101: 101 is not",
         ),
     ],
     "sasrnet_embed": [
         (
-            ["--covers=/no/such", "--out=/tmp/x", "--algorithm=hill"],
+            ["--covers=/no/such", "--out={tmp}/x", "--algorithm=hill"],
             "error: no such data set directory: /no/such",
         ),
         (
-            ["--covers=/tmp", "--out=/tmp/x", "--algorithm=f5"],
+            ["--covers={tmp}", "--out={tmp}/x", "--algorithm=f5"],
             "flag --algorithm=f5: value should be one of",
         ),
         (
-            ["--covers=/tmp", "--out=/tmp/x", "--algorithm=hill", "--payload=2"],
+            ["--covers={tmp}", "--out={tmp}/x", "--algorithm=hill", "--payload=2"],
             "error: payload must be in (0, 1]; received 2.0",
         ),
     ],
@@ -82,14 +87,23 @@ BAD = {
 
 
 @pytest.fixture(scope="module")
-def answers():
+def answers(tmp_path_factory):
     """--help, then the bad values, of every binary, in one process
     (bad_input_driver: TensorFlow imported once, not once per binary)."""
+    tmp = tmp_path_factory.mktemp("help")  # {tmp} in BAD: nothing is written
     spec = [
-        {"binary": b, "cases": [["--help"], *[args for args, _ in BAD.get(b, [])]]}
+        {
+            "binary": b,
+            "cases": [
+                ["--help"],
+                *[[a.format(tmp=tmp) for a in args] for args, _ in BAD.get(b, [])],
+            ],
+        }
         for b in BINARIES
     ]
-    return dict(zip(BINARIES, run_driver(spec), strict=True))
+    got = dict(zip(BINARIES, run_driver(spec), strict=True))
+    assert not list(tmp.iterdir()), "a bad value still wrote its output"
+    return got
 
 
 @pytest.mark.parametrize("binary", BINARIES)

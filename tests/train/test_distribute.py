@@ -2,18 +2,40 @@
 
 import json
 import os
+import pathlib
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
 
+ROOT = pathlib.Path(__file__).parents[2]
+
 MIRRORED = textwrap.dedent("""
-    import sys
-    from keras_sasrnet.train.distribute import make_strategy
-    mirrored = make_strategy("mirrored", logical_cpus=2)  # before TF starts
+    import json, sys
+    sys.path.insert(0, sys.argv[1])  # the repository: configs/
+    from configs import tiny
+    from keras_sasrnet.train import pipeline, run
+
+    # The strategy a config names, as every run makes it (before TF starts).
+    c = tiny.get_config()
+    c.distribute.strategy, c.distribute.logical_cpus = "mirrored", 2
+    c.data.demo.dir = sys.argv[2]
+    c.model.arch, c.model.width_scale = "xunet", 0.5
+    # Synchronized BN as below: a model without it trained first under the
+    # same strategy put the replicas' collectives out of step (TF 2.21,
+    # logical CPUs; a whole run with either setting is fine).
+    c.model.sync_bn = True
+    r = run.Run(c, sys.argv[3], lambda *_: None)
+    mirrored = r.strategy
+    print("RUN", type(mirrored).__name__, mirrored.num_replicas_in_sync,
+          r.batch, c.data.pairs_per_replica)
+    metrics = pipeline.train_model(c, sys.argv[3], log=lambda *_: None)
+    print("TRAINED", json.dumps(metrics["test_accuracy"]))
+
     import numpy as np
     import tensorflow as tf
     from keras_sasrnet import models
@@ -26,14 +48,14 @@ MIRRORED = textwrap.dedent("""
 
     def step(strategy, weights):
         with strategy.scope():
-            model = models.build("srnet", 1 / 8, input_shape=(32, 32, 1),
+            model = models.build("xunet", 0.5, input_shape=(32, 32, 1),
                                  sync_bn=True, sparsity=1e-4)
             model.set_weights(weights)
             compile_model(model, Recipe(1, 1))
         loss = model.fit(ds, epochs=1, verbose=0).history["loss"][0]
         return model, loss
 
-    initial = models.build("srnet", 1 / 8, input_shape=(32, 32, 1),
+    initial = models.build("xunet", 0.5, input_shape=(32, 32, 1),
                            sync_bn=True).get_weights()
     two, loss_two = step(mirrored, initial)
     one, loss_one = step(tf.distribute.get_strategy(), initial)
@@ -49,7 +71,7 @@ MIRRORED = textwrap.dedent("""
 
     def prox_step(strategy):
         with strategy.scope():
-            model = models.build("srnet", 1 / 8, input_shape=(32, 32, 1),
+            model = models.build("xunet", 0.5, input_shape=(32, 32, 1),
                                  sync_bn=True)
             model.set_weights(initial)
             model = slimming.with_sparsity(model, 100.0, method="prox_sgd")
@@ -71,12 +93,29 @@ MIRRORED = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_mirrored_on_two_logical_cpus_matches_one_device():
+def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path):
+    work = tmp_path / "work"
     result = subprocess.run(
-        [sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", MIRRORED, str(ROOT), str(tmp_path / "demo"), str(work)],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
+    # distribute.strategy="mirrored" in a config: 2 replicas, a batch of 2 x
+    # pairs_per_replica pairs, and a run that trains under it and reports.
+    (made,) = [line.split()[1:] for line in lines if line.startswith("RUN ")]
+    assert made == ["MirroredStrategy", "2", str(2 * 4), "4"]
+    (trained,) = [line.split()[1] for line in lines if line.startswith("TRAINED ")]
+    done = json.loads((work / "baseline" / "done.json").read_text())
+    assert float(trained) == done["test_accuracy"]
+    saved = json.loads((work / "config.json").read_text())
+    assert saved["model"]["sync_bn"] is True
+    assert saved["distribute"] == {
+        "strategy": "mirrored",
+        "logical_cpus": 2,
+    }
     replicas, one, two = lines[-1].split()
     assert int(replicas) == 2
     assert abs(float(one) - float(two)) <= 1e-4 * abs(float(one))
@@ -117,37 +156,56 @@ def free_port():
         return s.getsockname()[1]
 
 
+def start_workers(tmp_path):
+    """Two worker processes on free loopback ports; their stderr texts.
+
+    A port found free can be taken (by the other xdist worker's processes)
+    before the worker binds it: that worker then stops at once with "Could
+    not start gRPC server" and the pair is started again on new ports.
+    """
+    for attempt in range(5):
+        workers = [f"127.0.0.1:{free_port()}" for _ in range(2)]
+        procs, logs, files = [], [], []
+        for index in range(2):
+            cluster = {"cluster": {"worker": workers}}
+            task = {"task": {"type": "worker", "index": index}}
+            env = dict(os.environ, TF_CONFIG=json.dumps({**cluster, **task}))
+            logs.append(tmp_path / f"worker{index}_{attempt}.log")
+            files.append(logs[-1].open("w"))  # a file: a full pipe would block
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        WORKER,
+                        str(tmp_path / f"w{index}.npz"),
+                        str(tmp_path / f"work{index}"),
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=files[-1],
+                )
+            )
+        # Without a deadline: a worker waits for the other one, so the pair
+        # ends together, or one fails and the other is stopped here.
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.1)
+        if any(p.returncode not in (None, 0) for p in procs):
+            for p in procs:
+                p.kill()
+        for p, f in zip(procs, files, strict=True):
+            p.wait()
+            f.close()
+        errors = [log.read_text() for log in logs]
+        if not any("Could not start gRPC server" in e for e in errors):
+            return procs, errors
+    raise AssertionError("no free ports in 5 tries:\n" + errors[0][-2000:])
+
+
 @pytest.mark.slow
 def test_multi_worker_processes_agree_on_weights(tmp_path):
-    workers = [f"127.0.0.1:{free_port()}" for _ in range(2)]
-    procs = []
-    for index in range(2):
-        env = dict(
-            os.environ,
-            TF_CONFIG=json.dumps(
-                {
-                    "cluster": {"worker": workers},
-                    "task": {"type": "worker", "index": index},
-                }
-            ),
-        )
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    WORKER,
-                    str(tmp_path / f"w{index}.npz"),
-                    str(tmp_path / f"work{index}"),
-                ],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
-    for p in procs:
-        _, err = p.communicate(timeout=300)
+    procs, errors = start_workers(tmp_path)
+    for p, err in zip(procs, errors, strict=True):
         assert p.returncode == 0, err[-3000:]
     w0, w1 = (np.load(tmp_path / f"w{i}.npz") for i in range(2))
     assert bool(w0["chief"]) and not bool(w1["chief"])

@@ -1,0 +1,86 @@
+"""Runs a binary of bin/ in this process, as its console command would.
+
+A subprocess per run imports TensorFlow again (4 s on 2 cores); in-process,
+a binary costs only its own work. Each run removes the flags the previous
+binary defined, imports the binary afresh (its module defines its flags)
+and calls its console entry point ``run()`` with ``args`` as the command
+line, recording the exit status and what it printed. Keep a subprocess
+where a fresh process is the point: kill -9, a crash that ends the process,
+start-up state, distribution.
+"""
+
+import contextlib
+import dataclasses
+import importlib
+import io
+import json
+import sys
+import traceback
+
+from absl import app, flags
+
+
+@dataclasses.dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def printed_json(self):
+        """The JSON object the binary printed last (``cli.print_json``)."""
+        text = "\n" + self.stdout
+        return json.loads(text[text.rindex("\n{\n") :])
+
+
+def _forget_binary_flags():
+    """Removes every flag not defined by absl itself (a binary imported
+    outside ``run_binary``)."""
+    app.define_help_flags()
+    names = {
+        flag.name
+        for module, defined in flags.FLAGS.flags_by_module_dict().items()
+        if not module.startswith("absl")
+        for flag in defined
+    }
+    for name in names & set(flags.FLAGS):
+        delattr(flags.FLAGS, name)
+    flags.FLAGS.unparse_flags()
+
+
+def run_binary(binary, *args):
+    """Runs ``binary`` (e.g. "sasrnet_prune") with ``args``; a ``Result``.
+
+    A traceback is recorded in stderr with exit status 1, as the interpreter
+    would print it.
+    """
+    _forget_binary_flags()
+    before = set(flags.FLAGS)
+    name = f"keras_sasrnet.bin.{binary}"
+    sys.modules.pop(name, None)
+    module = importlib.import_module(name)
+    saved_argv, saved_doc = sys.argv, getattr(sys.modules["__main__"], "__doc__", None)
+    sys.argv = [binary, *map(str, args)]
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    code = 0
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            try:
+                module.run()
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if not e.code else 1)
+            except BaseException:  # what the interpreter would print
+                traceback.print_exc()
+                code = 1
+    finally:
+        # The binary's flags, and the --config.* overrides that parsing
+        # defined (absl registers those as its own module's).
+        for added in set(flags.FLAGS) - before:
+            delattr(flags.FLAGS, added)
+        sys.argv = saved_argv
+        sys.modules["__main__"].__doc__ = saved_doc  # cli.run sets it for --help
+    texts = []
+    for stream in (err, out):
+        stream.flush()
+        texts.append(stream.buffer.getvalue().decode("utf-8", "replace"))
+    return Result(code, stdout=texts[1], stderr=texts[0])

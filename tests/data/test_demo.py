@@ -1,34 +1,49 @@
 import os
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from keras_sasrnet.data import demo
-from keras_sasrnet.data.images import read_gray
+from keras_sasrnet.data.images import read_gray, to_gray
 from keras_sasrnet.data.manifest import Manifest
 
 
 def test_demo_covers_split_by_photo_and_cached(tmp_path):
     folder = demo.demo_covers(str(tmp_path / "d"), size=64)
     m = Manifest.load(folder)
-    photos = {}
+    by_stem = {os.path.splitext(p)[0]: p for p in demo.PHOTOS}
+    kept = {stem: set() for stem in by_stem}
     for f in m.files:
         stem = demo.photo_of(f["name"])
-        photos.setdefault(stem, set()).add(f["split"])
-        assert read_gray(os.path.join(folder, f["name"]), size=(64, 64)).std() >= 1.0
-    assert all(len(splits) == 1 for splits in photos.values())
-    assert {s for v in photos.values() for s in v} == {"train", "val", "test"}
-    assert {p + ext for p in photos for ext in (".png", ".jpg")} & set(
-        demo.PHOTOS
-    ) == set(photos[p] and p for p in []) | {
-        n for n in demo.PHOTOS if os.path.splitext(n)[0] in photos
-    }
+        assert f["split"] == demo.PHOTOS[by_stem[stem]], f["name"]
+        r, c = (int(v) for v in f["name"][:-4].rsplit("_", 2)[1:])
+        kept[stem].add((r, c))
+    # Every photo is cut into every 64x64 window at stride 64 but those with
+    # a pixel std below 1: a crop is the photo's pixels at its (row, col).
+    dropped = {}
+    for stem, photo in by_stem.items():
+        path = os.path.join(demo.photo_dir(), photo)
+        gray = to_gray(Image.open(path), path, convert_color=True)
+        h, w = gray.shape
+        grid = {(r, c) for r in range(0, h - 63, 64) for c in range(0, w - 63, 64)}
+        assert kept[stem] <= grid, stem
+        for r, c in grid:
+            window = gray[r : r + 64, c : c + 64]
+            assert (window.std() >= 1.0) == ((r, c) in kept[stem]), (stem, r, c)
+            if (r, c) in kept[stem]:
+                name = f"{stem}_{r:04d}_{c:04d}.pgm"
+                np.testing.assert_array_equal(
+                    read_gray(os.path.join(folder, name), size=(64, 64)), window
+                )
+        dropped[stem] = len(grid) - len(kept[stem])
+    # Only retina's black border is near-flat: every photo gives crops.
+    assert [s for s in dropped if dropped[s]] == ["retina"]
+    assert all(kept.values())
     assert len(m.names("train")) > len(m.names("test")) > len(m.names("val")) > 0
     stamp = os.stat(os.path.join(folder, "manifest.json")).st_mtime_ns
     assert demo.demo_covers(str(tmp_path / "d"), size=64) == folder
     assert os.stat(os.path.join(folder, "manifest.json")).st_mtime_ns == stamp
-    # Files come from the photographs on disk: no network involved.
-    assert all(os.path.exists(os.path.join(demo.photo_dir(), p)) for p in demo.PHOTOS)
 
 
 def test_photo_of_keeps_underscores_in_photo_names():

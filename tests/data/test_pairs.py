@@ -1,7 +1,9 @@
 import os
 
+import jpeglib
 import numpy as np
 import pytest
+import scipy.fft
 
 from keras_sasrnet.data import demo, embed, pairs
 from keras_sasrnet.data.manifest import Manifest
@@ -107,17 +109,39 @@ def test_cover_without_stego_is_left_out_and_counted(demo_pairs, tmp_path):
         pairs.pair_dataset(covers, stegos, "val", 10_000)
 
 
+def jpeg_pixels(path):
+    """A JPEG decompressed as the network should see it, computed here
+    independently (jpeglib's coefficients, scipy's inverse DCT): dequantised,
+    inverse DCT, +128, neither rounded nor clipped."""
+    dct = jpeglib.read_dct(path)
+    blocks = scipy.fft.idctn(dct.Y * dct.qt[0], type=2, norm="ortho", axes=(2, 3))
+    bh, bw = blocks.shape[:2]
+    return blocks.transpose(0, 2, 1, 3).reshape(8 * bh, 8 * bw) + 128.0
+
+
 def test_jpeg_domain_feeds_unrounded_pixels(tmp_path):
     from keras_sasrnet.data import prepare
 
-    src = demo.demo_covers(str(tmp_path / "src"), size=32, stride=128)
+    src = demo.demo_covers(str(tmp_path / "src"), size=32, stride=256)
     covers = str(tmp_path / "q75")
     prepare.prepare_dataset(
         src, covers, jpeg_quality=75, split=(0.8, 0.1, 0.1), workers=2, progress=False
     )
     stegos = str(tmp_path / "uerd")
     embed.embed_dataset(covers, stegos, "uerd", 0.4, workers=2, progress=False)
-    x, _ = next(iter(pairs.pair_dataset(covers, stegos, "train", 2, seed=0)))
-    x = x.numpy()
-    assert not np.allclose(x, np.round(x))
-    assert x.min() < 0 or x.max() > 0  # plain float pixels, not clipped to a range
+    # Unaugmented and in order, every image of every pair against its file.
+    cover_paths, stego_paths, _ = pairs.match_pairs(covers, stegos)
+    pairs_of_paths = zip(cover_paths, stego_paths, strict=True)
+    expected = np.stack([jpeg_pixels(p) for pair in pairs_of_paths for p in pair])
+    ds = pairs.pair_dataset(covers, stegos, None, 16, training=False)
+    x = np.concatenate([b.numpy()[..., 0] for b, _ in ds])
+    np.testing.assert_allclose(x, expected, rtol=0, atol=1e-3)
+    # The comparison can tell: the files hold pixels between grey levels,
+    # and below 0 or above 255, that rounding or clipping would change.
+    assert np.abs(expected - np.round(expected)).max() > 0.1
+    assert expected.min() < -0.5 and expected.max() > 255.5
+    # Training batches (augmented) hold the same values, turned or flipped.
+    bank = np.stack([v for image in expected for v in dihedral(image)])
+    train, _ = next(iter(pairs.pair_dataset(covers, stegos, "train", 2, seed=0)))
+    for image in train.numpy()[..., 0]:
+        assert np.abs(bank - image).max(axis=(1, 2)).min() < 1e-3

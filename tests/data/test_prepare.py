@@ -1,11 +1,14 @@
+import json
 import os
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from keras_sasrnet.data import images, jpeg, prepare
+from keras_sasrnet.data import demo, images, jpeg, photos, prepare, resize
 from keras_sasrnet.data.images import ImageError
 from keras_sasrnet.data.manifest import Manifest, parse_split, sha256, split_names
+from tests.binaries import run_binary
 
 
 def test_split_counts_fractions_and_seed():
@@ -212,3 +215,86 @@ def test_config_errors(cover_folder, tmp_path):
         prepare.prepare_dataset(str(cover_folder), str(tmp_path), (20, 20), 75)
     with pytest.raises(NotADirectoryError, match="no such directory"):
         prepare.prepare_dataset(str(tmp_path / "none"), str(tmp_path / "o"))
+
+
+def test_prepare_binary_cuts_demo_crops(tmp_path):
+    out = tmp_path / "demo"
+    result = run_binary(
+        "sasrnet_prepare", "--src=demo", f"--out={out}", "--crop=32", "--stride=256"
+    )
+    assert result.code == 0, result.stderr[-2000:]
+    m = Manifest.load(str(out))
+    assert (m.domain, tuple(m.size)) == ("spatial", (32, 32))
+    assert (m.info["size"], m.info["stride"]) == (32, 256)
+    stems = {os.path.splitext(p)[0]: p for p in demo.PHOTOS}
+    where = {}
+    for f in m.files:
+        stem = demo.photo_of(f["name"])
+        assert f["split"] == demo.PHOTOS[stems[stem]], f["name"]
+        r, c = (int(v) for v in f["name"][:-4].rsplit("_", 2)[1:])
+        assert r % 256 == 0 and c % 256 == 0, f["name"]
+        assert images.read_gray(str(out / f["name"]), size=(32, 32)).std() >= 1
+        where.setdefault(stem, set()).add((r, c))
+    assert set(where) == set(stems)  # every photo gives crops
+    assert where["camera"] == {(0, 0), (0, 256), (256, 0), (256, 256)}  # 512x512
+    assert sorted(n for n in os.listdir(out) if n.endswith(".pgm")) == sorted(m.names())
+    counts = {s: len(m.names(s)) for s in ("train", "val", "test")}
+    assert f"{out}: {len(m.files)} spatial images of 32x32, split {counts}" in (
+        result.stdout
+    )
+
+
+def test_prepare_binary_tiles_photos_split_by_photo(tmp_path, monkeypatch):
+    # The wallpaper packages as unpacked where the photo source looks for
+    # them (XDG_CACHE_HOME): nothing is downloaded.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    extract = tmp_path / "cache" / "keras_sasrnet" / "photos" / "extract"
+    walls = extract / "usr" / "share" / "backgrounds"
+    walls.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for w, h in ((150, 100), (300, 200)):  # one wallpaper in two sizes
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), np.uint8)).save(
+            walls / f"Grain_{w}x{h}.png"
+        )
+    Image.fromarray(rng.integers(0, 256, (90, 120), np.uint8)).save(walls / "sand.png")
+    flat = np.tile(np.linspace(0, 255, 400), (300, 1)).astype(np.uint8)
+    Image.fromarray(flat).save(walls / "gradient.png")
+    (extract / ".done").touch()
+    out = tmp_path / "photos"
+    result = run_binary(
+        "sasrnet_prepare",
+        "--src=photos",
+        f"--out={out}",
+        "--crop=32",
+        "--stride=256",
+        "--photo_side=64",
+    )
+    assert result.code == 0, result.stderr[-2000:]
+    m = Manifest.load(str(out))
+    assert (m.domain, tuple(m.size)) == ("spatial", (32, 32))
+    where = {}
+    for f in m.files:
+        assert f["name"].startswith(f["group"] + "_")
+        where.setdefault(f["group"], set()).add(f["split"])
+    groups = {photos.group_name(p) for p in demo.PHOTOS} | {"Grain", "sand"}
+    assert set(where) == groups and len(groups) == 16  # gradient: flat artwork
+    assert all(len(s) == 1 for s in where.values())  # split by photo
+    # The default split: 5 val and 10 test photos, train the rest.
+    per_split = [
+        sum(s == {p} for s in where.values()) for p in ("train", "val", "test")
+    ]
+    assert per_split == [1, 5, 10]
+    # Wallpapers are downsampled to --photo_side (the largest size is read).
+    grain = [f["name"] for f in m.files if f["group"] == "Grain"]
+    assert grain == ["Grain_0_0000_0000.pgm"]
+    gray = images.to_gray(
+        Image.open(walls / "Grain_300x200.png"), "Grain", convert_color=True
+    )
+    np.testing.assert_array_equal(
+        images.read_gray(str(out / grain[0])),
+        resize.imresize(gray, (64, 96))[:32, :32],
+    )
+    sources = json.loads((out / "sources.json").read_text())
+    kept = {r["group"]: r["kept"] for r in sources if r["origin"] == "debian"}
+    assert kept == {"Grain": True, "sand": True, "gradient": False}
+    assert f"{out}: {len(m.files)} spatial images of 32x32" in result.stdout

@@ -125,7 +125,14 @@ def test_models_slimming_and_mac_counts_need_no_tensorflow(tmp_path):
     # Keras itself imports TensorFlow where it is installed (to recognise
     # its types); blocked, Keras on JAX must still build, slim, count, save.
     pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "jax",
+        # As tests/conftest.py sets for the JAX run: unoptimised XLA code
+        # compiles these tiny graphs in half the time.
+        "XLA_FLAGS": "--xla_backend_optimization_level=0 "
+        "--xla_llvm_disable_expensive_passes=true",
+    }
     done = subprocess.run(
         [sys.executable, "-c", NO_TENSORFLOW, str(tmp_path)],
         capture_output=True,

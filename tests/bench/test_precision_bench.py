@@ -44,7 +44,10 @@ def test_precision_benchmark_runs_and_writes_rows(tmp_path):
     assert [r["precision"] for r in rows] == ["float32", "mixed_bfloat16"]
     for r in rows:
         assert [s for s, _ in r["curve"]] == [2, 4]
-        assert all(0 <= a <= 1 for _, a in r["curve"])
+        # accuracy over the 4 validation pairs: a count of 8 images, 0 to 8
+        for _, accuracy in r["curve"]:
+            hits = accuracy * 8
+            assert 0 <= hits <= 8 and hits == pytest.approx(round(hits)), accuracy
         assert r["device"] == "cpu" and r["backend"] == "tensorflow"
     assert (
         "| cpu | tensorflow | mixed_bfloat16 | 4 |" in (out / "README.md").read_text()

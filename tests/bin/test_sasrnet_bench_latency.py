@@ -1,19 +1,12 @@
 import json
-import subprocess
-import sys
 
 import pytest
 
-MODULE = "keras_sasrnet.bin.sasrnet_bench_latency"
+from tests.binaries import run_binary
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", MODULE, *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_binary("sasrnet_bench_latency", *args)
 
 
 @pytest.mark.slow
@@ -26,7 +19,7 @@ def test_latency_table_per_format(tmp_path):
         "--repeats=2",
         f"--out={tmp_path}",
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.code == 0, result.stderr[-2000:]
     rows = json.loads((tmp_path / "latency.json").read_text())
     assert [r["name"] for r in rows] == ["xunet (full)", "slimmed 50%"]
     assert rows[0]["params"] == 14_906 and rows[1]["params"] < rows[0]["params"]
@@ -42,5 +35,5 @@ def test_latency_table_per_format(tmp_path):
 
 def test_unknown_mode_is_one_line(tmp_path):
     result = run("--modes=int4", f"--out={tmp_path}")
-    assert result.returncode == 2
+    assert result.code == 2
     assert "error: --modes: 'int4' is not one of" in result.stderr

@@ -1,17 +1,13 @@
 import json
-import subprocess
-import sys
 
-MODULE = "keras_sasrnet.bin.sasrnet_profile"
+import numpy as np
+
+from keras_sasrnet import models
+from tests.binaries import run_binary
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", MODULE, *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_binary("sasrnet_profile", *args)
 
 
 def test_profiles_slimmed_copies(tmp_path):
@@ -25,9 +21,13 @@ def test_profiles_slimmed_copies(tmp_path):
         "--repeats=1",
         f"--json_out={out}",
     )
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.stderr
     assert "| srnet (full) |" in result.stdout and "| pruned 50% (" in result.stdout
     rows = json.loads(out.read_text())
     assert len(rows) == 2
-    assert rows[1]["trainable"] < rows[0]["trainable"]
+    full = models.build("srnet", 0.125, input_shape=(32, 32, 1))
+    assert rows[0]["trainable"] == sum(
+        int(np.prod(w.shape)) for w in full.trainable_weights
+    )
+    assert 0 < rows[1]["trainable"] < rows[0]["trainable"]
     assert rows[1]["macs"] < rows[0]["macs"]

@@ -1,8 +1,16 @@
 """Shared fixtures: tiny detectors with non-trivial BN statistics."""
 
 import os
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Keras writes ~/.keras/keras.json and matplotlib its font cache on import,
+# and the package caches demo data under ~/.cache: the tests (and the
+# processes they start) write to a folder of their own instead.
+_HOME = tempfile.mkdtemp(prefix="sasrnet-tests-")
+os.environ["KERAS_HOME"] = os.path.join(_HOME, "keras")
+os.environ["MPLCONFIGDIR"] = os.path.join(_HOME, "matplotlib")
+os.environ["XDG_CACHE_HOME"] = os.path.join(_HOME, "cache")
 if os.environ.get("KERAS_BACKEND") == "jax":
     # Eager JAX compiles every op for every new shape (a rebuilt network is
     # all new shapes); unoptimised CPU code halves that on these tiny tensors
@@ -24,6 +32,14 @@ from keras_sasrnet import models, precision  # noqa: E402
 precision.apply("float32")
 
 TINY = (32, 32)
+
+
+def pytest_collection_modifyitems(items):
+    """Modules with slow tests first (each kept whole, so that its module
+    fixtures are built once): two xdist workers then end together instead
+    of one finishing a minute-long test alone at the end."""
+    slow = {item.module for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module not in slow)
 
 
 def randomize_bns(model, seed=0):

@@ -1,9 +1,5 @@
 """Precision: true float32 by default (TF32 off), mixed with a float32 stem."""
 
-import subprocess
-import sys
-import textwrap
-
 import keras
 import numpy as np
 import pytest
@@ -73,27 +69,3 @@ def test_a_run_starts_in_float32_and_builds_mixed_with_a_float32_stem(
     c.precision = "half"
     with pytest.raises(ValueError, match="precision must be one of"):
         run.Run(c, str(tmp_path / "w3"), lambda *_: None)
-
-
-PROBE = textwrap.dedent("""
-    import atexit, sys
-    import tensorflow as tf
-    from keras_sasrnet import precision
-    tf.config.experimental.enable_tensor_float_32_execution(True)
-    atexit.register(lambda: print("TF32", precision.tf32_enabled()))
-    import importlib
-    binary = importlib.import_module("keras_sasrnet.bin." + sys.argv[1])
-    sys.argv = sys.argv[1:]
-    binary.run()
-""")
-
-
-def probe_tf32(binary, *args):
-    """Runs a binary with TF32 switched on first; whether it was on at exit."""
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, binary, *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return result, result.stdout.strip().splitlines()[-1]

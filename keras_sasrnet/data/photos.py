@@ -142,8 +142,14 @@ def candidates(extract):
 
 
 def _gray(path):
-    Image.MAX_IMAGE_PIXELS = None  # trusted packaged wallpapers, up to 24 MP
-    return images.to_gray(Image.open(path), path, convert_color=True)
+    # Trusted packaged wallpapers, up to 24 MP: the decompression-bomb limit
+    # is lifted for this read alone (it was left off for the whole process,
+    # and a later detect in it would have decoded a 400 MP bomb).
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        return images.to_gray(Image.open(path), path, convert_color=True)
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
 
 
 def photo_covers(

@@ -125,35 +125,3 @@ def accuracy_vs_rate(rates, pruned, tuned, path, baseline=None):
     )
     ax.legend(fontsize=8)
     return _save(fig, path)
-
-
-def methods_scatter(rows, x_key, path):
-    """Test accuracy (mean, error bars over seeds) against params or latency.
-
-    One line per method across its pruning rates; the unpruned model's
-    accuracy as a dotted line. ``rows`` as from ``bench.aggregate``.
-    """
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    methods = list(dict.fromkeys(r["method"] for r in rows))
-    for method in methods:
-        mine = sorted(
-            (r for r in rows if r["method"] == method), key=lambda r: r[x_key]
-        )
-        x = [r[x_key] for r in mine]
-        y = [100 * r["test_accuracy"] for r in mine]
-        err = [100 * r["test_accuracy_spread"] for r in mine]
-        if method == "full":
-            ax.axhline(y[0], color="grey", linestyle=":", label=mine[0]["label"])
-            ax.errorbar(x, y, yerr=err, fmt="s", color="grey")
-            continue
-        ax.errorbar(x, y, yerr=err, fmt="o-", capsize=3, label=mine[0]["label"])
-    if x_key == "params":
-        ax.set_xscale("log")
-    labels = {"params": "trainable parameters", "litert_ms": "LiteRT latency (ms)"}
-    ax.set(
-        xlabel=labels.get(x_key, x_key),
-        ylabel="test accuracy (%)",
-        title=f"accuracy against {labels.get(x_key, x_key)}",
-    )
-    ax.legend(fontsize=7)
-    return _save(fig, path)

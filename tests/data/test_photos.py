@@ -29,6 +29,7 @@ def test_group_names_join_variants_of_one_artwork():
 
 
 def test_photo_covers_keep_textured_drop_flat_and_split_by_photo(tmp_path):
+    limit = Image.MAX_IMAGE_PIXELS
     # A fake unpacked package: one textured wallpaper in two sizes, one flat.
     extract = tmp_path / "cache" / "extract" / "usr" / "share" / "backgrounds"
     extract.mkdir(parents=True)
@@ -62,6 +63,8 @@ def test_photo_covers_keep_textured_drop_flat_and_split_by_photo(tmp_path):
     per_split = [sum(s == {p} for s in where.values()) for p in ("val", "test")]
     assert per_split == [2, 2]
     assert max(sum(f["group"] == g for f in m.files) for g in where) <= 3
+    # Pillow's bomb limit was lifted for the wallpapers alone, not left off.
+    assert limit is not None and Image.MAX_IMAGE_PIXELS == limit
     # Rerun with the same settings: reused as is.
     again = photos.photo_covers(
         str(tmp_path / "out"),

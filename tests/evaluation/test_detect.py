@@ -1,16 +1,18 @@
 import csv
 import os
-import subprocess
-import sys
+import struct
+import zlib
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from keras_sasrnet import models
+from keras_sasrnet import models, precision
 from keras_sasrnet.data import images, jpeg
 from keras_sasrnet.evaluation import detect
 from keras_sasrnet.evaluation.metrics import stego_probability
 from keras_sasrnet.models.io import save
+from tests.binaries import run_binary
 from tests.conftest import randomize_bns
 
 
@@ -30,6 +32,22 @@ def test_metadata_travels_in_the_model_file(model_file):
     assert models.load(str(model_file)).name == "xunet"  # Keras still loads it
 
 
+def _png_claiming(width, height):
+    """A 65-byte PNG whose header claims ``width`` x ``height`` pixels."""
+
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
 def test_folder_with_a_corrupt_file(tmp_path, model_file, photo):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -37,43 +55,24 @@ def test_folder_with_a_corrupt_file(tmp_path, model_file, photo):
     images.write_gray(str(folder / "b.png"), photo[:48, 8:48])  # another size
     images.write_gray(str(folder / "c.jpg"), photo[:32, :32], quality=90)
     (folder / "d.pgm").write_bytes(b"P5\n32 32\n255\n" + b"\1" * 10)  # truncated
-    from PIL import Image
-
-    Image.new("L", (20000, 20000)).save(folder / "e.png")  # 400 MP: a bomb
+    (folder / "e.png").write_bytes(_png_claiming(20000, 20000))  # 400 MP: a bomb
     out = tmp_path / "scores.csv"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "keras_sasrnet.bin.sasrnet_detect",
-            f"--model={model_file}",
-            f"--inputs={folder}",
-            f"--out={out}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_binary(
+        "sasrnet_detect", f"--model={model_file}", f"--inputs={folder}", f"--out={out}"
     )
-    assert result.returncode == 1
+    assert result.code == 1
     assert "failed: " in result.stderr and "d.pgm" in result.stderr
     assert "scored 3 of 5 files" in result.stdout and "2 failed" in result.stdout
     rows = {r["file"].rsplit("/", 1)[1]: r for r in csv.DictReader(out.open())}
     assert rows["d.pgm"]["verdict"] == "error" and "truncated" in rows["d.pgm"]["error"]
     assert rows["e.png"]["verdict"] == "error" and "bomb" in rows["e.png"]["error"]
     # The scores are the model's own, image by image, at each image's size.
-    model = models.load(str(model_file), input_size=(48, 40))
-    expected = stego_probability(
-        np.asarray(
-            model(
-                images.read_gray(str(folder / "b.png")).astype("float32")[
-                    None, :, :, None
-                ]
-            )
-        )
-    )[0]
-    assert float(rows["b.png"]["p_stego"]) == pytest.approx(expected, abs=1e-5)
     for name in ("a.pgm", "b.png", "c.jpg"):
+        x = images.read_gray(str(folder / name)).astype("float32")
+        model = models.load(str(model_file), input_size=x.shape)
+        expected = stego_probability(np.asarray(model(x[None, :, :, None])))[0]
         p = float(rows[name]["p_stego"])
+        assert p == pytest.approx(expected, abs=1e-5), name
         assert rows[name]["verdict"] == ("stego" if p > 0.5 else "cover")
 
 
@@ -89,26 +88,27 @@ def test_jpeg_domain_models_get_unrounded_pixels(tmp_path, model_file, photo):
         detect.expand([str(tmp_path / "nothing")])
 
 
-def test_detect_runs_in_float32(tmp_path, model_file, photo):
-    from tests.test_precision import probe_tf32
-
+def test_detect_runs_in_float32(tmp_path, model_file, photo, restore_precision):
     images.write_gray(str(tmp_path / "a.pgm"), photo[:32, :32])
-    result, last = probe_tf32(
-        "sasrnet_detect",
-        f"--model={model_file}",
-        f"--inputs={tmp_path / 'a.pgm'}",
-        f"--out={tmp_path / 's.csv'}",
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert last == "TF32 False"
-    result, last = probe_tf32(
-        "sasrnet_detect",
-        f"--model={model_file}",
-        f"--inputs={tmp_path / 'a.pgm'}",
-        f"--out={tmp_path / 's.csv'}",
-        "--precision=tf32",
-    )
-    assert last == "TF32 True"
+    model = models.load(str(model_file))
+    x = photo[None, :32, :32, None].astype("float32")
+    expected = stego_probability(np.asarray(model(x)))[0]
+    # Each run starts in the state it must leave, so the binary has to switch;
+    # without --precision it runs in true float32.
+    for flags, tf32 in (((), False), (("--precision=tf32",), True)):
+        tf.config.experimental.enable_tensor_float_32_execution(not tf32)
+        out = tmp_path / f"tf32_{tf32}.csv"
+        result = run_binary(
+            "sasrnet_detect",
+            f"--model={model_file}",
+            f"--inputs={tmp_path / 'a.pgm'}",
+            f"--out={out}",
+            *flags,
+        )
+        assert result.code == 0, result.stderr[-2000:]
+        assert precision.tf32_enabled() is tf32, flags
+        (row,) = csv.DictReader(out.open())  # it scored the image, as Keras does
+        assert float(row["p_stego"]) == pytest.approx(expected, abs=1e-5)
 
 
 def test_images_smaller_than_the_total_stride_are_not_scored(
@@ -125,8 +125,12 @@ def test_images_smaller_than_the_total_stride_are_not_scored(
     }
     small = scores[f"side{stride - 1}.pgm"]
     assert small.probability is None and "too small to score" in small.error
-    assert scores[f"side{stride}.pgm"].probability is not None
-    assert scores["side40.pgm"].probability is not None
+    for side in (stride, 40):  # the model's own output at the image's size
+        model = models.load(str(model_file), input_size=(side, side))
+        x = photo[None, :side, :side, None].astype("float32")
+        expected = stego_probability(np.asarray(model(x)))[0]
+        got = scores[f"side{side}.pgm"]
+        assert got.probability == pytest.approx(expected, abs=1e-5), got.error
 
 
 def test_total_stride_counts_the_downsampling_stages():

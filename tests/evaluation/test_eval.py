@@ -1,14 +1,14 @@
 import csv
 import json
-import subprocess
-import sys
 
 import pytest
+import tensorflow as tf
 
-from keras_sasrnet import models
+from keras_sasrnet import models, precision
 from keras_sasrnet.data import demo, embed
 from keras_sasrnet.evaluation import detect, eval_report
 from keras_sasrnet.models.io import save
+from tests.binaries import run_binary
 from tests.conftest import randomize_bns
 
 
@@ -30,20 +30,13 @@ def setup(tmp_path_factory):
 def test_mismatch_tables_and_files(setup):
     root, covers, stegos, paths = setup
     out = root / "eval"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "keras_sasrnet.bin.sasrnet_eval",
-            f"--models=full={paths['full']},slim={paths['slim']}",
-            f"--sets=test={covers}:{stegos},val={covers}:{stegos}:val",
-            f"--out={out}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_binary(
+        "sasrnet_eval",
+        f"--models=full={paths['full']},slim={paths['slim']}",
+        f"--sets=test={covers}:{stegos},val={covers}:{stegos}:val",
+        f"--out={out}",
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.code == 0, result.stderr[-2000:]
     report = (out / "report.md").read_text()
     assert "| accuracy | test | val |" in report and "| auc | test | val |" in report
     table = report.split("## Accuracy (1 - P_E at 0.5)")[1].split("##")[0]
@@ -76,7 +69,7 @@ def test_eval_and_detect_agree_on_every_image(setup):
         assert scored[r["file"]] == pytest.approx(float(r["full"]), abs=1e-5)
 
 
-def test_bad_arguments(setup):
+def test_bad_arguments(setup, tmp_path):
     _, covers, stegos, paths = setup
     with pytest.raises(ValueError, match="name=covers:stegos"):
         eval_report.parse_sets(["justaname"])
@@ -88,25 +81,31 @@ def test_bad_arguments(setup):
             eval_report.run(
                 {"slim": paths["slim"]},
                 {"t": (covers, stegos, "test")},
-                "/tmp/never",
+                str(tmp_path / "never"),
                 log=lambda _: None,
             )
+        assert not (tmp_path / "never").exists()
     finally:
         models.io.write_metadata(paths["slim"], {"domain": "spatial"})
 
 
-def test_eval_runs_in_float32(setup):
-    from tests.test_precision import probe_tf32
-
+def test_eval_runs_in_float32(setup, restore_precision):
     root, covers, stegos, paths = setup
-    result, last = probe_tf32(
-        "sasrnet_eval",
-        f"--models=full={paths['full']}",
-        f"--sets=test={covers}:{stegos}",
-        f"--out={root / 'eval32'}",
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert last == "TF32 False"
+    # Each run starts in the state it must leave, so the binary has to switch;
+    # without --precision it runs in true float32.
+    for flags, tf32 in (((), False), (("--precision=tf32",), True)):
+        tf.config.experimental.enable_tensor_float_32_execution(not tf32)
+        out = root / f"eval_tf32_{tf32}"
+        result = run_binary(
+            "sasrnet_eval",
+            f"--models=full={paths['full']}",
+            f"--sets=test={covers}:{stegos}",
+            f"--out={out}",
+            *flags,
+        )
+        assert result.code == 0, result.stderr[-2000:]
+        assert precision.tf32_enabled() is tf32, flags
+        assert json.loads((out / "results.json").read_text())[0]["model"] == "full"
 
 
 def test_eval_leaves_out_covers_without_stego_and_counts_them(setup, tmp_path):
@@ -123,20 +122,13 @@ def test_eval_leaves_out_covers_without_stego_and_counts_them(setup, tmp_path):
     for f in partial.files:
         (fewer / f["name"]).symlink_to(f"{stegos}/{f['name']}")
     partial.save(str(fewer))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "keras_sasrnet.bin.sasrnet_eval",
-            f"--models=full={paths['full']}",
-            f"--sets=test={covers}:{fewer}:test",
-            f"--out={tmp_path / 'eval'}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_binary(
+        "sasrnet_eval",
+        f"--models=full={paths['full']}",
+        f"--sets=test={covers}:{fewer}:test",
+        f"--out={tmp_path / 'eval'}",
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.code == 0, result.stderr[-2000:]
     n = len(test_files)
     assert (
         f"split 'test': 1 of {n} covers have no stego in {fewer} (1 skipped: "

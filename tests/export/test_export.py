@@ -1,6 +1,6 @@
 import csv
-import subprocess
-import sys
+import functools
+import os
 
 import keras
 import numpy as np
@@ -10,17 +10,20 @@ import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
 
 from keras_sasrnet import models
-from keras_sasrnet.data import images
+from keras_sasrnet.data import demo, embed, images
+from keras_sasrnet.evaluation.metrics import stego_probability
 from keras_sasrnet.export import convert
 from keras_sasrnet.models.formats import open_detector
 from keras_sasrnet.models.io import save
 from keras_sasrnet.models.litert import LiteRTModel
+from tests.binaries import run_binary
 from tests.conftest import randomize_bns
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("export")
+    keras.utils.set_random_seed(0)  # the tolerances below were measured on it
     model = randomize_bns(models.build("srnet", 1 / 8, input_shape=(32, 32, 1)))
     path = root / "m.keras"
     save(model, str(path))
@@ -29,32 +32,64 @@ def tiny(tmp_path_factory):
     return root, model, path, x
 
 
-def test_float_tflite_matches_keras(tiny):
+@pytest.fixture(scope="module")
+def tflite(tiny):
+    """``tflite(mode)``: (path, size) of the tiny model at a precision.
+
+    Each conversion costs 3-5 s; each mode is converted once per module, on
+    first use.
+    """
     root, model, _, x = tiny
-    path = root / "f32.tflite"
-    size = convert.export_tflite(
-        model, str(path), "float32", metadata={"domain": "spatial"}
-    )
+
+    @functools.cache
+    def convert_once(mode):
+        path = root / f"{mode}.tflite"
+        size = convert.export_tflite(
+            model, str(path), mode, representative=x, metadata={"domain": "spatial"}
+        )
+        return path, size
+
+    return convert_once
+
+
+def lite_logits(path, x):
+    lite = LiteRTModel(str(path))
+    return np.concatenate([lite(x[i : i + 1]) for i in range(len(x))])
+
+
+def test_float_tflite_matches_keras(tiny, tflite):
+    _, model, _, x = tiny
+    path, size = tflite("float32")
     assert size == path.stat().st_size > 1000
     lite = LiteRTModel(str(path))
     assert (
         lite.metadata["precision"] == "float32" and lite.metadata["domain"] == "spatial"
     )
-    logits = np.concatenate([lite(x[i : i + 1]) for i in range(len(x))])
+    logits = lite_logits(path, x)
     assert np.max(np.abs(logits - np.asarray(model(x)))) < 1e-4
     # the shortcuts' Subsample2D + 1x1 conv are exported as one strided conv
     ops = {op["op_name"] for op in Interpreter(model_path=str(path))._get_ops_details()}
     assert "CONV_2D" in ops and "STRIDED_SLICE" not in ops
 
 
+# Largest |TFLite - Keras| logit, as a fraction of how far the logits of the
+# test images are from their mean (an output that ignores its input misses by
+# at least half of that). Measured on the tiny model: float16 0.004, dynamic
+# 0.08, int8 0.25; input scaled to [0, 1] or another model's weights: over 2.
+TOLERANCE = {"float32": 1e-3, "float16": 0.02, "dynamic": 0.2, "int8": 0.45}
+
+
 @pytest.mark.slow
-def test_every_precision_converts_and_runs(tiny):
+def test_every_precision_converts_and_runs(tiny, tflite):
     root, model, _, x = tiny
-    sizes = {}
+    reference = np.asarray(model(x))
+    spread = np.max(np.abs(reference - reference.mean(axis=0)))
     for mode in convert.MODES:
-        path = root / f"{mode}.tflite"
-        sizes[mode] = convert.export_tflite(model, str(path), mode, representative=x)
-        assert np.all(np.isfinite(LiteRTModel(str(path))(x[:1])))
+        path, _ = tflite(mode)
+        error = np.max(np.abs(lite_logits(path, x) - reference)) / spread
+        assert error < TOLERANCE[mode], (mode, error)
+        assert LiteRTModel(str(path)).metadata["precision"] == mode
+    sizes = {mode: tflite(mode)[1] for mode in convert.MODES}
     assert sizes["int8"] < sizes["float16"] < sizes["float32"]
     with pytest.raises(ValueError, match="needs representative images"):
         convert.export_tflite(model, str(root / "no.tflite"), "int8")
@@ -105,52 +140,97 @@ def test_int8_agrees_with_float_on_a_trained_detector(trained_xunet, tmp_path):
     assert np.mean(np.argmax(logits, axis=1) == float_decisions) >= 0.95
 
 
-def test_savedmodel_serves_two_sizes(tiny):
+@pytest.fixture(scope="module")
+def savedmodel(tiny):
     root, model, _, _ = tiny
-    folder = convert.export_savedmodel(
-        model, str(root / "saved"), {"domain": "spatial"}
-    )
-    serving = tf.saved_model.load(folder).signatures["serving_default"]
+    return convert.export_savedmodel(model, str(root / "saved"), {"domain": "spatial"})
+
+
+def test_savedmodel_serves_two_sizes(tiny, savedmodel):
+    _, model, _, _ = tiny
+    serving = tf.saved_model.load(savedmodel).signatures["serving_default"]
     dynamic = models.io.reinput(model, (None, None))
     for shape in ((2, 32, 32, 1), (1, 48, 40, 1)):
         x = np.random.default_rng(1).uniform(0, 255, shape).astype("float32")
         out = next(iter(serving(tf.constant(x)).values())).numpy()
         np.testing.assert_allclose(out, np.asarray(dynamic(x)), atol=1e-4)
     with pytest.raises(ValueError, match="runs the TensorFlow ops stored in its graph"):
-        open_detector(folder)  # not trusted unless asked
-    _, metadata = open_detector(folder, trust_savedmodel=True)
+        open_detector(savedmodel)  # not trusted unless asked
+    _, metadata = open_detector(savedmodel, trust_savedmodel=True)
     assert metadata["domain"] == "spatial" and metadata["format"] == "savedmodel"
 
 
-@pytest.mark.slow
-def test_tflite_scores_a_folder_through_detect(tiny, photo):
-    root, model, _, _ = tiny
-    path = root / "detect.tflite"
-    convert.export_tflite(model, str(path), "float32", metadata={"domain": "spatial"})
-    folder = root / "images"
+def keras_probabilities(model, files):
+    """The Keras model's own stego probability of each image file."""
+    x = np.stack([images.read_gray(str(f)).astype("float32")[..., None] for f in files])
+    return stego_probability(np.asarray(model(x)))
+
+
+@pytest.fixture(scope="module")
+def crops(tiny):
+    """Three 32x32 crops of a photograph."""
+    folder = tiny[0] / "images"
     folder.mkdir()
+    photo = skimage.data.camera()[100:164, 200:264]
     for k in range(3):
         images.write_gray(str(folder / f"{k}.pgm"), photo[k : k + 32, :32])
-    out = root / "scores.csv"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "keras_sasrnet.bin.sasrnet_detect",
-            f"--model={path}",
-            f"--inputs={folder}",
-            f"--out={out}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    return folder
+
+
+def detect_scores(model_path, folder, *flags):
+    """Runs sasrnet_detect on ``folder``: its exit status, {file: p_stego}."""
+    out = folder.parent / f"scores_{os.path.basename(model_path)}.csv"
+    result = run_binary(
+        "sasrnet_detect",
+        f"--model={model_path}",
+        f"--inputs={folder}",
+        f"--out={out}",
+        *flags,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    rows = list(csv.DictReader(out.open()))
-    assert len(rows) == 3
-    x = np.stack(
-        [images.read_gray(r["file"]).astype("float32")[:, :, None] for r in rows]
+    if result.code:
+        return result, {}
+    return result, {r["file"]: float(r["p_stego"]) for r in csv.DictReader(out.open())}
+
+
+def test_tflite_scores_a_folder_through_detect(tiny, tflite, crops):
+    path, _ = tflite("float32")
+    result, scores = detect_scores(path, crops)
+    assert result.code == 0, result.stderr[-2000:]
+    assert len(scores) == 3
+    expected = keras_probabilities(tiny[1], list(scores))
+    np.testing.assert_allclose(list(scores.values()), expected, atol=1e-5)
+
+
+def test_savedmodel_scores_a_folder_through_detect(tiny, savedmodel, crops):
+    result, _ = detect_scores(savedmodel, crops)
+    assert result.code == 2 and "--trust_savedmodel" in result.stderr
+    result, scores = detect_scores(savedmodel, crops, "--trust_savedmodel")
+    assert result.code == 0, result.stderr[-2000:]
+    assert len(scores) == 3
+    expected = keras_probabilities(tiny[1], list(scores))
+    np.testing.assert_allclose(list(scores.values()), expected, atol=1e-5)
+
+
+def test_savedmodel_and_tflite_score_a_test_set_through_eval(tiny, tflite, savedmodel):
+    root, model, keras_path, _ = tiny
+    covers = demo.demo_covers(str(root / "covers"), size=32, stride=128)
+    stegos = str(root / "stegos")
+    embed.embed_dataset(covers, stegos, "lsbm", 1.0, progress=False)
+    lite, _ = tflite("float32")
+    out = root / "eval"
+    args = (
+        f"--models=savedmodel={savedmodel},tflite={lite},keras={keras_path}",
+        f"--sets=t={covers}:{stegos}",
+        f"--out={out}",
     )
-    logits = np.asarray(model(x))
-    expected = 1 / (1 + np.exp(logits[:, 0] - logits[:, 1]))
-    np.testing.assert_allclose([float(r["p_stego"]) for r in rows], expected, atol=1e-5)
+    result = run_binary("sasrnet_eval", *args)
+    assert result.code == 2 and "--trust_savedmodel" in result.stderr
+    assert not out.exists()
+    result = run_binary("sasrnet_eval", *args, "--trust_savedmodel")
+    assert result.code == 0, result.stderr[-2000:]
+    rows = list(csv.DictReader((out / "scores_t.csv").open()))
+    assert {r["label"] for r in rows} == {"0", "1"}
+    expected = keras_probabilities(model, [r["file"] for r in rows])
+    for name in ("keras", "savedmodel", "tflite"):
+        got = [float(r[name]) for r in rows]
+        np.testing.assert_allclose(got, expected, atol=1e-5, err_msg=name)

@@ -1,16 +1,12 @@
 import json
-import subprocess
-import sys
-
-import pytest
 
 from keras_sasrnet import models
 from keras_sasrnet.data import demo, embed
 from keras_sasrnet.models.io import save
+from tests.binaries import run_binary
 from tests.conftest import randomize_bns
 
 
-@pytest.mark.slow
 def test_export_binary_writes_every_format_and_a_parity_report(tmp_path):
     covers = demo.demo_covers(str(tmp_path / "covers"), size=32, stride=128)
     stegos = str(tmp_path / "stegos")
@@ -19,23 +15,16 @@ def test_export_binary_writes_every_format_and_a_parity_report(tmp_path):
     save(randomize_bns(models.xunet((32, 32, 1))), model_path)
     models.io.write_metadata(model_path, {"domain": "spatial"})
     out = tmp_path / "export"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "keras_sasrnet.bin.sasrnet_export",
-            f"--model={model_path}",
-            f"--out={out}",
-            f"--covers={covers}",
-            f"--stegos={stegos}",
-            "--modes=float32,int8",
-            "--calibration_pairs=20",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_binary(
+        "sasrnet_export",
+        f"--model={model_path}",
+        f"--out={out}",
+        f"--covers={covers}",
+        f"--stegos={stegos}",
+        "--modes=float32,int8",
+        "--calibration_pairs=20",
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.code == 0, result.stderr[-2000:]
     rows = {r["format"]: r for r in json.loads((out / "parity.json").read_text())}
     assert set(rows) == {"keras", "savedmodel", "tflite float32", "tflite int8"}
     assert rows["tflite float32"]["max_abs_logit_diff"] < 1e-4
@@ -49,47 +38,33 @@ def test_export_binary_writes_every_format_and_a_parity_report(tmp_path):
 
 
 def test_export_binary_rejects_an_unknown_mode(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "keras_sasrnet.bin.sasrnet_export",
-            "--model=m.keras",
-            f"--out={tmp_path}",
-            "--covers=c",
-            "--stegos=s",
-            "--modes=int4",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    out = tmp_path / "out"
+    result = run_binary(
+        "sasrnet_export",
+        f"--model={tmp_path / 'm.keras'}",
+        f"--out={out}",
+        f"--covers={tmp_path / 'c'}",
+        f"--stegos={tmp_path / 's'}",
+        "--modes=int4",
     )
-    assert result.returncode == 2
+    assert result.code == 2
     assert "'int4' is not one of" in result.stderr
+    assert not out.exists()
 
 
 def test_export_with_a_missing_cover_set_writes_nothing(tmp_path):
-    from keras_sasrnet import models
-    from keras_sasrnet.models.io import save
-
     path = tmp_path / "m.keras"
     save(models.xunet((16, 16, 1)), str(path))
     out = tmp_path / "out"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "keras_sasrnet.bin.sasrnet_export",
-            f"--model={path}",
-            f"--out={out}",
-            "--covers=/nonexistent",
-            "--stegos=/nonexistent2",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    missing = tmp_path / "nonexistent"
+    result = run_binary(
+        "sasrnet_export",
+        f"--model={path}",
+        f"--out={out}",
+        f"--covers={missing}",
+        f"--stegos={tmp_path / 'nonexistent2'}",
     )
-    assert result.returncode == 2
+    assert result.code == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
-    assert "/nonexistent" in result.stderr
+    assert str(missing) in result.stderr
     assert not out.exists()  # the SavedModel used to be written first

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from keras_sasrnet import models, profile
+from tests.models import counts
 
 
 def test_macs_per_layer_by_hand():
@@ -19,8 +20,11 @@ def test_macs_per_layer_by_hand():
 def test_macs_scale_with_input_area():
     model = models.srnet((None, None, 1))
     small = sum(profile.count_macs(model, (128, 128)).values())
-    assert sum(profile.count_macs(model, (256, 256)).values()) == 5_951_718_400
-    assert small == pytest.approx(5_951_718_400 / 4, rel=1e-3)
+    full = sum(profile.count_macs(model, (256, 256)).values())
+    # the golden count and its derivation from the layer table
+    assert full == sum(counts.macs(counts.srnet_convs(256)).values()) == 5_951_718_400
+    assert small == sum(counts.macs(counts.srnet_convs(128)).values())
+    assert small == pytest.approx(full / 4, rel=1e-3)
     with pytest.raises(ValueError, match="concrete input size"):
         from keras_sasrnet import graph
 
@@ -29,7 +33,9 @@ def test_macs_scale_with_input_area():
 
 def test_profile_and_table(tiny_xunet):
     p = profile.profile(tiny_xunet, (32, 32), batch_sizes=(1, 2), warmup=1, repeats=2)
-    assert p.trainable == 14_906 and p.macs == 1_148_160
+    convs = counts.xunet_convs(32)  # derived from the layer table
+    assert p.trainable == counts.trainable(convs, frozen=("hpf",)) == 14_906
+    assert p.macs == sum(counts.macs(convs).values()) == 1_148_160
     assert set(p.latency_ms) == {1, 2}
     assert all(math.isfinite(ms) and ms > 0 for ms in p.latency_ms.values())
     half = profile.Profile(

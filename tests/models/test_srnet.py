@@ -4,21 +4,27 @@ import pytest
 
 from keras_sasrnet import models, profile
 from keras_sasrnet.slimming import GammaL1
+from tests.models import counts
 
 
 def test_full_srnet_golden_counts():
+    # Each count equals both its derivation from the layer table
+    # (tests/models/counts.py) and the golden number (DESIGN.md section 2).
     model = models.srnet((256, 256, 1))
-    conv_weights = sum(
-        int(np.prod(layer.kernel.shape))
+    convs = counts.srnet_convs(256)
+    kernels = {
+        layer.name: int(np.prod(layer.kernel.shape))
         for layer in model.layers
         if isinstance(layer, keras.layers.Conv2D)
-    )
+    }
+    assert kernels == counts.weights(convs)
+    assert sum(kernels.values()) == sum(counts.weights(convs).values()) == 4_770_624
     trainable, _ = profile.count_params(model)
-    assert conv_weights == 4_770_624
-    assert trainable == 4_776_962
-    macs = sum(profile.count_macs(model, (256, 256)).values())
-    assert macs == 5_951_718_400  # 5.95 G, the paper's 5.94 G
-    assert round(macs / 1e9, 2) == 5.95
+    assert trainable == counts.trainable(convs) == 4_776_962
+    macs = profile.count_macs(model, (256, 256))
+    assert macs == counts.macs(convs)
+    assert sum(macs.values()) == sum(counts.macs(convs).values()) == 5_951_718_400
+    assert round(sum(macs.values()) / 1e9, 2) == 5.95  # the paper's 5.94 G
 
 
 def test_layer_names_are_deterministic():

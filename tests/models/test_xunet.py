@@ -4,6 +4,7 @@ import numpy as np
 from keras_sasrnet import models, profile
 from keras_sasrnet.models.layers import KV_KERNEL
 from keras_sasrnet.slimming import find_groups
+from tests.models import counts
 
 
 def test_fixed_kv_filter():
@@ -20,15 +21,17 @@ def test_fixed_kv_filter():
 
 def test_param_and_mac_counts():
     model = models.xunet((32, 32, 1))
+    convs = counts.xunet_convs(32)
     trainable, total = profile.count_params(model)
     # convs 200 + 3,200 + 512 + 2,048 + 8,192; BN 2 x 248; fc 128 x 2 + 2
-    assert trainable == 14_906
+    assert trainable == counts.trainable(convs, frozen=("hpf",)) == 14_906
     assert total == trainable + 25 + 2 * 248  # hpf + BN moving statistics
     macs = profile.count_macs(model, (32, 32))
+    assert macs == counts.macs(convs)
     assert macs["hpf"] == 32 * 32 * 25
     assert macs["g2_conv"] == 16 * 16 * 25 * 8 * 16
     assert macs["g5_conv"] == 2 * 2 * 64 * 128
-    assert sum(macs.values()) == 1_148_160
+    assert sum(macs.values()) == sum(counts.macs(convs).values()) == 1_148_160
 
 
 def test_every_bn_is_its_own_prunable_group():

@@ -36,6 +36,7 @@ def xunet_config(cache):
     c.data.demo.dir = cache
     c.model.arch = "xunet"
     c.model.width_scale = 0.5  # 4..64 channels: both rounds can narrow each
+    c.sparsity.method = "prox_sgd"  # its stage must train with its optimizer
     return c
 
 
@@ -54,6 +55,7 @@ def test_killed_schedule_resumes_to_what_a_clean_run_gives(tmp_path, cache):
         f"--config.data.demo.dir={cache}",
         f"--config.model.arch={c.model.arch}",
         f"--config.model.width_scale={c.model.width_scale}",
+        f"--config.sparsity.method={c.sparsity.method}",
     ]
     log = tmp_path / "killed.log"
     with open(log, "wb") as err:
@@ -139,6 +141,20 @@ def test_killed_schedule_resumes_to_what_a_clean_run_gives(tmp_path, cache):
         ]
     )
     expected = float(np.mean(gammas <= c.prune.zero_threshold))
+    # Each stage trained with its own optimizer (saved with the model).
+    optimizers = {
+        stage: type(models.load(str(work / path), compile=True).optimizer).__name__
+        for stage, path in (
+            ("baseline", "baseline/best.keras"),
+            ("sparse", "sparse/model.keras"),
+            ("round_1", "round_1/model.keras"),
+        )
+    }
+    assert optimizers == {
+        "baseline": "ProximalAdamax",
+        "sparse": "ProximalSGD",
+        "round_1": "ProximalAdamax",
+    }
     assert rows[1]["zero_fraction"] == pytest.approx(expected)
     report = (work / "report.md").read_text()
     assert report.index("## Table 5") < report.index("![")

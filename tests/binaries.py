@@ -84,3 +84,22 @@ def run_binary(binary, *args):
         stream.flush()
         texts.append(stream.buffer.getvalue().decode("utf-8", "replace"))
     return Result(code, stdout=texts[1], stderr=texts[0])
+
+
+def run_in_each_precision(binary, *args, out):
+    """Runs ``binary`` without --precision and with --precision=tf32, each
+    from the TF32 state it must leave (so the binary has to switch), and
+    checks exit status 0 and the state after. ``out(tf32)`` names each
+    run's output; returns {tf32: that output}."""
+    import tensorflow as tf
+
+    from keras_sasrnet import precision
+
+    outputs = {}
+    for extra, tf32 in (((), False), (("--precision=tf32",), True)):
+        tf.config.experimental.enable_tensor_float_32_execution(not tf32)
+        outputs[tf32] = out(tf32)
+        result = run_binary(binary, *args, f"--out={outputs[tf32]}", *extra)
+        assert result.code == 0, result.stderr[-2000:]
+        assert precision.tf32_enabled() is tf32, (binary, extra)
+    return outputs

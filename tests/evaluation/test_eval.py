@@ -2,13 +2,12 @@ import csv
 import json
 
 import pytest
-import tensorflow as tf
 
-from keras_sasrnet import models, precision
+from keras_sasrnet import models
 from keras_sasrnet.data import demo, embed
 from keras_sasrnet.evaluation import detect, eval_report
 from keras_sasrnet.models.io import save
-from tests.binaries import run_binary
+from tests.binaries import run_binary, run_in_each_precision
 from tests.conftest import randomize_bns
 
 
@@ -91,20 +90,14 @@ def test_bad_arguments(setup, tmp_path):
 
 def test_eval_runs_in_float32(setup, restore_precision):
     root, covers, stegos, paths = setup
-    # Each run starts in the state it must leave, so the binary has to switch;
-    # without --precision it runs in true float32.
-    for flags, tf32 in (((), False), (("--precision=tf32",), True)):
-        tf.config.experimental.enable_tensor_float_32_execution(not tf32)
-        out = root / f"eval_tf32_{tf32}"
-        result = run_binary(
-            "sasrnet_eval",
-            f"--models=full={paths['full']}",
-            f"--sets=test={covers}:{stegos}",
-            f"--out={out}",
-            *flags,
-        )
-        assert result.code == 0, result.stderr[-2000:]
-        assert precision.tf32_enabled() is tf32, flags
+    # Without --precision it runs in true float32.
+    outputs = run_in_each_precision(
+        "sasrnet_eval",
+        f"--models=full={paths['full']}",
+        f"--sets=test={covers}:{stegos}",
+        out=lambda tf32: root / f"eval_tf32_{tf32}",
+    )
+    for out in outputs.values():
         assert json.loads((out / "results.json").read_text())[0]["model"] == "full"
 
 

@@ -373,18 +373,18 @@ XUNET_WIDTHS = {"g1": 8, "g2": 16, "g3": 32, "g4": 64, "g5": 128}
 XUNET16_MEAN_COST = sum(XUNET16_COST[g] * XUNET_WIDTHS[g] for g in XUNET_WIDTHS) / 248
 
 
+def _sparse_xunet16(method):
+    """XuNet at 16x16 with the method's penalty (alpha 0.5, gammas at 1) and
+    no data gradient (``_dead_head``)."""
+    model = models.xunet((16, 16, 1), weight_decay=None)
+    return _dead_head(with_sparsity(model, 0.5, gamma_init=1.0, method=method))
+
+
 def test_l1_cost_steps_each_gamma_by_what_its_channel_costs():
     # Coupled penalty, plain SGD (lr 0.1, no momentum), no data gradient:
     # one step moves gamma by lr * alpha * w, w = cost / mean cost (g1's
     # channels 15.6 times the mean, g5's 0.032).
-    model = _dead_head(
-        with_sparsity(
-            models.xunet((16, 16, 1), weight_decay=None),
-            0.5,
-            gamma_init=1.0,
-            method="l1_cost",
-        )
-    )
+    model = _sparse_xunet16("l1_cost")
     _fit(model, ProximalSGD(0.1, momentum=0.0))
     for g, cost in XUNET16_COST.items():
         step = 1.0 - model.get_layer(f"{g}_bn").gamma.numpy()
@@ -398,14 +398,7 @@ def test_l1_sgd_trains_the_coupled_penalty_with_momentum():
     # = 0.145 (the L1 subgradient goes through the momentum). Adamax would
     # move it by 2 * lr = 0.2; a proximal step (prox_sgd) by 2 * lr * alpha
     # = 0.1; cost weights would make it differ per group.
-    model = _dead_head(
-        with_sparsity(
-            models.xunet((16, 16, 1), weight_decay=None),
-            0.5,
-            gamma_init=1.0,
-            method="l1_sgd",
-        )
-    )
+    model = _sparse_xunet16("l1_sgd")
     _fit(model, proximal.make(sparsity.method("l1_sgd").optimizer, 0.1), steps=2)
     for g in XUNET_WIDTHS:
         np.testing.assert_allclose(

@@ -2,7 +2,7 @@
 
     data, graph and the small shared modules  (bottom)
     models
-    profile, slimming
+    profile, latency, slimming
     train, evaluation
     export
     cli
@@ -26,7 +26,7 @@ LAYERS = (
     {"_quiet", "atomic", "fingerprint", "precision", "graph", "penalty", "markdown"},
     {"data"},
     {"models"},
-    {"profile", "slimming"},
+    {"profile", "latency", "slimming"},
     {"train", "evaluation"},
     {"export"},
     {"cli"},

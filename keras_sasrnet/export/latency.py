@@ -39,6 +39,30 @@ def litert_latency(path, input_size, warmup=2, repeats=10, threads=None, seed=0)
     return 1e3 * statistics.median(times)
 
 
+def litert_latencies(paths, input_size, rounds=21, threads=None, seed=0):
+    """``litert_latency`` of several ``.tflite`` files, timed in turns.
+
+    Each round times one call of every model, so a change in the machine's
+    load hits all of them alike (as ``profile.latencies`` does for Keras):
+    ratios between the models hold on a busy machine. Returns the median
+    milliseconds per file, in order.
+    """
+    if rounds < 1:
+        raise ValueError(f"need rounds >= 1; received {rounds}")
+    x = np.random.default_rng(seed).uniform(0, 255, (1, *input_size, 1))
+    x = x.astype(np.float32)
+    runners = [LiteRTModel(p, threads=threads or os.cpu_count()) for p in paths]
+    for run in runners:
+        run(x)  # the first call allocates and packs the weights
+    times = [[] for _ in runners]
+    for _ in range(rounds):
+        for spent, run in zip(times, runners, strict=True):
+            start = time.perf_counter()
+            run(x)
+            spent.append(time.perf_counter() - start)
+    return [1e3 * statistics.median(t) for t in times]
+
+
 def formats(model, input_size, modes=convert.MODES, warmup=2, repeats=10, log=None):
     """Batch-1 latency and size of ``model`` in Keras and in each TFLite mode.
 

@@ -1,0 +1,262 @@
+"""The latency model of LiteRT float32 on this CPU, checked on held-out SRNets.
+
+  python -m benchmarks.latency.run --workdir=work/latency
+
+SRNets of random widths at 256x256 (each group's width drawn around a random
+global keep level, as slimming leaves them: the residual stream and each
+shortcut pair tied) are converted to float32 ``.tflite`` and timed in LiteRT,
+batch 1, on all cores, every model in turns in one process (median of
+--rounds calls each, full SRNet and XuNet among them), so the timings are
+comparable on a busy machine. ``keras_sasrnet.latency.LatencyModel`` is
+fitted on the first --fit models and predicts the other --held_out ones.
+
+Writes, in --out: ``rows.json`` (one row per held-out model: widths,
+``predicted_ms``, ``measured_ms``, error, MAC share), ``table.json`` (the
+fitted model: runtime, machine, costs) and ``README.md`` generated from
+them. The .tflite files and the timings stay in --workdir (rerunning reuses
+the files; --retime times them again).
+"""
+
+import hashlib
+import json
+import os
+import platform
+import statistics
+
+import numpy as np
+from absl import app, flags
+
+from keras_sasrnet import atomic, markdown, models, profile
+from keras_sasrnet.latency import LatencyModel, features
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIZE = (256, 256)
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string(
+    "workdir", "work/latency", "Folder of the .tflite files and timings."
+)
+flags.DEFINE_string("out", HERE, "Folder of rows.json, table.json and README.md.")
+flags.DEFINE_integer("fit", 48, "Random SRNets to fit the model on.", lower_bound=2)
+flags.DEFINE_integer("held_out", 24, "Random SRNets to check it on.", lower_bound=1)
+flags.DEFINE_integer("rounds", 31, "Timed calls per model (median), in turns.")
+flags.DEFINE_integer("seed", 0, "Seed of the random widths.")
+flags.DEFINE_bool("retime", False, "Time the models again (else reuse timings).")
+
+
+def random_widths(rng, full=None):
+    """SRNet widths as slimming leaves them: each group around one level.
+
+    A global keep level is drawn log-uniformly in [3 %, 100 %]; each group
+    keeps level * a log-normal spread of its reference width (at least 1,
+    at most the reference), the residual stream and each type-3 block's
+    conv2/shortcut pair tied.
+    """
+    full = full or models.srnet_widths()
+    level = float(np.exp(rng.uniform(np.log(0.03), 0.0)))
+
+    def pick(n):
+        return int(np.clip(round(n * level * np.exp(rng.normal(0, 0.6))), 1, n))
+
+    w = dict(full)
+    w["l1_conv"] = pick(full["l1_conv"])
+    stream = pick(full["l2_conv"])
+    for name in ["l2_conv"] + [f"l{k}_conv2" for k in range(3, 8)]:
+        w[name] = stream
+    for k in range(3, 8):
+        w[f"l{k}_conv1"] = pick(full[f"l{k}_conv1"])
+    for k in range(8, 12):
+        w[f"l{k}_conv1"] = pick(full[f"l{k}_conv1"])
+        w[f"l{k}_conv2"] = w[f"l{k}_shortcut_conv"] = pick(full[f"l{k}_conv2"])
+    w["l12_conv1"] = pick(full["l12_conv1"])
+    w["l12_conv2"] = pick(full["l12_conv2"])
+    return w
+
+
+def _name(widths):
+    text = json.dumps(widths, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def build(arch, widths):
+    return models.build(arch, input_shape=(*SIZE, 1), widths=widths)
+
+
+def convert_all(entries, workdir):
+    """Writes each entry's float32 .tflite (skipped where it exists)."""
+    from keras_sasrnet.export import convert
+
+    folder = os.path.join(workdir, "tflite")
+    os.makedirs(folder, exist_ok=True)
+    for k, e in enumerate(entries):
+        e["path"] = os.path.join(folder, f"{e['arch']}-{_name(e['widths'])}.tflite")
+        if not os.path.exists(e["path"]):
+            print(f"converting {k + 1}/{len(entries)} {e['name']}", flush=True)
+            convert.export_tflite(
+                build(e["arch"], e["widths"]), e["path"], "float32", SIZE
+            )
+
+
+def runtime_name():
+    import ai_edge_litert
+
+    version = getattr(ai_edge_litert, "__version__", "?")
+    return f"litert {version} float32, batch 1, {os.cpu_count()} threads"
+
+
+def machine_name():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [
+                line.split(":", 1)[1].strip() for line in f if "model name" in line
+            ]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return f"{platform.system()} {cpu}, {os.cpu_count()} cores"
+
+
+def entries(n_fit, n_held, seed):
+    rng = np.random.default_rng(seed)
+    found = [
+        {"name": "srnet (full)", "arch": "srnet", "widths": models.srnet_widths()},
+        {"name": "xunet (full)", "arch": "xunet", "widths": models.xunet_widths()},
+    ]
+    for k in range(n_fit + n_held):
+        role = "fit" if k < n_fit else "held_out"
+        found.append(
+            {
+                "name": f"{role} {k}",
+                "arch": "srnet",
+                "role": role,
+                "widths": random_widths(rng),
+            }
+        )
+    return found
+
+
+def time_all(found, workdir, rounds, retime):
+    from keras_sasrnet.export.latency import litert_latencies
+
+    path = os.path.join(workdir, "timings.json")
+    if os.path.exists(path) and not retime:
+        with open(path) as f:
+            saved = json.load(f)
+        if [e["path"] for e in found] == [s["path"] for s in saved]:
+            for e, s in zip(found, saved, strict=True):
+                e["ms"] = s["ms"]
+            return
+    print(f"timing {len(found)} models in turns, {rounds} rounds", flush=True)
+    times = litert_latencies([e["path"] for e in found], SIZE, rounds=rounds)
+    for e, ms in zip(found, times, strict=True):
+        e["ms"] = ms
+    atomic.write_json(path, [{"path": e["path"], "ms": e["ms"]} for e in found])
+
+
+def report(found, model, out, command):
+    full = found[0]
+
+    def macs(m):
+        return sum(profile.count_macs(m, SIZE).values())
+
+    full_macs = macs(build("srnet", full["widths"]))
+    rows = []
+    for e in found:
+        if e.get("role") != "held_out":
+            continue
+        m = build(e["arch"], e["widths"])
+        predicted = model.predict(m)
+        rows.append(
+            {
+                "name": e["name"],
+                "widths": e["widths"],
+                "measured_ms": round(e["ms"], 3),
+                "predicted_ms": round(predicted, 3),
+                "error": round(predicted / e["ms"] - 1, 4),
+                "mac_share": round(
+                    sum(profile.count_macs(m, SIZE).values()) / full_macs, 4
+                ),
+                "full_srnet_ms": round(full["ms"], 3),
+            }
+        )
+    errors = [abs(r["error"]) for r in rows]
+    summary = {
+        "runtime": model.runtime,
+        "machine": model.machine,
+        "held_out": len(rows),
+        "median_abs_error": round(statistics.median(errors), 4),
+        "worst_abs_error": round(max(errors), 4),
+        "full_srnet_ms": round(full["ms"], 3),
+        "xunet_ms": round(found[1]["ms"], 3),
+    }
+    os.makedirs(out, exist_ok=True)
+    atomic.write_json(os.path.join(out, "rows.json"), rows)
+    atomic.write_json(
+        os.path.join(out, "table.json"), {**model.to_dict(), "check": summary}
+    )
+    atomic.write_text(
+        os.path.join(out, "README.md"), readme(rows, summary, model, command)
+    )
+    return summary
+
+
+def readme(rows, summary, model, command):
+    lines = [
+        "# The latency model of LiteRT float32 (issue 28)",
+        "",
+        "Generated by `benchmarks/latency/run.py` from `rows.json` and `table.json`:",
+        "",
+        f"    {command}",
+        "",
+        f"Runtime: {summary['runtime']}; machine: {summary['machine']}. SRNet at",
+        "256x256 of random widths, timed in turns in one process (full SRNet",
+        f"{summary['full_srnet_ms']:.1f} ms, XuNet {summary['xunet_ms']:.2f} ms in the"
+        " same run).",
+        f"Held out: {summary['held_out']} models the fit never saw. Median absolute",
+        f"error {100 * summary['median_abs_error']:.1f} %, worst"
+        f" {100 * summary['worst_abs_error']:.1f} % (targets: 10 % and 25 %).",
+        "",
+        "Fitted costs (ms per million MACs / elements; intercept in ms):",
+        "",
+    ]
+    costs = [[n, f"{c:.4g}"] for n, c in sorted(model.coefficients.items()) if c]
+    costs.append(["intercept", f"{model.intercept:.3f}"])
+    lines += markdown.table(["term", "cost"], costs).splitlines()
+    lines += ["", "Held-out models:", ""]
+    table = [
+        [
+            r["name"],
+            f"{100 * r['mac_share']:.1f} %",
+            f"{r['measured_ms']:.2f}",
+            f"{r['predicted_ms']:.2f}",
+            f"{100 * r['error']:+.1f} %",
+        ]
+        for r in sorted(rows, key=lambda r: r["measured_ms"])
+    ]
+    lines += markdown.table(
+        ["model", "MACs of full", "measured ms", "predicted ms", "error"], table
+    ).splitlines()
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    del argv
+    found = entries(FLAGS.fit, FLAGS.held_out, FLAGS.seed)
+    convert_all(found, FLAGS.workdir)
+    time_all(found, FLAGS.workdir, FLAGS.rounds, FLAGS.retime)
+    fit = [e for e in found if e.get("role") == "fit"]
+    model = LatencyModel.fit(
+        [features(build(e["arch"], e["widths"]), SIZE) for e in fit],
+        [e["ms"] for e in fit],
+        SIZE,
+        runtime=runtime_name(),
+        machine=machine_name(),
+    )
+    command = "python -m benchmarks.latency.run --workdir=work/latency"
+    summary = report(found, model, FLAGS.out, command)
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,11 +1,18 @@
 """The latency model: features from widths, a fit that recovers known costs."""
 
+import json
+
 import numpy as np
 import pytest
 import scipy.optimize
 
-from keras_sasrnet import models
-from keras_sasrnet.latency import LatencyModel, features
+from keras_sasrnet import models, slimming
+from keras_sasrnet.latency import (
+    GroupLatency,
+    LatencyModel,
+    channel_costs,
+    features,
+)
 
 SIZE = (32, 32)
 
@@ -80,3 +87,109 @@ def test_fit_keeps_costs_non_negative_and_matches_scipy(rows):
 def test_fit_needs_a_time_per_model(rows):
     with pytest.raises(ValueError, match="one time each"):
         LatencyModel.fit(rows[:3], [1.0, 2.0], SIZE)
+
+
+def hand_model(pmacs=True):
+    """A latency model with costs at every resolution of SRNet at 32x32: the
+    full-resolution activations dear, as on a CPU."""
+    coefficients = {}
+    for side in (32, 16, 8, 4, 2, 1):
+        coefficients[f"macs@{side}"] = 0.4
+        coefficients[f"act@{side}"] = 3.0 if side == 32 else 0.5
+        if pmacs:
+            coefficients[f"pmacs@{side}"] = 0.1
+    return LatencyModel("hand", "here", SIZE, coefficients, intercept=0.3)
+
+
+def test_group_widths_predict_what_the_rebuilt_model_gives():
+    model = slimming.randomize_gammas(
+        models.build("srnet", 1 / 4, input_shape=(*SIZE, 1))
+    )
+    groups = slimming.find_groups(model)
+    costs = GroupLatency(model, hand_model(), groups)
+    assert costs.predict() == pytest.approx(hand_model().predict(model), rel=1e-12)
+    for rate in (0.3, 0.7):
+        slim, plan = slimming.slim(model, rate)
+        widths = {g.name: len(plan.keep[g.producers[0]]) for g in groups if g.prunable}
+        assert costs.predict(widths) == pytest.approx(
+            hand_model().predict(slim), rel=1e-12
+        ), rate
+
+
+def test_channel_costs_are_the_latency_one_channel_adds():
+    # Without the padded term the model is linear in each group's width
+    # (no SRNet layer reads and writes the same group): the marginal cost
+    # is the exact difference of two predictions.
+    model = models.build("srnet", 1 / 4, input_shape=(*SIZE, 1))
+    groups = [g for g in slimming.find_groups(model) if g.prunable]
+    costs = GroupLatency(model, hand_model(pmacs=False), groups)
+    widths = {g.name: max(2, g.channels // 2) for g in groups}
+    per_channel = costs.channel_costs(widths)
+    for g in groups:
+        fewer = {**widths, g.name: widths[g.name] - 1}
+        assert per_channel[g.name] == pytest.approx(
+            costs.predict(widths) - costs.predict(fewer), rel=1e-9
+        ), g.name
+    # Layer 1's channels (full resolution, dear activations) cost more than
+    # the deepest layer's, though those have ~30x more MACs per channel.
+    full = costs.channel_costs()
+    assert full["l1_conv"] > full["l12_conv1"]
+
+
+def test_budget_plan_meets_its_budget_with_the_dear_channels_first():
+    model = slimming.randomize_gammas(
+        models.build("srnet", 1 / 4, input_shape=(*SIZE, 1))
+    )
+    table = hand_model()
+    full = table.predict(model)
+    plan = slimming.budget_plan(model, table, 0.5, round_to=2)
+    slim = slimming.rebuild(model, plan)
+    assert plan.select == "latency" and plan.budget_ms == pytest.approx(0.5 * full)
+    assert table.predict(slim) == pytest.approx(plan.predicted_ms, rel=1e-12)
+    assert plan.predicted_ms <= 0.5 * full
+    # ... and stops there: one round less would still be over the budget.
+    assert plan.predicted_ms > 0.5 * full - 0.05 * full
+    for name, keep in plan.keep.items():
+        full_width = model.get_layer(name).filters
+        assert len(keep) % 2 == 0 or len(keep) == full_width, name
+    # A |gamma| threshold removing as many channels is slower: it does not
+    # know what the channels cost.
+    by_rate, _ = slimming.slim(model, plan.pruned_fraction)
+    assert table.predict(by_rate) > plan.predicted_ms
+    with pytest.raises(ValueError, match="out of reach"):
+        slimming.budget_plan(model, table, 0.001)
+    with pytest.raises(ValueError, match="latency budget must be > 0"):
+        slimming.budget_plan(model, table, 0)
+
+
+def test_latency_weights_follow_the_marginal_ms_and_their_channels(tmp_path):
+    model = models.build("srnet", 1 / 4, input_shape=(*SIZE, 1), weight_decay=None)
+    table = hand_model()
+    groups = slimming.find_groups(model)
+    ms = channel_costs(model, table, groups)
+    sparse = slimming.with_sparsity(
+        model, 1e-2, method="prox_latency", latency_model=table
+    )
+    weights = {
+        g.name: np.asarray(sparse.get_layer(g.bns[0]).gamma_regularizer.weights)
+        for g in groups
+        if g.prunable
+    }
+    ratio = weights["l1_conv"][0] / weights["l12_conv1"][0]
+    assert ratio == pytest.approx(ms["l1_conv"] / ms["l12_conv1"], rel=1e-6)
+    prunable = [g for g in groups if g.prunable]
+    total = sum(weights[g.name][0] * g.channels for g in prunable)
+    assert total == pytest.approx(sum(g.channels for g in prunable), rel=1e-6)
+    plan = slimming.plan_model(sparse, 0.5, importance="random", seed=1)
+    slim = slimming.rebuild(sparse, plan)
+    kept = plan.keep["l12_conv1"]
+    reg = slim.get_layer("l12_bn1").gamma_regularizer
+    np.testing.assert_allclose(reg.weights, weights["l12_conv1"][kept])
+    with pytest.raises(ValueError, match="needs a latency model"):
+        slimming.with_sparsity(model, 1e-2, method="gprox_latency")
+    path = tmp_path / "table.json"
+    path.write_text(json.dumps({**table.to_dict(), "check": {"held_out": 0}}))
+    assert LatencyModel.load(str(path)) == table
+    path.write_text("{}")
+    with pytest.raises(ValueError, match="not a latency table"):
+        LatencyModel.load(str(path))

@@ -2,6 +2,7 @@
 
 from keras_sasrnet.penalty import GammaL1
 from keras_sasrnet.slimming import importance, sparsity
+from keras_sasrnet.slimming.budget import budget_plan
 from keras_sasrnet.slimming.groups import Group, find_groups
 from keras_sasrnet.slimming.importance import SCORERS, group_scores
 from keras_sasrnet.slimming.plan import (
@@ -31,6 +32,7 @@ __all__ = [
     "GammaL1",
     "ProximalAdamax",
     "ProximalSGD",
+    "budget_plan",
     "cost_weights",
     "importance",
     "sparsity",

@@ -31,10 +31,15 @@ class Plan:
         aggregate: how the scores of a group's BNs were combined.
         importance: the criterion that scored the channels
             (``importance.SCORERS``).
-        select: "rate" (the ``rate`` lowest-scored channels) or "zeros"
+        select: "rate" (the ``rate`` lowest-scored channels), "zeros"
             (every channel scored at or below ``zero_threshold``; ``rate``
-            is then the fraction that gave).
+            is then the fraction that gave) or "latency" (``budget.
+            budget_plan``: lowest score per ms saved until the predicted
+            latency meets ``budget_ms``; ``threshold`` is then the highest
+            score removed).
         zero_threshold: the score treated as zero with ``select="zeros"``.
+        budget_ms, predicted_ms: with ``select="latency"``, the budget and
+            the latency model's prediction for the slimmed model.
     """
 
     keep: dict[str, list[int]]
@@ -45,6 +50,8 @@ class Plan:
     importance: str = "gamma"
     select: str = "rate"
     zero_threshold: float = 0.0
+    budget_ms: float | None = None
+    predicted_ms: float | None = None
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=1)

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 from keras_sasrnet import graph as graph_lib
+from keras_sasrnet import latency as latency_lib
 from keras_sasrnet.penalty import GammaL1
 from keras_sasrnet.slimming import clone
 from keras_sasrnet.slimming.groups import find_groups
@@ -31,8 +32,11 @@ class Method:
             than add the L1 term to the loss.
         optimizer: "adamax" (the paper's recipe) or "sgd" (with momentum,
             as Liu et al. 2017 trained slimming).
-        cost_weighted: weight each channel's penalty by the MACs it costs
+        cost_weighted: weight each channel's penalty by what it costs
             (``cost_weights``), so training decides which costly channels go.
+        cost: what that cost is: "macs", or "latency" (the marginal ms of
+            a fitted ``latency.LatencyModel``: full-resolution channels cost
+            far more than their MACs on a CPU).
         grouped: one group-lasso penalty per channel over the BNs of its
             group (proximal only; see ``regularizer.GammaL1``).
     """
@@ -41,6 +45,7 @@ class Method:
     optimizer: str
     cost_weighted: bool = False
     grouped: bool = False
+    cost: str = "macs"
 
 
 METHODS = {
@@ -53,6 +58,16 @@ METHODS = {
     "gprox": Method(proximal=True, optimizer="adamax", grouped=True),
     "gprox_cost": Method(
         proximal=True, optimizer="adamax", cost_weighted=True, grouped=True
+    ),
+    "prox_latency": Method(
+        proximal=True, optimizer="adamax", cost_weighted=True, cost="latency"
+    ),
+    "gprox_latency": Method(
+        proximal=True,
+        optimizer="adamax",
+        cost_weighted=True,
+        grouped=True,
+        cost="latency",
     ),
 }
 
@@ -69,18 +84,20 @@ def method(name):
 _method = method  # with_sparsity's argument of that name hides it
 
 
-def cost_weights(groups):
-    """Per-channel penalty weights proportional to the MACs a channel costs.
+def cost_weights(groups, costs=None):
+    """Per-channel penalty weights proportional to what a channel costs.
 
-    A channel of group g costs ``g.macs_per_channel`` (its producers' and
-    consumers' MACs per channel); its weight is that cost divided by the
-    mean cost over all prunable channels, so the weights of the prunable
-    channels sum to their number (a uniform model would get all 1). Every
-    BN of a group gets its group's weight: each must reach zero for the
-    channel to go.
+    A channel of group g costs ``costs[g.name]``, by default
+    ``g.macs_per_channel`` (its producers' and consumers' MACs per channel);
+    its weight is that cost divided by the mean cost over all prunable
+    channels, so the weights of the prunable channels sum to their number
+    (a uniform model would get all 1). Every BN of a group gets its group's
+    weight: each must reach zero for the channel to go.
 
     Args:
         groups: from ``find_groups`` with a concrete input size.
+        costs: {group name: cost per channel}, e.g. the marginal ms of
+            ``latency.channel_costs``; default the MACs.
 
     Returns:
         {BN layer name: weight per channel (numpy array)}.
@@ -89,12 +106,14 @@ def cost_weights(groups):
         >>> w = cost_weights(find_groups(model, (256, 256)))
     """
     prunable = [g for g in groups if g.prunable]
-    if any(g.macs_per_channel is None for g in prunable):
+    if costs is None:
+        costs = {g.name: g.macs_per_channel for g in groups}
+    if any(costs.get(g.name) is None for g in prunable):
         raise ValueError(
             "cost-weighted sparsity needs MACs per channel: give the model a "
             "concrete input size (or pass input_size)"
         )
-    total = sum(g.macs_per_channel * g.channels for g in prunable)
+    total = sum(costs[g.name] * g.channels for g in prunable)
     count = sum(g.channels for g in prunable)
     mean = total / count
     # A BN after a Concatenate holds several groups' channels (frozen ones
@@ -107,18 +126,21 @@ def cost_weights(groups):
     for g in prunable:
         for b in g.bns:
             start = g.offset(b)
-            weights[b][start : start + g.channels] = g.macs_per_channel / mean
+            weights[b][start : start + g.channels] = costs[g.name] / mean
     return weights
 
 
-def penalised_bns(model, cost_weighted=False, input_size=None, grouped=False):
+def penalised_bns(
+    model, cost_weighted=False, input_size=None, grouped=False, costs=None
+):
     """{prunable BN name: (per-channel weights or None, group or None)}.
 
     The group is the channel group's name for BNs that share their channels
-    with other BNs, when ``grouped``; None otherwise.
+    with other BNs, when ``grouped``; None otherwise. ``costs``: per-channel
+    costs of the groups (``cost_weights``), default MACs.
     """
     groups = find_groups(model, input_size)
-    weights = cost_weights(groups) if cost_weighted else {}
+    weights = cost_weights(groups, costs) if cost_weighted else {}
     spans = {}  # BN -> how many groups share its channel axis
     for g in groups:
         for b in g.bns:
@@ -135,7 +157,9 @@ def penalised_bns(model, cost_weighted=False, input_size=None, grouped=False):
     }
 
 
-def with_sparsity(model, alpha, gamma_init=None, method="l1", input_size=None):
+def with_sparsity(
+    model, alpha, gamma_init=None, method="l1", input_size=None, latency_model=None
+):
     """A copy of ``model`` whose prunable BNs carry the gamma-L1 penalty.
 
     Used to sparsity-train a pre-trained detector (the paper's recipe).
@@ -147,13 +171,25 @@ def with_sparsity(model, alpha, gamma_init=None, method="l1", input_size=None):
         method: a name from ``sparsity.METHODS`` ("l1" is the paper's
             coupled penalty; "prox" soft-thresholds after every step).
         input_size: (H, W) for cost-weighted methods on dynamic inputs.
+        latency_model: a fitted ``latency.LatencyModel``, for the
+            latency-weighted methods (``*_latency``): each channel's weight
+            is its marginal ms at the model's deployment size.
 
     Example:
         >>> sparse = with_sparsity(trained, 0.25, method="prox")
     """
     m = _method(method)
     weights = clone.layer_weights(model)
-    penalised = penalised_bns(model, m.cost_weighted, input_size, m.grouped)
+    costs = None
+    if m.cost == "latency":
+        if latency_model is None:
+            raise ValueError(
+                f"sparsity method {method!r} needs a latency model "
+                "(sparsity.latency_table: a table.json of benchmarks/latency)"
+            )
+        groups = find_groups(model, latency_model.input_size)
+        costs = latency_lib.channel_costs(model, latency_model, groups)
+    penalised = penalised_bns(model, m.cost_weighted, input_size, m.grouped, costs)
     if gamma_init is not None:
         for b in penalised:
             weights[b]["gamma"] = np.full_like(weights[b]["gamma"], gamma_init)

@@ -66,10 +66,12 @@ def base():
     # ("prox", the default: the same L1 objective minimised by a proximal
     # step, which leaves exact zeros (benchmarks/sparsity); "l1": the paper's
     # penalty in the loss; "*_sgd": SGD with momentum; "*_cost": weighted by
-    # the MACs a channel costs). alpha is the L1 weight for every method.
-    # lr None: train.lr.
+    # the MACs a channel costs; "*_latency": by its marginal ms under the
+    # latency model in latency_table, a table.json of benchmarks/latency).
+    # alpha is the L1 weight for every method. lr None: train.lr.
     c.sparsity = dict(
         method="prox",
+        latency_table="",
         alpha=1e-4,
         gamma_init=ml_collections.FieldReference(None, field_type=float),
         steps=100_000,
@@ -175,6 +177,13 @@ def validate(c):
         c.sparsity.method in sparsity.METHODS,
         f"sparsity.method must be one of {sorted(sparsity.METHODS)}; received "
         f"{c.sparsity.method!r}",
+    )
+    need(
+        sparsity.method(c.sparsity.method).cost != "latency"
+        or os.path.isfile(c.sparsity.get("latency_table", "")),
+        f"sparsity.method={c.sparsity.method!r} needs sparsity.latency_table, a "
+        f"table.json of benchmarks/latency; received "
+        f"{c.sparsity.get('latency_table', '')!r}",
     )
     need(
         c.sparsity.lr is None or c.sparsity.lr > 0,

@@ -9,6 +9,7 @@ import os
 import numpy as np
 
 from keras_sasrnet import models, slimming
+from keras_sasrnet.latency import LatencyModel
 from keras_sasrnet.train import loop
 from keras_sasrnet.train.run import train_stage
 
@@ -41,9 +42,17 @@ def sparse_stage(r, folder):
     start = r.load(os.path.join(r.workdir, "baseline", "best.keras"))
     method = slimming.sparsity.method(s.method)
 
+    table = s.get("latency_table", "")
+    latency_model = LatencyModel.load(table) if table else None
+
     def build():
         return slimming.with_sparsity(
-            start, s.alpha, s.gamma_init, method=s.method, input_size=r.size
+            start,
+            s.alpha,
+            s.gamma_init,
+            method=s.method,
+            input_size=r.size,
+            latency_model=latency_model,
         )
 
     model = train_stage(

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from keras_sasrnet import models
+from keras_sasrnet.latency import LatencyModel
 from keras_sasrnet.slimming import (
     METHODS,
     GammaL1,
@@ -170,7 +171,19 @@ EXPECTED_METHODS = {
     "prox_cost": (True, ProximalAdamax, True, False),
     "gprox": (True, ProximalAdamax, False, True),
     "gprox_cost": (True, ProximalAdamax, True, True),
+    "prox_latency": (True, ProximalAdamax, True, False),
+    "gprox_latency": (True, ProximalAdamax, True, True),
 }
+# Weighted by a latency model's marginal ms (tests/test_latency.py checks
+# the weights): these need one.
+BY_LATENCY = {"prox_latency", "gprox_latency"}
+HAND_TABLE = LatencyModel(
+    "hand",
+    "here",
+    (32, 32),
+    {f"{t}@{s}": 1.0 for t in ("macs", "act") for s in (32, 16, 8, 4, 2, 1)},
+    intercept=0.0,
+)
 
 # SRNet's BNs that share their channels (DESIGN.md section 2), by group name:
 # the residual stream, and each type-3 block's shortcut and second BN.
@@ -188,7 +201,8 @@ def test_the_methods_are_the_documented_ones():
 def test_every_method_attaches_its_penalty(method):
     is_proximal, optimizer, cost_weighted, grouped = EXPECTED_METHODS[method]
     model = models.srnet((32, 32, 1), models.srnet_widths(1 / 8), weight_decay=None)
-    sparse = with_sparsity(model, 0.2, method=method)
+    table = HAND_TABLE if method in BY_LATENCY else None
+    sparse = with_sparsity(model, 0.2, method=method, latency_model=table)
     regs = {
         layer.name: layer.gamma_regularizer
         for layer in sparse.layers

@@ -203,6 +203,11 @@ def test_killed_schedule_resumes_to_what_a_clean_run_gives(tmp_path, cache):
         ("distribute.strategy", "tpu", "distribute.strategy must be one of"),
         ("model.arch", "resnet", "model.arch must be one of"),
         ("sparsity.method", "l0", "sparsity.method must be one of"),
+        (
+            "sparsity.method",
+            "prox_latency",
+            "sparsity.method='prox_latency' needs sparsity.latency_table",
+        ),
         ("sparsity.lr", -1.0, "sparsity.lr must be > 0"),
         ("prune.importance", "taylor", "prune.importance must be one of"),
         ("prune.aggregate", "bogus", "prune.aggregate must be one of"),

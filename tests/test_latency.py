@@ -156,6 +156,12 @@ def test_budget_plan_meets_its_budget_with_the_dear_channels_first():
     # know what the channels cost.
     by_rate, _ = slimming.slim(model, plan.pruned_fraction)
     assert table.predict(by_rate) > plan.predicted_ms
+    # All scores equal (untrained gammas): the dearest channels go first,
+    # the residual stream's (read and written at full resolution by 11
+    # convs), not the deep layers' (cheap per channel at 2x2).
+    even = models.build("srnet", 1 / 4, input_shape=(*SIZE, 1))
+    cut = slimming.budget_plan(even, table, 0.8).keep
+    assert len(cut["l2_conv"]) == 1 and len(cut["l12_conv1"]) == 128
     with pytest.raises(ValueError, match="out of reach"):
         slimming.budget_plan(model, table, 0.001)
     with pytest.raises(ValueError, match="latency budget must be > 0"):

@@ -24,7 +24,7 @@ STEP = 0.01  # fraction of the prunable channels removed between re-pricings
 def budget_plan(
     model,
     latency_model,
-    budget,
+    budget_ms,
     aggregate="mean",
     importance="gamma",
     min_channels=1,
@@ -37,8 +37,8 @@ def budget_plan(
         model: a functional ``keras.Model``.
         latency_model: a fitted ``latency.LatencyModel`` (its input size is
             the one the budget is for).
-        budget: milliseconds, or, if <= 1, a fraction of the full model's
-            predicted latency.
+        budget_ms: the predicted milliseconds to reach (for a fraction of
+            the full model's: ``fraction * latency_model.predict(model)``).
         aggregate, importance, seed: how channels are scored (as
             ``plan_model``); a unit's value is its score over what it saves.
         min_channels: fewest channels any group keeps.
@@ -54,10 +54,10 @@ def budget_plan(
             the lowest latency reached).
 
     Example:
-        >>> plan = budget_plan(sparse, table, 0.33)  # a third of the time
+        >>> plan = budget_plan(sparse, table, table.predict(sparse) / 3)
     """
-    if not budget > 0:
-        raise ValueError(f"latency budget must be > 0; received {budget}")
+    if budget_ms is None or not budget_ms > 0:
+        raise ValueError(f"latency budget must be > 0 ms; received {budget_ms}")
     for name, value in (("min_channels", min_channels), ("round_to", round_to)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1; received {value!r}")
@@ -67,7 +67,6 @@ def budget_plan(
         raise ValueError(f"model {model.name!r} has no prunable channel group")
     costs = GroupLatency(model, latency_model, groups)
     full = costs.predict()
-    budget_ms = budget * full if budget <= 1 else float(budget)
     scores = importance_lib.score(importance, model, groups, aggregate, seed)
     # Each group gives up its channels lowest score first.
     order = {g.name: list(np.argsort(scores[g.name], kind="stable")) for g in prunable}

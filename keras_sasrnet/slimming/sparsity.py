@@ -185,7 +185,7 @@ def with_sparsity(
         if latency_model is None:
             raise ValueError(
                 f"sparsity method {method!r} needs a latency model "
-                "(sparsity.latency_table: a table.json of benchmarks/latency)"
+                "(latency.table: a table.json of benchmarks/latency)"
             )
         groups = find_groups(model, latency_model.input_size)
         costs = latency_lib.channel_costs(model, latency_model, groups)

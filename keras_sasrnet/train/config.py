@@ -67,11 +67,10 @@ def base():
     # step, which leaves exact zeros (benchmarks/sparsity); "l1": the paper's
     # penalty in the loss; "*_sgd": SGD with momentum; "*_cost": weighted by
     # the MACs a channel costs; "*_latency": by its marginal ms under the
-    # latency model in latency_table, a table.json of benchmarks/latency).
-    # alpha is the L1 weight for every method. lr None: train.lr.
+    # latency model latency.table). alpha is the L1 weight for every method.
+    # lr None: train.lr.
     c.sparsity = dict(
         method="prox",
-        latency_table="",
         alpha=1e-4,
         gamma_init=ml_collections.FieldReference(None, field_type=float),
         steps=100_000,
@@ -87,11 +86,18 @@ def base():
         min_channels=1,
         round_to=1,
         importance="gamma",  # a name of slimming.importance.SCORERS
-        select="rate",  # "rate": prune `target`; "zeros": what sparsity emptied
+        # "rate": prune `target` of the channels; "zeros": what sparsity
+        # emptied; "latency": cut `target` of the full model's latency, as
+        # latency.table predicts it, cheapest score per ms first
+        select="rate",
         zero_threshold=0.0,  # |gamma| counted as zero (select="zeros")
         fold=True,
         tolerance=0.02,  # stop when val accuracy falls this far below baseline
     )
+    # A fitted latency model of the deployment runtime (a table.json of
+    # benchmarks/latency), for the *_latency sparsity methods and
+    # prune.select="latency".
+    c.latency = dict(table="")
     c.finetune = dict(steps=50_000, lr=1e-4, decay_step=0, sparsity=True)
     c.distribute = dict(strategy="default", logical_cpus=0)
     c.report = dict(latency_size=256, latency_repeats=10)
@@ -178,12 +184,16 @@ def validate(c):
         f"sparsity.method must be one of {sorted(sparsity.METHODS)}; received "
         f"{c.sparsity.method!r}",
     )
+    table = c.get("latency", {}).get("table", "")
     need(
-        sparsity.method(c.sparsity.method).cost != "latency"
-        or os.path.isfile(c.sparsity.get("latency_table", "")),
-        f"sparsity.method={c.sparsity.method!r} needs sparsity.latency_table, a "
-        f"table.json of benchmarks/latency; received "
-        f"{c.sparsity.get('latency_table', '')!r}",
+        sparsity.method(c.sparsity.method).cost != "latency" or os.path.isfile(table),
+        f"sparsity.method={c.sparsity.method!r} needs latency.table, a table.json "
+        f"of benchmarks/latency; received {table!r}",
+    )
+    need(
+        c.prune.select != "latency" or os.path.isfile(table),
+        f"prune.select='latency' needs latency.table, a table.json of "
+        f"benchmarks/latency; received {table!r}",
     )
     need(
         c.sparsity.lr is None or c.sparsity.lr > 0,
@@ -200,8 +210,9 @@ def validate(c):
         f"received {c.prune.aggregate!r}",
     )
     need(
-        c.prune.select in SELECTIONS,
-        f"prune.select must be one of {SELECTIONS}; received {c.prune.select!r}",
+        c.prune.select in (*SELECTIONS, "latency"),
+        f"prune.select must be one of {(*SELECTIONS, 'latency')}; received "
+        f"{c.prune.select!r}",
     )
     need(
         c.prune.select != "zeros" or c.prune.importance == "gamma",

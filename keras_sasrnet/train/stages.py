@@ -42,8 +42,7 @@ def sparse_stage(r, folder):
     start = r.load(os.path.join(r.workdir, "baseline", "best.keras"))
     method = slimming.sparsity.method(s.method)
 
-    table = s.get("latency_table", "")
-    latency_model = LatencyModel.load(table) if table else None
+    latency_model = latency_table(c)
 
     def build():
         return slimming.with_sparsity(
@@ -78,9 +77,28 @@ def sparse_stage(r, folder):
     }
 
 
-def slim_as_configured(model, rate, c, input_size):
-    """``slimming.slim`` at ``rate`` with the config's ``prune`` section."""
+def latency_table(c):
+    """The config's ``latency.table`` as a ``LatencyModel``, or None."""
+    table = c.get("latency", {}).get("table", "")
+    return LatencyModel.load(table) if table else None
+
+
+def slim_as_configured(model, rate, c, input_size, budget_ms=None):
+    """``slimming.slim`` at ``rate`` with the config's ``prune`` section;
+    with ``prune.select="latency"``, ``budget_plan`` to ``budget_ms``."""
     p = c.prune
+    if p.select == "latency":
+        plan = slimming.budget_plan(
+            model,
+            latency_table(c),
+            budget_ms,
+            aggregate=p.aggregate,
+            importance=p.importance,
+            min_channels=p.min_channels,
+            round_to=p.round_to,
+            seed=c.seed,
+        )
+        return slimming.rebuild(model, plan, fold=p.fold), plan
     return slimming.slim(
         model,
         rate,
@@ -109,8 +127,12 @@ def prune_round(r, k, source, total, rate, folder):
     scores it right away, fine-tunes it; metrics."""
     c, p = r.c, r.c.prune
     model = r.load(source)
+    budget_ms = None
+    if p.select == "latency":  # `total` of the baseline's predicted latency cut
+        baseline = r.load(os.path.join(r.workdir, "baseline", "best.keras"))
+        budget_ms = (1 - total) * latency_table(c).predict(baseline)
     with r.strategy.scope():
-        slim, plan = slim_as_configured(model, rate, c, r.size)
+        slim, plan = slim_as_configured(model, rate, c, r.size, budget_ms)
     plan.save(os.path.join(folder, "plan.json"))
     pruned_path = os.path.join(folder, "pruned.keras")
     loop.save(slim, pruned_path)
@@ -119,6 +141,12 @@ def prune_round(r, k, source, total, rate, folder):
     if p.select == "zeros":  # the rate is what was removed of what sparsity emptied
         rate = plan.pruned_fraction
         total = 1 - (1 - total) * (1 - rate)
+    if p.select == "latency":
+        r.log(
+            f"round {k}: predicted latency {plan.predicted_ms:.2f} ms (budget "
+            f"{plan.budget_ms:.2f} ms, {latency_table(c).runtime})"
+        )
+        rate = plan.pruned_fraction
     r.log(
         f"round {k}: {total:.0%} of the channels pruned ({rate:.1%} this round); "
         f"val accuracy right after pruning {after_prune:.4f}"

@@ -206,7 +206,12 @@ def test_killed_schedule_resumes_to_what_a_clean_run_gives(tmp_path, cache):
         (
             "sparsity.method",
             "prox_latency",
-            "sparsity.method='prox_latency' needs sparsity.latency_table",
+            "sparsity.method='prox_latency' needs latency.table",
+        ),
+        (
+            "prune.select",
+            "latency",
+            "prune.select='latency' needs latency.table",
         ),
         ("sparsity.lr", -1.0, "sparsity.lr must be > 0"),
         ("prune.importance", "taylor", "prune.importance must be one of"),
@@ -307,3 +312,38 @@ def test_stage_seconds_add_up_over_a_resume(tmp_path):
         now[0] = 503.0
     assert again.total() == 10.0
     assert json.loads(open(path).read())["seconds"] == 10.0
+
+
+@pytest.mark.slow
+def test_latency_schedule_meets_each_rounds_budget(tmp_path, cache):
+    """prune.select="latency" with a latency-weighted sparsity method: each
+    round cuts the baseline's predicted latency by its share of the target."""
+    from keras_sasrnet.latency import LatencyModel
+
+    table = LatencyModel(
+        "hand",
+        "here",
+        (32, 32),
+        {f"{t}@{s}": 1.0 for t in ("macs", "act") for s in (32, 16, 8, 4, 2, 1)},
+        intercept=0.1,
+    )
+    path = tmp_path / "table.json"
+    path.write_text(json.dumps(table.to_dict()))
+    c = xunet_config(cache)
+    c.latency.table = str(path)
+    c.sparsity.method = "gprox_latency"
+    c.prune.select = "latency"  # target 0.5 over 2 rounds: 25 %, then 50 %
+    work = tmp_path / "work"
+    rows = pipeline.run_slimming(c, str(work), log=lambda *_: None)
+    baseline = table.predict(models.load(str(work / "baseline" / "best.keras")))
+    for k, cut in ((1, 0.25), (2, 0.5)):
+        plan = json.loads((work / f"round_{k}" / "plan.json").read_text())
+        assert plan["select"] == "latency"
+        assert plan["budget_ms"] == pytest.approx((1 - cut) * baseline)
+        pruned = models.load(str(work / f"round_{k}" / "pruned.keras"))
+        assert table.predict(pruned) == pytest.approx(plan["predicted_ms"])
+        assert plan["predicted_ms"] <= plan["budget_ms"]
+    assert rows[0]["macs"] > rows[2]["macs"] > rows[3]["macs"]
+    sparse = models.load(str(work / "sparse" / "model.keras"))
+    reg = sparse.get_layer("g1_bn").gamma_regularizer
+    assert reg.weights is not None and reg.group is None  # XuNet: no ties

@@ -154,7 +154,7 @@ def time_all(found, workdir, rounds, retime):
     atomic.write_json(path, [{"path": e["path"], "ms": e["ms"]} for e in found])
 
 
-def report(found, model, out, command):
+def report(found, model, out, command, budget):
     full = found[0]
 
     def macs(m):
@@ -196,16 +196,17 @@ def report(found, model, out, command):
     }
     os.makedirs(out, exist_ok=True)
     atomic.write_json(os.path.join(out, "rows.json"), rows)
+    atomic.write_json(os.path.join(out, "budget.json"), budget)
     atomic.write_json(
         os.path.join(out, "table.json"), {**model.to_dict(), "check": summary}
     )
     atomic.write_text(
-        os.path.join(out, "README.md"), readme(rows, summary, model, command)
+        os.path.join(out, "README.md"), readme(rows, summary, model, command, budget)
     )
     return summary
 
 
-def readme(rows, summary, model, command):
+def readme(rows, summary, model, command, budget):
     lines = [
         "# The latency model of LiteRT float32 (issue 28)",
         "",
@@ -235,6 +236,36 @@ def readme(rows, summary, model, command):
     costs = [[n, f"{c:.4g}"] for n, c in sorted(model.coefficients.items()) if c]
     costs.append(["intercept", f"{model.intercept:.3f}"])
     lines += markdown.table(["term", "cost"], costs).splitlines()
+    lines += [
+        "",
+        "Budget plans (`slimming.budget_plan`) of SRNet with seeded random",
+        "gammas at a fraction of its predicted latency, against a |gamma|",
+        "threshold removing as many channels (`budget.json`, timed in turns):",
+        "",
+    ]
+    lines += markdown.table(
+        [
+            "plan",
+            "channels pruned",
+            "MACs of full",
+            "predicted ms",
+            "measured ms",
+            "speed-up",
+        ],
+        [
+            [
+                b["name"],
+                ""
+                if b["pruned_fraction"] is None
+                else f"{100 * b['pruned_fraction']:.1f} %",
+                f"{100 * b['mac_share']:.1f} %",
+                f"{b['predicted_ms']:.2f}",
+                f"{b['measured_ms']:.2f}",
+                f"{b['speedup']:.2f}x",
+            ]
+            for b in budget
+        ],
+    ).splitlines()
     lines += ["", "Held-out models:", ""]
     table = [
         [
@@ -262,6 +293,58 @@ def _short(widths):
     )
 
 
+BUDGETS = (0.5, 0.33, 0.2)
+
+
+def budget_check(model, workdir, rounds):
+    """SRNet (seeded random gammas) planned to each of ``BUDGETS`` of its
+    predicted latency by ``budget_plan``, and by a |gamma| threshold at the
+    same pruned fraction; all converted and timed in turns with the full
+    model. Rows: budget, predicted and measured ms of both."""
+    from keras_sasrnet import slimming
+    from keras_sasrnet.export import convert
+    from keras_sasrnet.export.latency import litert_latencies
+
+    full = slimming.randomize_gammas(build("srnet", models.srnet_widths()), seed=0)
+    folder = os.path.join(workdir, "budget")
+    os.makedirs(folder, exist_ok=True)
+    variants = [("full", None, full)]
+    for fraction in BUDGETS:
+        plan = slimming.budget_plan(full, model, fraction * model.predict(full))
+        by_latency = slimming.rebuild(full, plan)
+        by_gamma, _ = slimming.slim(full, plan.pruned_fraction)
+        variants += [
+            (f"latency {fraction:g}", plan, by_latency),
+            (f"gamma {fraction:g}", plan, by_gamma),
+        ]
+    paths = []
+    for name, _, m in variants:
+        paths.append(os.path.join(folder, name.replace(" ", "_") + ".tflite"))
+        if not os.path.exists(paths[-1]):
+            print(f"converting {name}", flush=True)
+            convert.export_tflite(m, paths[-1], "float32", SIZE)
+    times = litert_latencies(paths, SIZE, rounds=rounds)
+    rows = []
+    for (name, plan, m), ms in zip(variants, times, strict=True):
+        rows.append(
+            {
+                "name": name,
+                "pruned_fraction": None
+                if plan is None
+                else round(plan.pruned_fraction, 4),
+                "predicted_ms": round(model.predict(m), 3),
+                "measured_ms": round(ms, 3),
+                "speedup": round(times[0] / ms, 3),
+                "mac_share": round(
+                    sum(profile.count_macs(m, SIZE).values())
+                    / sum(profile.count_macs(full, SIZE).values()),
+                    4,
+                ),
+            }
+        )
+    return rows
+
+
 def main(argv):
     del argv
     found = entries(FLAGS.fit, FLAGS.held_out, FLAGS.seed)
@@ -276,7 +359,8 @@ def main(argv):
         machine=machine_name(),
     )
     command = "python -m benchmarks.latency.run --workdir=work/latency"
-    summary = report(found, model, FLAGS.out, command)
+    budget = budget_check(model, FLAGS.workdir, FLAGS.rounds)
+    summary = report(found, model, FLAGS.out, command, budget)
     print(json.dumps(summary, indent=1))
 
 

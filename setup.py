@@ -36,6 +36,10 @@ setuptools.setup(
         "scikit-learn",
         "matplotlib",
         "ai-edge-litert",
+        # .onnx export (Keras 3's model.export uses tf2onnx) and ONNX Runtime
+        "onnx",
+        "onnxruntime",
+        "tf2onnx",
         "tensorboard",
         "tqdm",
     ],

@@ -1,10 +1,11 @@
-"""Exports a trained detector: SavedModel + TFLite, with a parity report.
+"""Exports a trained detector: SavedModel, ONNX, TFLite, with a parity report.
 
   sasrnet_export --model=work/demo/round_1/model.keras --out=work/export \
       --covers=COVERS --stegos=STEGOS
 
-Writes out/savedmodel, out/model_<mode>.tflite (int8 calibrated on training
-pairs) and out/parity.{json,md}: each format against Keras, accuracy, size.
+Writes out/savedmodel, out/model.onnx (for ONNX Runtime), out/model_<mode>.tflite
+(int8 calibrated on training pairs) and out/parity.{json,md}: each format
+against Keras, accuracy, size.
 """
 
 from absl import flags

@@ -14,9 +14,12 @@ to -0.024 instead of 0, which leaks about 3 grey levels of local mean into
 the residual, and demo XuNet fell to chance (50 %). With a float stem it stays
 within a point of float. ``float_stem=False`` gives a fully integer model for
 integer-only accelerators, at that cost.
+ONNX (``export_onnx``): Keras 3's own ``model.export(format="onnx")``
+(tf2onnx), float32, dynamic batch, for ONNX Runtime.
 Metadata (domain, input size, preprocessing, precision) travels
 where ``models.formats.FORMATS`` says: ``sasrnet.json`` inside the
-SavedModel folder, ``<file>.tflite.json`` beside each ``.tflite``.
+SavedModel folder, ``<file>.tflite.json`` beside each ``.tflite`` (and
+``<file>.onnx.json`` beside each ``.onnx``).
 """
 
 import json
@@ -166,3 +169,29 @@ def export_tflite(
         meta["float_layers"] = float_layers
     atomic.write_json(FORMATS["tflite"].metadata_path(path), meta)
     return len(blob)
+
+
+def export_onnx(model, path, input_size=None, metadata=None):
+    """Converts a Keras model to a float32 ``.onnx`` file, atomically.
+
+    The deployed graph (``for_inference``) at ``input_size`` (H, W; default
+    the model's), any batch size. Returns the size of the file in bytes.
+    """
+    size = tuple(input_size or model.input_shape[1:3])
+    if None in size:
+        raise ValueError("give input_size: the ONNX export needs a fixed size")
+    graph = for_inference(model, size)
+    graph(np.zeros((1, *size, 1), np.float32))  # Keras exports called models
+    with atomic.replacing(path, suffix=".onnx") as tmp_path:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # tf2onnx on numpy
+            graph.export(tmp_path, format="onnx", verbose=False)
+    meta = dict(
+        metadata or {},
+        preprocessing=PREPROCESSING,
+        format="onnx",
+        precision="float32",
+        input_size=list(size),
+    )
+    atomic.write_json(FORMATS["onnx"].metadata_path(path), meta)
+    return os.path.getsize(path)

@@ -39,19 +39,30 @@ def litert_latency(path, input_size, warmup=2, repeats=10, threads=None, seed=0)
     return 1e3 * statistics.median(times)
 
 
-def litert_latencies(paths, input_size, rounds=21, threads=None, seed=0):
-    """``litert_latency`` of several ``.tflite`` files, timed in turns.
+def runner(path, threads=None):
+    """The runtime of a ``.tflite`` (LiteRT) or ``.onnx`` (ONNX Runtime) file,
+    as a callable on (N, H, W, 1) float32 batches."""
+    threads = threads or os.cpu_count()
+    if str(path).endswith(".onnx"):
+        from keras_sasrnet.models.onnx_runtime import OnnxModel
+
+        return OnnxModel(path, threads=threads)
+    return LiteRTModel(path, threads=threads)
+
+
+def file_latencies(paths, input_size, rounds=21, threads=None, batch=1, seed=0):
+    """Median milliseconds of one call of each ``.tflite`` / ``.onnx`` file
+    on a batch, timed in turns.
 
     Each round times one call of every model, so a change in the machine's
     load hits all of them alike (as ``profile.latencies`` does for Keras):
-    ratios between the models hold on a busy machine. Returns the median
-    milliseconds per file, in order.
+    ratios between the models and runtimes hold on a busy machine.
     """
-    if rounds < 1:
-        raise ValueError(f"need rounds >= 1; received {rounds}")
-    x = np.random.default_rng(seed).uniform(0, 255, (1, *input_size, 1))
+    if rounds < 1 or batch < 1:
+        raise ValueError(f"need rounds, batch >= 1; received {rounds}, {batch}")
+    x = np.random.default_rng(seed).uniform(0, 255, (batch, *input_size, 1))
     x = x.astype(np.float32)
-    runners = [LiteRTModel(p, threads=threads or os.cpu_count()) for p in paths]
+    runners = [runner(p, threads) for p in paths]
     for run in runners:
         run(x)  # the first call allocates and packs the weights
     times = [[] for _ in runners]

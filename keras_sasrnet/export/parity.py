@@ -47,7 +47,7 @@ def export_all(
     log=print,
     float_stem=True,
 ):
-    """SavedModel + TFLite per mode in ``out``, and parity.json/parity.md.
+    """SavedModel, ONNX and TFLite per mode in ``out``, and parity.json/.md.
 
     ``test_pairs=0`` uses the whole test split; ``float_stem`` as in
     ``convert.export_tflite``. Returns the parity rows (one per format).
@@ -77,6 +77,11 @@ def export_all(
         rows.append(
             _row("savedmodel", saved, saved_logits(x), reference, y, keras_weights)
         )
+        onnx = os.path.join(work, "model.onnx")
+        convert.export_onnx(model, onnx, size, metadata)
+        onnx_logits, _ = open_detector(onnx)
+        rows.append(_row("onnx", onnx, onnx_logits(x), reference, y, keras_weights))
+        log(f"made {os.path.join(out, 'model.onnx')}")
         for mode in modes:
             path = os.path.join(work, f"model_{mode}.tflite")
             convert.export_tflite(

@@ -1,4 +1,5 @@
-"""The formats a detector comes in, in one registry: .keras, SavedModel, .tflite.
+"""The formats a detector comes in, in one registry: .keras, SavedModel, .tflite,
+.onnx.
 
 Each ``Format`` says how to recognise a path, where the package's metadata
 (input domain, size, how it was made) goes, and how to open it as a logits
@@ -31,7 +32,7 @@ class Format:
     """One saved-detector format.
 
     Attributes:
-        name: "keras", "savedmodel" or "tflite".
+        name: "keras", "savedmodel", "tflite" or "onnx".
         matches: whether a path is in this format.
         metadata_path: the file holding the package's metadata (for .keras
             the archive itself: the metadata is its member ``io.METADATA``).
@@ -54,6 +55,13 @@ def _read_json(path):
 
 def _open_tflite(path, input_size, trust_savedmodel, flag):
     model = LiteRTModel(path)
+    return model, model.metadata
+
+
+def _open_onnx(path, input_size, trust_savedmodel, flag):
+    from keras_sasrnet.models.onnx_runtime import OnnxModel
+
+    model = OnnxModel(path)
     return model, model.metadata
 
 
@@ -93,6 +101,7 @@ FORMATS = {
     f.name: f
     for f in (
         Format("tflite", lambda p: str(p).endswith(".tflite"), sidecar, _open_tflite),
+        Format("onnx", lambda p: str(p).endswith(".onnx"), sidecar, _open_onnx),
         Format(
             "savedmodel",
             os.path.isdir,
@@ -111,7 +120,8 @@ def format_of(path):
 
 
 def open_detector(path, input_size=(None, None), trust_savedmodel=False, flag=""):
-    """(logits_fn, metadata) for a ``.keras`` file, SavedModel folder or ``.tflite``.
+    """(logits_fn, metadata) for a ``.keras`` file, SavedModel folder,
+    ``.tflite`` or ``.onnx``.
 
     A SavedModel is refused unless ``trust_savedmodel``: loading it runs its
     graph's ops, as Keras' ``safe_mode`` guards against for ``.keras`` files.

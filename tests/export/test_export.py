@@ -12,10 +12,11 @@ from ai_edge_litert.interpreter import Interpreter
 from keras_sasrnet import models
 from keras_sasrnet.data import demo, embed, images
 from keras_sasrnet.evaluation.metrics import stego_probability
-from keras_sasrnet.export import convert
-from keras_sasrnet.models.formats import open_detector
+from keras_sasrnet.export import convert, latency
+from keras_sasrnet.models.formats import format_of, open_detector
 from keras_sasrnet.models.io import save
 from keras_sasrnet.models.litert import LiteRTModel
+from keras_sasrnet.models.onnx_runtime import OnnxModel
 from tests.binaries import run_binary
 from tests.conftest import randomize_bns
 
@@ -234,3 +235,57 @@ def test_savedmodel_and_tflite_score_a_test_set_through_eval(tiny, tflite, saved
     for name in ("keras", "savedmodel", "tflite"):
         got = [float(r[name]) for r in rows]
         np.testing.assert_allclose(got, expected, atol=1e-5, err_msg=name)
+
+
+# ONNX: exported by Keras (tf2onnx), run in ONNX Runtime, scored by detect.
+
+
+@pytest.fixture(scope="module")
+def onnx_file(tiny):
+    root, model, _, _ = tiny
+    path = root / "m.onnx"
+    size = convert.export_onnx(model, str(path), metadata={"domain": "spatial"})
+    return path, size
+
+
+def test_onnx_logits_match_keras_at_any_batch(tiny, onnx_file):
+    _, model, _, x = tiny
+    path, size = onnx_file
+    assert size == path.stat().st_size > 1000
+    onnx = OnnxModel(str(path))
+    expected = np.asarray(model(x))
+    np.testing.assert_allclose(onnx(x), expected, atol=1e-4, rtol=1e-5)
+    np.testing.assert_allclose(onnx(x[:1]), expected[:1], atol=1e-4, rtol=1e-5)
+    meta = onnx.metadata
+    assert meta["format"] == "onnx" and meta["input_size"] == [32, 32]
+    assert meta["domain"] == "spatial"
+    assert format_of(str(path)).name == "onnx"
+    logits, same = open_detector(str(path))
+    np.testing.assert_array_equal(logits(x), onnx(x))
+    assert same == meta
+
+
+def test_onnx_scores_a_folder_through_detect(tiny, onnx_file, crops):
+    path, _ = onnx_file
+    result, scores = detect_scores(path, crops)
+    assert result.code == 0, result.stderr[-2000:]
+    assert len(scores) == 3
+    expected = keras_probabilities(tiny[1], list(scores))
+    np.testing.assert_allclose(list(scores.values()), expected, atol=1e-5)
+
+
+def test_runtimes_are_timed_in_turns_by_file(tiny, onnx_file, tflite):
+    onnx, _ = onnx_file
+    lite, _ = tflite("float32")
+    times = latency.file_latencies([str(onnx), str(lite)], (32, 32), rounds=3, batch=2)
+    assert len(times) == 2 and all(t > 0 for t in times)
+    assert isinstance(latency.runner(str(onnx)), OnnxModel)
+    with pytest.raises(ValueError, match="need rounds, batch >= 1"):
+        latency.file_latencies([str(onnx)], (32, 32), batch=0)
+
+
+def test_a_file_that_is_not_onnx_is_named(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="bad.onnx: not an ONNX model"):
+        OnnxModel(str(bad))

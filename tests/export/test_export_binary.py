@@ -26,14 +26,25 @@ def test_export_binary_writes_every_format_and_a_parity_report(tmp_path):
     )
     assert result.code == 0, result.stderr[-2000:]
     rows = {r["format"]: r for r in json.loads((out / "parity.json").read_text())}
-    assert set(rows) == {"keras", "savedmodel", "tflite float32", "tflite int8"}
-    assert rows["tflite float32"]["max_abs_logit_diff"] < 1e-4
-    assert rows["tflite float32"]["decision_agreement"] == 1.0
+    assert set(rows) == {
+        "keras",
+        "savedmodel",
+        "onnx",
+        "tflite float32",
+        "tflite int8",
+    }
+    for name in ("onnx", "tflite float32"):
+        assert rows[name]["max_abs_logit_diff"] < 1e-4, name
+        assert rows[name]["decision_agreement"] == 1.0, name
     # int8 weights are a quarter of float32's, bar the float stem and biases
     ratio = rows["tflite float32"]["weight_bytes"] / rows["tflite int8"]["weight_bytes"]
     assert 3 < ratio <= 4
     assert "| tflite int8 |" in (out / "parity.md").read_text()
-    for name in ("savedmodel/sasrnet.json", "model_int8.tflite.json"):
+    for name in (
+        "savedmodel/sasrnet.json",
+        "model_int8.tflite.json",
+        "model.onnx.json",
+    ):
         assert json.loads((out / name).read_text())["domain"] == "spatial"
 
 

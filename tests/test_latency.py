@@ -159,9 +159,13 @@ def test_budget_plan_meets_its_budget_with_the_dear_channels_first():
     # All scores equal (untrained gammas): the dearest channels go first,
     # the residual stream's (read and written at full resolution by 11
     # convs), not the deep layers' (cheap per channel at 2x2).
-    even = models.build("srnet", 1 / 4, input_shape=(*SIZE, 1))
+    # Full widths: more units go per pricing than there are groups, and
+    # they are still the best-value ones (they once went one per group,
+    # which cut every layer alike).
+    even = models.build("srnet", 1.0, input_shape=(*SIZE, 1))
     cut = slimming.budget_plan(even, table, 0.8 * table.predict(even)).keep
-    assert len(cut["l2_conv"]) == 1 and len(cut["l12_conv1"]) == 128
+    assert len(cut["l2_conv"]) == 1
+    assert len(cut["l1_conv"]) == 64 and len(cut["l12_conv1"]) == 512
     with pytest.raises(ValueError, match="out of reach"):
         slimming.budget_plan(model, table, 0.001 * full)
     with pytest.raises(ValueError, match="latency budget must be > 0"):

@@ -137,7 +137,7 @@ def entries(n_fit, n_held, seed):
 
 
 def time_all(found, workdir, rounds, retime):
-    from keras_sasrnet.export.latency import litert_latencies
+    from keras_sasrnet.export.latency import file_latencies
 
     path = os.path.join(workdir, "timings.json")
     if os.path.exists(path) and not retime:
@@ -148,7 +148,7 @@ def time_all(found, workdir, rounds, retime):
                 e["ms"] = s["ms"]
             return
     print(f"timing {len(found)} models in turns, {rounds} rounds", flush=True)
-    times = litert_latencies([e["path"] for e in found], SIZE, rounds=rounds)
+    times = file_latencies([e["path"] for e in found], SIZE, rounds=rounds)
     for e, ms in zip(found, times, strict=True):
         e["ms"] = ms
     atomic.write_json(path, [{"path": e["path"], "ms": e["ms"]} for e in found])
@@ -303,7 +303,7 @@ def budget_check(model, workdir, rounds):
     model. Rows: budget, predicted and measured ms of both."""
     from keras_sasrnet import slimming
     from keras_sasrnet.export import convert
-    from keras_sasrnet.export.latency import litert_latencies
+    from keras_sasrnet.export.latency import file_latencies
 
     full = slimming.randomize_gammas(build("srnet", models.srnet_widths()), seed=0)
     folder = os.path.join(workdir, "budget")
@@ -323,7 +323,7 @@ def budget_check(model, workdir, rounds):
         if not os.path.exists(paths[-1]):
             print(f"converting {name}", flush=True)
             convert.export_tflite(m, paths[-1], "float32", SIZE)
-    times = litert_latencies(paths, SIZE, rounds=rounds)
+    times = file_latencies(paths, SIZE, rounds=rounds)
     rows = []
     for (name, plan, m), ms in zip(variants, times, strict=True):
         rows.append(

@@ -78,23 +78,22 @@ def budget_plan(
     predicted = full
     while predicted > budget_ms:
         per_channel = costs.channel_costs(widths)
-        units = []
+        units = []  # (value, group, unit index): every unit a group can give
         for g in prunable:
             name, n = g.name, removed[g.name]
-            if widths[name] - round_to < floors[name]:
-                continue
-            unit = order[name][n : n + round_to]
-            saved = max(per_channel[name], 1e-12) * len(unit)
-            units.append((float(np.sum(scores[name][unit])) / saved, name))
+            saved = max(per_channel[name], 1e-12) * round_to
+            for k in range((widths[name] - floors[name]) // round_to):
+                unit = order[name][n + k * round_to : n + (k + 1) * round_to]
+                units.append((float(np.sum(scores[name][unit])) / saved, name, k))
         if not units:
             raise ValueError(
                 f"latency budget {budget_ms:.3g} ms out of reach: with every "
                 f"group at its floor (min_channels={min_channels}) the model "
                 f"is predicted at {predicted:.3g} ms (full: {full:.3g} ms)"
             )
-        # The best-value units of this pricing; one per group per round, so
-        # a group's later channels are priced at its new width.
-        for _, name in sorted(units)[:batch]:
+        # The best-value units at this pricing (a group's own in score
+        # order), then a new pricing at the narrower widths.
+        for _, name, _ in sorted(units)[:batch]:
             widths[name] -= round_to
             removed[name] += round_to
         predicted = costs.predict(widths)

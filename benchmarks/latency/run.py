@@ -319,7 +319,12 @@ def budget_check(model, workdir, rounds):
         ]
     paths = []
     for name, _, m in variants:
-        paths.append(os.path.join(folder, name.replace(" ", "_") + ".tflite"))
+        widths = {
+            layer.name: layer.filters for layer in m.layers if hasattr(layer, "filters")
+        }  # the file is named by what it holds: a new plan, a new file
+        paths.append(
+            os.path.join(folder, f"{name.replace(' ', '_')}-{_name(widths)}.tflite")
+        )
         if not os.path.exists(paths[-1]):
             print(f"converting {name}", flush=True)
             convert.export_tflite(m, paths[-1], "float32", SIZE)

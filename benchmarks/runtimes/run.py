@@ -12,6 +12,7 @@ every file timed in turns in one process per batch size (median of
 in --out; the converted files stay in --workdir.
 """
 
+import hashlib
 import os
 
 import numpy as np
@@ -51,7 +52,9 @@ def convert_all(workdir):
     for k, (name, model) in enumerate(detectors().items()):
         for runtime in ("litert float32", "litert int8", "onnxruntime float32"):
             ext = ".onnx" if runtime.startswith("onnx") else ".tflite"
-            path = os.path.join(workdir, f"m{k}_{runtime.split()[-1]}{ext}")
+            widths = [lay.filters for lay in model.layers if hasattr(lay, "filters")]
+            tag = hashlib.sha256(str(widths).encode()).hexdigest()[:8]
+            path = os.path.join(workdir, f"m{k}-{tag}_{runtime.split()[-1]}{ext}")
             if not os.path.exists(path):
                 print(f"converting {name}, {runtime}", flush=True)
                 if ext == ".onnx":

@@ -17,6 +17,14 @@ def sidecar(path):
     return f"{path}.json"
 
 
+def read_sidecar(path):
+    """The package's metadata beside a model file ({} if there is none)."""
+    if not os.path.exists(sidecar(path)):
+        return {}
+    with open(sidecar(path)) as f:
+        return json.load(f)
+
+
 def weight_bytes(path):
     """Bytes of the constant tensors (weights, biases, quantisation tables).
 
@@ -49,10 +57,7 @@ class LiteRTModel:
         self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]
-        self.metadata = {}
-        if os.path.exists(sidecar(path)):
-            with open(sidecar(path)) as f:
-                self.metadata = json.load(f)
+        self.metadata = read_sidecar(path)
 
     def __call__(self, batch):
         batch = np.asarray(batch, dtype=np.float32)

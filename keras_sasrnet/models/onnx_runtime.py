@@ -6,13 +6,12 @@ running, DESIGN.md section 7). Metadata sits beside the file in
 ``<file>.json``, as for ``.tflite``.
 """
 
-import json
 import os
 
 import numpy as np
 import onnxruntime
 
-from keras_sasrnet.models.litert import sidecar
+from keras_sasrnet.models.litert import read_sidecar
 
 
 class OnnxModel:
@@ -37,10 +36,7 @@ class OnnxModel:
         except Exception as e:  # onnxruntime raises its own Fail/InvalidGraph
             raise ValueError(f"{path}: not an ONNX model ({e})") from None
         self.input = self.session.get_inputs()[0].name
-        self.metadata = {}
-        if os.path.exists(sidecar(path)):
-            with open(sidecar(path)) as f:
-                self.metadata = json.load(f)
+        self.metadata = read_sidecar(path)
 
     def __call__(self, batch):
         batch = np.asarray(batch, dtype=np.float32)

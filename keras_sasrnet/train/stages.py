@@ -87,30 +87,24 @@ def slim_as_configured(model, rate, c, input_size, budget_ms=None):
     """``slimming.slim`` at ``rate`` with the config's ``prune`` section;
     with ``prune.select="latency"``, ``budget_plan`` to ``budget_ms``."""
     p = c.prune
+    common = dict(
+        aggregate=p.aggregate,
+        importance=p.importance,
+        min_channels=p.min_channels,
+        round_to=p.round_to,
+        seed=c.seed,
+    )
     if p.select == "latency":
-        plan = slimming.budget_plan(
-            model,
-            latency_table(c),
-            budget_ms,
-            aggregate=p.aggregate,
-            importance=p.importance,
-            min_channels=p.min_channels,
-            round_to=p.round_to,
-            seed=c.seed,
-        )
+        plan = slimming.budget_plan(model, latency_table(c), budget_ms, **common)
         return slimming.rebuild(model, plan, fold=p.fold), plan
     return slimming.slim(
         model,
         rate,
-        aggregate=p.aggregate,
         fold=p.fold,
-        min_channels=p.min_channels,
-        round_to=p.round_to,
-        importance=p.importance,
         select=p.select,
         zero_threshold=p.zero_threshold,
-        seed=c.seed,
         input_size=input_size,
+        **common,
     )
 
 

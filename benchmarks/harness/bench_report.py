@@ -90,6 +90,7 @@ def _row(key, tests, vals, first, costs, pruned=None):
         "params": first["params"],
         "macs": first["macs"],
         "litert_ms": cost.get("litert_ms"),
+        "litert_int8_ms": cost.get("litert_int8_ms"),
         "latency_ms": cost.get("latency_ms"),
         "tflite_bytes": cost.get("tflite_bytes"),
     }
@@ -109,7 +110,10 @@ def summary(tasks, keys=("method", "rate", "test_mean", "test_std", "val_mean"))
             "srnet_full_test": rs[0]["test_mean"],
             "xunet_full_test": rs[1]["test_mean"],
             "rows": [
-                {k: r[k] for k in (*keys, "params", "macs", "litert_ms")}
+                {
+                    k: r[k]
+                    for k in (*keys, "params", "macs", "litert_ms", "litert_int8_ms")
+                }
                 for r in rs
                 if r["method"] != "xunet"
             ],

@@ -19,9 +19,10 @@ photographs, tiles split by photo) or the demo crops (``"demo"``, for tests):
   uniform_<rate>     a uniformly thinner SRNet with those params, trained
                      from scratch for baseline + sparsity + finetune steps
                      (``"own"``: baseline steps, as long as the full model)
-  costs              batch-1 Keras and LiteRT latency of the first seed's
-                     models at report.latency_size, measured after all the
-                     training (so it can be rerun on a quiet machine)
+  costs              batch-1 Keras and LiteRT float32 and int8 latency of the
+                     first seed's models at report.latency_size, all timed in
+                     turns after all the training (so it can be rerun on a
+                     quiet machine)
 
 Layout: workdir/config.json, workdir/<task>/{stegos, full/, seed_K/<stage>/,
 costs/}, tasks.json; the report (summary.json, BENCHMARKS.md,
@@ -33,7 +34,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 import time
 
 import numpy as np
@@ -325,43 +325,74 @@ def stage_folder(method, rate):
 def costs(c, task_dir, paths, log=print):
     """{row key: latency figures} of the models at ``paths`` ({key: .keras}).
 
-    Batch-1 Keras and LiteRT float32 latency at report.latency_size and the
-    .tflite size, one stage per row under task_dir/costs (rerun a row by
-    deleting its folder).
+    Per row, a stage under task_dir/costs/<name> (rerun a row by deleting
+    its folder): the model at report.latency_size, with bench.litert its
+    float32 and int8 ``.tflite`` (float stem; calibrated on random images:
+    for timing, the work does not depend on the values) and their sizes.
+    Then every row is timed in turns in one process, full SRNet and XuNet
+    among them, so that the ratios hold on a busy machine: batch-1 Keras
+    (``latency_ms``) and LiteRT float32 and int8 (``litert_ms``,
+    ``litert_int8_ms``), median of at least 21 calls each. The timings are
+    kept in task_dir/costs/timings.json for the same rows (delete it to
+    time again).
     """
     from keras_sasrnet import profile
     from keras_sasrnet.export import convert, latency
 
     side = c.report.latency_size
-    out = {}
+    size = (side, side)
+    out, folders = {}, {}
     for key, path in paths.items():
         name = "full" if key[0] == "full" else stage_folder(*key)
         name = name if key[0] != "xunet" else "xunet"
-        folder = os.path.join(task_dir, "costs", name)
+        folder = folders[key] = os.path.join(task_dir, "costs", name)
         done = os.path.join(folder, run.DONE)
         if not os.path.exists(done):
             log(f"== costs of {name}")
             start = time.perf_counter()
-            at = models.io.reinput(models.load(path), (side, side))
+            at = models.io.reinput(models.load(path), size)
             m = {
-                "latency_ms": profile.latency(
-                    at, (side, side), repeats=c.report.latency_repeats
-                ),
                 "latency_size": side,
                 "weight_bytes": int(sum(w.nbytes for w in at.get_weights())),
             }
             if c.bench.litert:
-                with tempfile.TemporaryDirectory() as tmp:
-                    lite = os.path.join(tmp, "m.tflite")
-                    m["tflite_bytes"] = convert.export_tflite(at, lite, "float32")
-                    m["litert_ms"] = latency.litert_latency(
-                        lite, (side, side), repeats=c.report.latency_repeats
+                rng = np.random.default_rng(0)
+                images = rng.uniform(0, 255, (8, *size, 1)).astype(np.float32)
+                for mode in ("float32", "int8"):
+                    lite = os.path.join(folder, f"model_{mode}.tflite")
+                    m[f"tflite_{mode}_bytes"] = convert.export_tflite(
+                        at, lite, mode, size, images
                     )
             m["seconds"] = round(time.perf_counter() - start, 1)  # stage time
             os.makedirs(folder, exist_ok=True)
             atomic.write_json(done, m)
         with open(done) as f:
             out[key] = json.load(f)
+    timings = os.path.join(task_dir, "costs", "timings.json")
+    names = [os.path.basename(folders[k]) for k in paths]
+    saved = {}
+    if os.path.exists(timings):
+        with open(timings) as f:
+            saved = json.load(f)
+    if saved.get("rows") != names:
+        log(f"== timing {len(names)} models in turns")
+        repeats = max(21, c.report.latency_repeats)
+        keras_models = [models.io.reinput(models.load(paths[k]), size) for k in paths]
+        saved = {
+            "rows": names,
+            "latency_ms": profile.latencies(keras_models, size, repeats=repeats),
+        }
+        if c.bench.litert:
+            for mode, field in (("float32", "litert_ms"), ("int8", "litert_int8_ms")):
+                files = [
+                    os.path.join(folders[k], f"model_{mode}.tflite") for k in paths
+                ]
+                saved[field] = latency.file_latencies(files, size, rounds=repeats)
+        atomic.write_json(timings, saved)
+    for k, key in enumerate(paths):
+        for field in ("latency_ms", "litert_ms", "litert_int8_ms"):
+            if field in saved:
+                out[key][field] = saved[field][k]
     return out
 
 

@@ -75,8 +75,10 @@ def test_summary_has_the_issue_format():
         "params",
         "macs",
         "litert_ms",
+        "litert_int8_ms",
     }
     assert s["rows"][1]["litert_ms"] == 10.0
+    assert s["rows"][1]["litert_int8_ms"] is None  # not measured in this task
 
 
 def test_targets_say_met_and_missed_with_the_figures():
@@ -241,3 +243,36 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     assert runner.fingerprint(t, "srnet") == cached[0]
     t.baseline.steps += 1
     assert runner.fingerprint(t, "srnet") != cached[0]
+
+
+@pytest.mark.slow
+def test_costs_time_every_row_in_turns_in_float32_and_int8(tmp_path):
+    """LiteRT float32 and int8 files per row, timed in one pass with full
+    SRNet and XuNet; a rerun times nothing again."""
+    from keras_sasrnet import models
+    from keras_sasrnet.models.io import save
+
+    c = bench_tiny.get_config()
+    c.bench.litert = True
+    paths = {}
+    for key, model in (
+        (("full", 0.0), models.build("srnet", 1 / 8, input_shape=(32, 32, 1))),
+        (("xunet", 0.0), models.build("xunet", 0.5, input_shape=(32, 32, 1))),
+        ((METHOD, 0.5), models.build("srnet", 1 / 16, input_shape=(32, 32, 1))),
+    ):
+        paths[key] = str(tmp_path / f"{len(paths)}.keras")
+        save(model, paths[key])
+    lines = []
+    got = runner.costs(c, str(tmp_path / "task"), paths, log=lines.append)
+    assert lines.count("== timing 3 models in turns") == 1
+    for key in paths:
+        row = got[key]
+        assert row["latency_ms"] > 0 and row["litert_ms"] > 0
+        assert row["litert_int8_ms"] > 0
+        assert row["tflite_int8_bytes"] < row["tflite_float32_bytes"]
+    timings = json.loads((tmp_path / "task" / "costs" / "timings.json").read_text())
+    assert timings["rows"] == ["full", "xunet", runner.stage_folder(METHOD, 0.5)]
+    assert [got[k]["litert_ms"] for k in paths] == timings["litert_ms"]
+    lines.clear()
+    assert runner.costs(c, str(tmp_path / "task"), paths, log=lines.append) == got
+    assert lines == []  # every stage and the timing reused

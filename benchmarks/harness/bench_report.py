@@ -70,12 +70,13 @@ def rows(task):
                 runs[0],
                 task["costs"],
                 [r.get("val_accuracy_pruned") for r in runs],
+                [r.get("int8_test_accuracy") for r in runs],
             )
         )
     return out
 
 
-def _row(key, tests, vals, first, costs, pruned=None):
+def _row(key, tests, vals, first, costs, pruned=None, int8=None):
     method, rate = key
     mean, std = _stats(tests)
     cost = costs.get(key, {})
@@ -96,6 +97,8 @@ def _row(key, tests, vals, first, costs, pruned=None):
     }
     if pruned and None not in pruned:
         row["val_pruned_mean"] = statistics.fmean(pruned)
+    if int8 and None not in int8:
+        row["int8_test_mean"] = statistics.fmean(int8)
     return row
 
 
@@ -114,6 +117,11 @@ def summary(tasks, keys=("method", "rate", "test_mean", "test_std", "val_mean"))
                     k: r[k]
                     for k in (*keys, "params", "macs", "litert_ms", "litert_int8_ms")
                 }
+                | (
+                    {"int8_test_mean": r["int8_test_mean"]}
+                    if "int8_test_mean" in r
+                    else {}
+                )
                 for r in rs
                 if r["method"] != "xunet"
             ],

@@ -278,7 +278,44 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
                     return _finetune(r, slim, folder, extra, extra_steps(c))
 
             rows[(criterion, rate)] = r.stage(f"{criterion}_{rate:g}", work)
+    if c.bench.get("int8", False):
+        for key in rows:
+            row_dir = os.path.join(r.workdir, stage_folder(*key))
+            work = functools.partial(_int8, r, row_dir)
+            rows[key] = {**rows[key], **r.stage(f"int8_{stage_folder(*key)}", work)}
     return rows
+
+
+def _int8(r, row_dir, folder):
+    """A row's model in LiteRT int8 (float stem, calibrated on 64 training
+    pairs): test accuracy, and decisions agreeing with its float model's."""
+    import itertools
+
+    from keras_sasrnet.evaluation import metrics
+    from keras_sasrnet.export import convert
+    from keras_sasrnet.models.litert import LiteRTModel
+
+    train = pairs.pair_dataset(
+        r.covers, r.stegos, "train", 16, training=False, log=lambda *_: None
+    )
+    calibration = np.concatenate([x.numpy() for x, _ in itertools.islice(train, 4)])
+    path = os.path.join(folder, "model_int8.tflite")
+    model = models.load(os.path.join(row_dir, MODEL))
+    convert.export_tflite(model, path, "int8", r.size, calibration)
+    lite = LiteRTModel(path)
+    labels, scores = [], []
+    for x, y in r.test:
+        scores.append(metrics.stego_probability(lite(x.numpy())))
+        labels.append(y.numpy())
+    labels, scores = np.concatenate(labels), np.concatenate(scores)
+    with np.load(os.path.join(row_dir, "test_scores.npz")) as saved:
+        float_scores = saved["scores"]
+    return {
+        "int8_test_accuracy": metrics.summary(labels, scores)["accuracy"],
+        "int8_decision_agreement": float(
+            np.mean((scores > 0.5) == (float_scores > 0.5))
+        ),
+    }
 
 
 def extra_steps(c):

@@ -129,6 +129,7 @@ def bench():
         # trains baseline.steps, as long as the full model: "Scratch-E")
         baseline_budget="matched",
         litert=True,  # LiteRT float latency and size of the first seed's models
+        int8=True,  # every pruned row's int8 (float stem) LiteRT test accuracy
     )
     # One round (sparsity, prune, fine-tune): the fine-tune only recovers
     # accuracy. With the penalty kept on, the MAC-weighted group lasso went on

@@ -8,6 +8,8 @@ import pytest
 from benchmarks import harness as bench
 from benchmarks.harness import bench_report, runner
 from configs import bench_tiny
+from keras_sasrnet.data import pairs
+from keras_sasrnet.evaluation.metrics import stego_probability
 
 METHOD = "gprox_cost:1e-2"
 
@@ -222,6 +224,30 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     assert seconds["seconds"] > 0  # recorded for the report, not judged
     with np.load(work / "hill" / "seed_0" / "uniform_0.5" / "test_scores.npz") as s:
         assert set(s["labels"]) == {0, 1}
+    # Every pruned row's int8 (float stem) model, scored on the test pairs:
+    # its accuracy recomputed here from the .tflite file.
+    from keras_sasrnet.models.litert import LiteRTModel
+
+    t = runner.task_config(c, "hill", runner.covers(c), print)
+    for r in summary["rows"][1:]:
+        folder = (
+            work
+            / "hill"
+            / "seed_0"
+            / f"int8_{runner.stage_folder(r['method'], r['rate'])}"
+        )
+        lite = LiteRTModel(str(folder / "model_int8.tflite"))
+        assert lite.metadata["precision"] == "int8" and lite.metadata["float_layers"]
+        scores, labels = [], []
+        for x, y in pairs.pair_dataset(
+            t.data.covers, t.data.stegos, "test", 4, training=False, log=print
+        ):
+            scores.append(stego_probability(lite(x.numpy())))
+            labels.append(y.numpy())
+        scores, labels = np.concatenate(scores), np.concatenate(labels)
+        p_fa = np.mean(scores[labels == 0] > 0.5)
+        p_fn = np.mean(scores[labels == 1] <= 0.5)
+        assert r["int8_test_mean"] == pytest.approx(1 - (p_fa + p_fn) / 2), r["method"]
     # "own" budgets: random fine-tunes finetune.steps (2, one epoch of 2),
     # uniform trains baseline.steps (2); "matched" would give 2 and 3 epochs
     for stage in ("random_0.5", "uniform_0.5"):

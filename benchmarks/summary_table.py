@@ -8,6 +8,7 @@ import sys
 
 NAMES = {
     "full": "SRNet, no slimming",
+    "xunet": "XuNet, no slimming",
     "l1": "L1-norm",
     "random": "random",
     "uniform": "uniformly thinner, from scratch",
@@ -22,12 +23,14 @@ def table(summary):
     ]
     for task, t in summary["tasks"].items():
         base = t["rows"][0]
-        xunet = 100 * t["xunet_full_test"]
-        lines.append(f"| {task} | XuNet, no slimming | {xunet:.2f} % | | | |")
+        if not any(r["method"] == "xunet" for r in t["rows"]):  # older summaries
+            xunet = 100 * t["xunet_full_test"]
+            lines.append(f"| {task} | XuNet, no slimming | {xunet:.2f} % | | | |")
         for r in t["rows"]:
             name = NAMES.get(r["method"], "SASRNet (MAC-weighted group lasso)")
             rate = f" {r['rate']:.0%}" if r["rate"] else ""
-            std = f" ± {100 * r['test_std']:.2f}" if r["method"] != "full" else ""
+            trained_once = r["method"] in ("full", "xunet")
+            std = "" if trained_once else f" ± {100 * r['test_std']:.2f}"
             ms = f"{r['litert_ms']:.1f}" if r["litert_ms"] else "-"
             params = f"{r['params']:,} ({100 * r['params'] / base['params']:.2f} %)"
             macs = f"{r['macs'] / 1e9:.3f} G ({100 * r['macs'] / base['macs']:.1f} %)"

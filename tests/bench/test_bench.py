@@ -67,8 +67,9 @@ def test_summary_has_the_issue_format():
     s = bench.summary([t])["tasks"]["lsbm"]
     assert s["srnet_full_test"] == 0.80 and s["xunet_full_test"] == 0.75
     assert s["test_photos"] == 10 and s["seeds"] == [0]
-    assert [r["method"] for r in s["rows"]] == ["full", METHOD]  # no XuNet row
-    assert set(s["rows"][1]) == {
+    assert [r["method"] for r in s["rows"]] == ["full", "xunet", METHOD]
+    assert s["rows"][1]["test_mean"] == 0.75  # XuNet's row, beside full SRNet's
+    assert set(s["rows"][2]) == {
         "method",
         "rate",
         "test_mean",
@@ -79,8 +80,8 @@ def test_summary_has_the_issue_format():
         "litert_ms",
         "litert_int8_ms",
     }
-    assert s["rows"][1]["litert_ms"] == 10.0
-    assert s["rows"][1]["litert_int8_ms"] is None  # not measured in this task
+    assert s["rows"][2]["litert_ms"] == 10.0
+    assert s["rows"][2]["litert_int8_ms"] is None  # not measured in this task
 
 
 def test_targets_say_met_and_missed_with_the_figures():
@@ -204,10 +205,10 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     assert "### Targets (issue 13)" in text and "min of stage time" in text
     summary = json.loads((work / "summary.json").read_text())["tasks"]["hill"]
     methods = [r["method"] for r in summary["rows"]]
-    assert methods == ["full", METHOD, "random", "uniform"]
+    assert methods == ["full", "xunet", METHOD, "random", "uniform"]
     # One seed: each pruned row's mean is its model's accuracy on the test
     # pairs, 1 - P_E from the scores it saved (decided here: stego if > 0.5).
-    for r in summary["rows"][1:]:
+    for r in summary["rows"][2:]:
         folder = work / "hill" / "seed_0" / runner.stage_folder(r["method"], r["rate"])
         with np.load(folder / "test_scores.npz") as saved:
             labels, scores = saved["labels"], saved["scores"]
@@ -229,7 +230,7 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     from keras_sasrnet.models.litert import LiteRTModel
 
     t = runner.task_config(c, "hill", runner.covers(c), print)
-    for r in summary["rows"][1:]:
+    for r in summary["rows"][2:]:
         folder = (
             work
             / "hill"
@@ -302,3 +303,20 @@ def test_costs_time_every_row_in_turns_in_float32_and_int8(tmp_path):
     lines.clear()
     assert runner.costs(c, str(tmp_path / "task"), paths, log=lines.append) == got
     assert lines == []  # every stage and the timing reused
+
+
+def test_compact_table_names_xunet_once_with_or_without_its_row():
+    from benchmarks import summary_table
+
+    costs = {("full", 0.0): {"litert_ms": 60.0}, ("xunet", 0.0): {"litert_ms": 4.0}}
+    new = bench.summary([task([{(METHOD, 0.8): fake(0.79, 20)}], costs=costs)])
+    text = summary_table.table(new)
+    assert text.count("XuNet, no slimming") == 1
+    assert "| lsbm | XuNet, no slimming | 75.00 % | 50 (5.00 %) |" in text
+    old = {"tasks": {"lsbm": dict(new["tasks"]["lsbm"])}}
+    old["tasks"]["lsbm"]["rows"] = [
+        r for r in new["tasks"]["lsbm"]["rows"] if r["method"] != "xunet"
+    ]  # summaries written before the xunet row
+    text = summary_table.table(old)
+    assert text.count("XuNet, no slimming") == 1
+    assert "| lsbm | XuNet, no slimming | 75.00 % | | | |" in text

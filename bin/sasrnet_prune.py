@@ -5,8 +5,10 @@
   sasrnet_prune --model=work/demo/sparse/model.keras --select=zeros --out=work/z
 
 One global threshold over the channel scores (--importance) of every channel
-group (channels tied by residual adds go together), or the channels sparsity
-training zeroed (--select=zeros). Writes out/{plan.json,pruned.keras,metrics.json}.
+group (channels tied by residual adds go together), the channels sparsity
+training zeroed (--select=zeros), or a latency budget (--latency_table,
+--latency_budget: lowest score per ms saved first). Writes
+out/{plan.json,pruned.keras,metrics.json}.
 """
 
 from absl import flags
@@ -23,11 +25,24 @@ cli.define_plan_flags()
 cli.define_selection_flags()
 cli.define_pair_flags("Cover set to score accuracy before/after.")
 flags.DEFINE_enum("split", "val", ["train", "val", "test"], "Split to score on.")
+flags.DEFINE_string(
+    "latency_table",
+    None,
+    "A latency model (table.json of benchmarks/latency): prune to "
+    "--latency_budget of the model's predicted latency instead of a rate.",
+)
+flags.DEFINE_float(
+    "latency_budget",
+    None,
+    "Fraction of the predicted latency to keep, in (0, 1), with --latency_table "
+    "(channels go lowest score per ms saved first).",
+)
 
 
 def main(argv):
     del argv
-    names = "out", "rate", "covers", "stegos", "split", "plan_flags", "selection_flags"
+    names = "out", "rate", "covers", "stegos", "split", "latency_table"
+    names += ("latency_budget", "plan_flags", "selection_flags")
     cli.print_json(pipeline.prune_model(**cli.kwargs(*names, model="model_path")))
 
 

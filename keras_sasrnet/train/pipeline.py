@@ -21,6 +21,7 @@ from keras_sasrnet.data import pairs
 from keras_sasrnet.data.manifest import Manifest
 from keras_sasrnet.evaluation import run_report
 from keras_sasrnet.evaluation.evaluate import evaluate
+from keras_sasrnet.latency import LatencyModel
 from keras_sasrnet.train import loop, stages
 from keras_sasrnet.train.config import validate
 from keras_sasrnet.train.run import Run, train_stage
@@ -150,9 +151,15 @@ def prune_model(
     covers=None,
     stegos=None,
     split="val",
+    latency_table=None,
+    latency_budget=None,
     **plan_kwargs,
 ):
     """Plans and rebuilds a model at ``rate``; optionally scores it right away.
+
+    With ``latency_table`` (a ``table.json`` of benchmarks/latency) and
+    ``latency_budget`` (a fraction of the model's predicted latency), the
+    plan is ``slimming.budget_plan`` instead: ``rate`` is then unused.
 
     Writes ``out/plan.json``, ``out/pruned.keras`` and ``out/metrics.json``
     (params and MACs before/after; with data, accuracy before and right after
@@ -161,19 +168,37 @@ def prune_model(
     """
     if bool(covers) != bool(stegos):
         raise ValueError("--covers and --stegos go together")
-    if rate is None and plan_kwargs.get("select", "rate") == "rate":
+    if bool(latency_table) != (latency_budget is not None):
+        raise ValueError("--latency_table and --latency_budget go together")
+    if latency_budget is not None and not 0 < latency_budget < 1:
+        raise ValueError(
+            f"--latency_budget is a fraction of the model's predicted latency, "
+            f"in (0, 1); received {latency_budget}"
+        )
+    table = LatencyModel.load(latency_table) if latency_table else None
+    if table is None and rate is None and plan_kwargs.get("select", "rate") == "rate":
         raise ValueError("--rate is required with --select=rate")
     model = models.load(model_path)
     size = tuple(model.input_shape[1:3])
     if None in size and covers:
         size = tuple(Manifest.load(covers).size)
-    slim, plan = slimming.slim(
-        model, rate or 0.0, input_size=None if None in size else size, **plan_kwargs
-    )
+    if table is not None:
+        fold = plan_kwargs.pop("fold", True)
+        for unused in ("select", "zero_threshold"):
+            plan_kwargs.pop(unused, None)
+        budget_ms = latency_budget * table.predict(model)
+        plan = slimming.budget_plan(model, table, budget_ms, **plan_kwargs)
+        slim = slimming.rebuild(model, plan, fold=fold)
+    else:
+        slim, plan = slimming.slim(
+            model, rate or 0.0, input_size=None if None in size else size, **plan_kwargs
+        )
     os.makedirs(out, exist_ok=True)
     plan.save(os.path.join(out, "plan.json"))
     loop.save(slim, os.path.join(out, "pruned.keras"))
     metrics = {"rate": plan.rate, "pruned_fraction": plan.pruned_fraction}
+    if table is not None:
+        metrics.update(budget_ms=plan.budget_ms, predicted_ms=plan.predicted_ms)
     for key, m in (("before", model), ("after", slim)):
         metrics[f"params_{key}"] = profile.count_params(m)[0]
         if None not in size:

@@ -13,6 +13,7 @@ import pytest
 from configs import tiny
 from keras_sasrnet import models, profile
 from keras_sasrnet.data import demo
+from keras_sasrnet.latency import LatencyModel
 from tests.binaries import run_binary
 from tests.measure import accuracy_on
 
@@ -84,6 +85,39 @@ def test_train_then_prune_then_finetune(tmp_path):
     assert all(len(v) % 2 == 0 or len(v) == 1 for v in plan["keep"].values())
     for name, keep in plan["keep"].items():
         assert pruned.get_layer(name).filters == len(keep), name
+
+    # ... or to a latency budget under a latency model (a hand-made one).
+    table = LatencyModel(
+        "hand",
+        "here",
+        (32, 32),
+        {f"{t}@{s}": 1.0 for t in ("macs", "act") for s in (32, 16, 8, 4, 2, 1)},
+        intercept=0.1,
+    )
+    (tmp_path / "table.json").write_text(json.dumps(table.to_dict()))
+    fast = tmp_path / "p_latency"
+    result = run_binary(
+        "sasrnet_prune",
+        f"--model={best}",
+        f"--out={fast}",
+        f"--latency_table={tmp_path / 'table.json'}",
+        "--latency_budget=0.6",
+    )
+    assert result.code == 0, result.stderr[-2000:]
+    cut = result.printed_json()
+    full_ms = table.predict(models.load(str(best)))
+    assert cut["budget_ms"] == pytest.approx(0.6 * full_ms)
+    slim = models.load(str(fast / "pruned.keras"))
+    assert table.predict(slim) == pytest.approx(cut["predicted_ms"])
+    assert cut["predicted_ms"] <= cut["budget_ms"]
+    result = run_binary(
+        "sasrnet_prune",
+        f"--model={best}",
+        f"--out={tmp_path / 'x'}",
+        "--latency_budget=0.6",
+    )
+    assert result.code == 2 and "go together" in result.stderr
+    assert not (tmp_path / "x").exists()
 
     # sasrnet_finetune of the pruned model with the config's recipe.
     tuned_dir = tmp_path / "ft"

@@ -283,9 +283,11 @@ def test_costs_time_every_row_in_turns_in_float32_and_int8(tmp_path):
     c.bench.litert = True
     paths = {}
     for key, model in (
-        (("full", 0.0), models.build("srnet", 1 / 8, input_shape=(32, 32, 1))),
-        (("xunet", 0.0), models.build("xunet", 0.5, input_shape=(32, 32, 1))),
-        ((METHOD, 0.5), models.build("srnet", 1 / 16, input_shape=(32, 32, 1))),
+        # XuNets stand in for every row: what is tested is the bookkeeping,
+        # and XuNet converts 3x faster than SRNet
+        (("full", 0.0), models.build("xunet", 1.0, input_shape=(32, 32, 1))),
+        (("xunet", 0.0), models.build("xunet", 0.75, input_shape=(32, 32, 1))),
+        ((METHOD, 0.5), models.build("xunet", 0.5, input_shape=(32, 32, 1))),
     ):
         paths[key] = str(tmp_path / f"{len(paths)}.keras")
         save(model, paths[key])

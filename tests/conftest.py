@@ -86,6 +86,16 @@ def photo():
     return np.ascontiguousarray(skimage.data.camera()[100:164, 200:264])
 
 
+def hand_latency_table(intercept=0.1):
+    """A latency model made by hand for 32x32 inputs: 1 ms per million MACs
+    and per million activation elements at every resolution."""
+    from keras_sasrnet.latency import LatencyModel
+
+    sides = (32, 16, 8, 4, 2, 1)
+    costs = {f"{t}@{s}": 1.0 for t in ("macs", "act") for s in sides}
+    return LatencyModel("hand", "here", (32, 32), costs, intercept=intercept)
+
+
 def check_slims_exactly(model, x, tmp_path):
     """Keeping every channel reproduces ``model`` (1e-6); slimming at 0.3 and
     0.6 narrows it with finite outputs; the last one's ``.keras`` round trip

@@ -13,8 +13,8 @@ import pytest
 from configs import tiny
 from keras_sasrnet import models, profile
 from keras_sasrnet.data import demo
-from keras_sasrnet.latency import LatencyModel
 from tests.binaries import run_binary
+from tests.conftest import hand_latency_table
 from tests.measure import accuracy_on
 
 ROOT = pathlib.Path(__file__).parents[2]
@@ -87,13 +87,7 @@ def test_train_then_prune_then_finetune(tmp_path):
         assert pruned.get_layer(name).filters == len(keep), name
 
     # ... or to a latency budget under a latency model (a hand-made one).
-    table = LatencyModel(
-        "hand",
-        "here",
-        (32, 32),
-        {f"{t}@{s}": 1.0 for t in ("macs", "act") for s in (32, 16, 8, 4, 2, 1)},
-        intercept=0.1,
-    )
+    table = hand_latency_table()
     (tmp_path / "table.json").write_text(json.dumps(table.to_dict()))
     fast = tmp_path / "p_latency"
     result = run_binary(

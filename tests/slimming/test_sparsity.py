@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from keras_sasrnet import models
-from keras_sasrnet.latency import LatencyModel
 from keras_sasrnet.slimming import (
     METHODS,
     GammaL1,
@@ -20,6 +19,7 @@ from keras_sasrnet.slimming import (
     with_sparsity,
     without_sparsity,
 )
+from tests.conftest import hand_latency_table
 
 LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -177,13 +177,7 @@ EXPECTED_METHODS = {
 # Weighted by a latency model's marginal ms (tests/test_latency.py checks
 # the weights): these need one.
 BY_LATENCY = {"prox_latency", "gprox_latency"}
-HAND_TABLE = LatencyModel(
-    "hand",
-    "here",
-    (32, 32),
-    {f"{t}@{s}": 1.0 for t in ("macs", "act") for s in (32, 16, 8, 4, 2, 1)},
-    intercept=0.0,
-)
+HAND_TABLE = hand_latency_table(intercept=0.0)
 
 # SRNet's BNs that share their channels (DESIGN.md section 2), by group name:
 # the residual stream, and each type-3 block's shortcut and second BN.

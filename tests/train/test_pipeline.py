@@ -19,6 +19,7 @@ from keras_sasrnet.data import demo
 from keras_sasrnet.train import pipeline, run
 from keras_sasrnet.train.config import validate
 from tests.binaries import run_binary
+from tests.conftest import hand_latency_table
 from tests.measure import accuracy_on
 
 ROOT = pathlib.Path(__file__).parents[2]
@@ -318,15 +319,7 @@ def test_stage_seconds_add_up_over_a_resume(tmp_path):
 def test_latency_schedule_meets_each_rounds_budget(tmp_path, cache):
     """prune.select="latency" with a latency-weighted sparsity method: each
     round cuts the baseline's predicted latency by its share of the target."""
-    from keras_sasrnet.latency import LatencyModel
-
-    table = LatencyModel(
-        "hand",
-        "here",
-        (32, 32),
-        {f"{t}@{s}": 1.0 for t in ("macs", "act") for s in (32, 16, 8, 4, 2, 1)},
-        intercept=0.1,
-    )
+    table = hand_latency_table()
     path = tmp_path / "table.json"
     path.write_text(json.dumps(table.to_dict()))
     c = xunet_config(cache)

@@ -222,7 +222,8 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     seconds = json.loads(
         (work / "hill" / "seed_0" / "random_0.5" / "done.json").read_text()
     )
-    assert seconds["seconds"] > 0  # recorded for the report, not judged
+    # the stage's time is recorded for the report (its value is not judged)
+    assert isinstance(seconds["seconds"], float) and seconds["seconds"] >= 0
     with np.load(work / "hill" / "seed_0" / "uniform_0.5" / "test_scores.npz") as s:
         assert set(s["labels"]) == {0, 1}
     # Every pruned row's int8 (float stem) model, scored on the test pairs:

@@ -1,4 +1,4 @@
-"""The pruning baselines slimming is measured against, at matched params.
+"""The pruning baselines slimming is measured against, at matched size.
 
 - **L1-norm filter pruning** (Li et al., ICLR 2017): every prunable group
   keeps the same fraction of its channels, those whose producing conv
@@ -8,8 +8,9 @@
 - **A uniformly thinner network**: the architecture with every width scaled
   by one factor, trained from scratch.
 
-Each is solved for the trainable-parameter count of a slimmed model, so the
-comparison is at equal size; only which channels (or widths) differ.
+Each is solved for the trainable-parameter count of a slimmed model, or
+for its predicted latency (``size=latency_size(table)``), so the comparison
+is at equal size; only which channels (or widths) differ.
 """
 
 import math
@@ -48,10 +49,20 @@ def uniform_plan(groups, scores, keep_fraction):
     )
 
 
+def params_size(model):
+    """A model's trainable-parameter count (the default size to match)."""
+    return profile.count_params(model)[0]
+
+
+def latency_size(latency_model):
+    """A size function: a model's latency (ms) as ``latency_model`` predicts it."""
+    return latency_model.predict
+
+
 def _bisect(params_at, target, lo, hi, steps=14):
     """The x in [lo, hi] whose params_at(x) is closest to ``target``.
 
-    ``params_at`` grows with x. Returns (x, params).
+    ``params_at`` grows with x. Returns (x, size).
     """
     best = None
     for _ in range(steps):
@@ -65,11 +76,13 @@ def _bisect(params_at, target, lo, hi, steps=14):
     return best
 
 
-def matched_prune(model, target_params, criterion, seed=0):
-    """Prunes ``model`` by ``criterion`` down to about ``target_params``.
+def matched_prune(model, target, criterion, seed=0, size=params_size):
+    """Prunes ``model`` by ``criterion`` down to about ``target``.
 
-    Returns (pruned model, plan). The per-group keep fraction is bisected;
-    removed channels are dropped without folding (the baselines' recipe).
+    ``target`` is in the unit of ``size`` (a function of a model: by default
+    its params; ``latency_size(table)``: predicted ms). Returns (pruned
+    model, plan). The per-group keep fraction is bisected; removed channels
+    are dropped without folding (the baselines' recipe).
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}; received {criterion!r}")
@@ -79,21 +92,21 @@ def matched_prune(model, target_params, criterion, seed=0):
     )
 
     def count(fraction):
-        plan = uniform_plan(groups, scores, fraction)
-        return profile.count_params(rebuild(model, plan, fold=False))[0]
+        return size(rebuild(model, uniform_plan(groups, scores, fraction), fold=False))
 
-    fraction, _ = _bisect(count, target_params, 1e-3, 1.0)
+    fraction, _ = _bisect(count, target, 1e-3, 1.0)
     plan = uniform_plan(groups, scores, fraction)
     return rebuild(model, plan, fold=False), plan
 
 
-def matched_width(arch, target_params, **build_kwargs):
-    """The width scale whose ``models.build(arch, scale)`` has ~target params.
+def matched_width(arch, target, size=params_size, **build_kwargs):
+    """The width scale whose ``models.build(arch, scale)`` has ~``target``
+    (in the unit of ``size``, as ``matched_prune``).
 
-    Returns (width_scale, params).
+    Returns (width_scale, size).
     """
 
     def count(scale):
-        return profile.count_params(models.build(arch, scale, **build_kwargs))[0]
+        return size(models.build(arch, scale, **build_kwargs))
 
-    return _bisect(count, target_params, 1e-3, 1.0)
+    return _bisect(count, target, 1e-3, 1.0)

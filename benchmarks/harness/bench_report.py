@@ -8,6 +8,8 @@ import os
 import platform
 import statistics
 
+from benchmarks.harness import latency_report
+from benchmarks.harness.latency_report import below, where
 from keras_sasrnet import atomic, markdown
 from keras_sasrnet.slimming import sparsity
 
@@ -34,7 +36,8 @@ def label(method):
     m = sparsity.method(name)
     kind = "group-lasso" if m.grouped else "L1"
     kind += " proximal" if m.proximal else " in the loss"
-    kind += ", MAC-weighted" if m.cost_weighted else ""
+    if m.cost_weighted:
+        kind += ", latency-weighted" if m.cost == "latency" else ", MAC-weighted"
     return f"SASRNet, {kind} ({name}, alpha {float(alpha):g})"
 
 
@@ -71,18 +74,20 @@ def rows(task):
                 task["costs"],
                 [r.get("val_accuracy_pruned") for r in runs],
                 [r.get("int8_test_accuracy") for r in runs],
+                [r.get("int8_decision_agreement") for r in runs],
             )
         )
     return out
 
 
-def _row(key, tests, vals, first, costs, pruned=None, int8=None):
+def _row(key, tests, vals, first, costs, pruned=None, int8=None, agree=None):
     method, rate = key
     mean, std = _stats(tests)
     cost = costs.get(key, {})
     row = {
         "method": method,
         "label": label(method),
+        "sparsity": method not in BASELINE_LABELS,  # a SASRNet row
         "rate": rate,
         "test_mean": mean,
         "test_std": std,
@@ -94,11 +99,17 @@ def _row(key, tests, vals, first, costs, pruned=None, int8=None):
         "litert_int8_ms": cost.get("litert_int8_ms"),
         "latency_ms": cost.get("latency_ms"),
         "tflite_bytes": cost.get("tflite_bytes"),
+        # rows pruned to a latency budget: the budget and the plan's
+        # prediction (ms, the latency model's), the first seed's
+        "budget_ms": first.get("budget_ms", first.get("target_ms")),
+        "predicted_ms": first.get("predicted_ms"),
     }
     if pruned and None not in pruned:
         row["val_pruned_mean"] = statistics.fmean(pruned)
     if int8 and None not in int8:
-        row["int8_test_mean"] = statistics.fmean(int8)
+        row["int8_test_mean"], row["int8_test_std"] = _stats(int8)
+    if agree and None not in agree:
+        row["int8_agreement_mean"] = statistics.fmean(agree)
     return row
 
 
@@ -140,7 +151,7 @@ def table(rs):
         body.append(
             [
                 r["label"],
-                f"{r['rate']:.0%}",
+                where(r),
                 f"{100 * r['test_mean']:.2f}{spread} %",
                 f"{100 * r['val_mean']:.2f} %",
                 "-" if pruned is None else f"{100 * pruned:.2f} %",
@@ -155,7 +166,7 @@ def table(rs):
     return markdown.table(
         [
             "method",
-            "pruned",
+            "pruned / latency budget",
             "test accuracy",
             "val accuracy",
             "val right after pruning",
@@ -176,7 +187,7 @@ def photo_table(rs, photos):
         accs = photos.get((r["method"], r["rate"]))
         if accs is not None:
             cells = [f"{100 * accs[p]:.0f}" for p in names]
-            body.append([r["label"], f"{r['rate']:.0%}", *cells])
+            body.append([r["label"], where(r), *cells])
     return markdown.table(["method", "pruned", *names], body)
 
 
@@ -191,7 +202,7 @@ def targets(rs):
         + ("met." if d >= 0 else "missed.")
     )
     methods = [r for r in rs[2:] if r["method"] not in BASELINE_LABELS]
-    at80 = [r for r in methods if r["rate"] == 0.8]
+    at80 = [r for r in methods if r["rate"] == 0.8 and r.get("budget_ms") is None]
     if at80:
         best = max(at80, key=lambda r: r["test_mean"])
         gap = 100 * (base["test_mean"] - best["test_mean"])
@@ -210,7 +221,7 @@ def targets(rs):
             share = r_share(best, base, "macs")
             out.append(
                 f"- Cost-weighted within 1 pp: fewest MACs {share:.2f} % "
-                f"({best['label']}, {best['rate']:.0%}; target <= 25 %): "
+                f"({best['label']}, {where(best)}; target <= 25 %): "
                 + ("met." if share <= 25 else "missed.")
             )
         else:
@@ -218,7 +229,7 @@ def targets(rs):
             gap = 100 * (base["test_mean"] - best["test_mean"])
             out.append(
                 f"- Cost-weighted within 1 pp at <= 25 % of the MACs: missed; the "
-                f"best cost-weighted row ({best['label']}, {best['rate']:.0%}, "
+                f"best cost-weighted row ({best['label']}, {where(best)}, "
                 f"{r_share(best, base, 'macs'):.2f} % of the MACs) is {below(gap)} "
                 "full SRNet."
             )
@@ -240,14 +251,9 @@ def targets(rs):
             out.append(
                 "- A row within 1 pp of full SRNet, 3x faster in LiteRT at batch 1: "
                 f"missed; no pruned row is within 1 pp (the closest, {best['label']} "
-                f"at {best['rate']:.0%}, is {below(gap)} full SRNet)."
+                f"at {where(best)}, is {below(gap)} full SRNet)."
             )
     return "\n".join(out)
-
-
-def below(gap):
-    """``gap`` pp (full minus row) as "X pp below" or "X pp above"."""
-    return f"{abs(gap):.2f} pp " + ("below" if gap >= 0 else "above")
 
 
 def time_target(minutes, limit=180):
@@ -276,7 +282,7 @@ def verdicts(rs):
             noise = 100 * (r["test_std"] + other["test_std"])
             word = "ties" if abs(d) <= noise else ("beats" if d > 0 else "trails")
             out.append(
-                f"- {r['label']} at {r['rate']:.0%} {word} {other['label']}: "
+                f"- {r['label']} at {where(r)} {word} {other['label']}: "
                 f"{d:+.2f} pp (seed std {noise:.2f} pp summed)"
             )
     return "\n".join(out)
@@ -363,7 +369,7 @@ def tradeoff_figure(tasks, path):
                 yerr=100 * r["test_std"],
                 fmt="o",
                 capsize=3,
-                label=f"{r['label']} {r['rate']:.0%}" if r["rate"] else r["label"],
+                label=f"{r['label']} {where(r)}" if r["rate"] else r["label"],
             )
         ax.axhline(50, color="grey", linewidth=0.5)
         ax.set_xscale("log")
@@ -404,17 +410,20 @@ def baseline_recipe(c):
     """The sentence that says how long the baselines trained."""
     from benchmarks.harness.runner import extra_steps, uniform_steps
 
+    to = "the first method's params"
+    if c.prune.select == "latency":
+        to = "the same predicted latency (each budget)"
     if c.bench.baseline_budget == "matched":
         return (
-            "the L1-norm and random baselines prune the full SRNet to the first "
-            "method's params and fine-tune for both phases' iterations "
+            f"the L1-norm and random baselines prune the full SRNet to {to} "
+            "and fine-tune for both phases' iterations "
             f"({extra_steps(c) + c.finetune.steps}, the same lr schedule "
             "shifted); the thinner SRNet trains from scratch for the full "
             f"model's iterations plus both phases ({uniform_steps(c)})."
         )
     return (
-        "the L1-norm and random baselines prune the full SRNet to the first "
-        "method's params and fine-tune as the sparsity rows do "
+        f"the L1-norm and random baselines prune the full SRNet to {to} and "
+        "fine-tune as the sparsity rows do "
         f"({c.finetune.steps} it, Li et al.'s prune-then-fine-tune; they skip "
         "the sparsity phase); the thinner SRNet trains from scratch as long as "
         f"the full model ({uniform_steps(c)} it, Scratch-E of Liu et al. 2019)."
@@ -426,6 +435,10 @@ def write(workdir, tasks, command, minutes, c):
     os.makedirs(os.path.join(workdir, "figures"), exist_ok=True)
     curves_figure(tasks, os.path.join(workdir, "figures", "learning_curves.png"))
     tradeoff_figure(tasks, os.path.join(workdir, "figures", "accuracy_vs_macs.png"))
+    latency_report.frontier_figure(
+        [(t["task"], rows(t)) for t in tasks],
+        os.path.join(workdir, "figures", "accuracy_vs_latency.png"),
+    )
     atomic.write_json(os.path.join(workdir, "summary.json"), summary(tasks))
     b = c.bench
     parts = [
@@ -441,13 +454,23 @@ def write(workdir, tasks, command, minutes, c):
         f"split by photo; payload {b.payload:g} bpp. Full models: "
         f"{c.baseline.steps} iterations, trained once. Every other row: seeds "
         f"{list(b.seeds)}, mean ± sample std over seeds; params, MACs (at "
-        "256x256) and batch-1 LiteRT latency (float32, 256x256, this CPU) of "
-        f"the first seed's model. Methods: {method_recipe(c)}; "
-        f"{baseline_recipe(c)}",
+        "256x256) and batch-1 LiteRT latency (float32, and int8 with a float "
+        "stem; 256x256, this CPU, every model timed in turns with full SRNet "
+        "and XuNet, median of at least 21 calls) of the first seed's model. "
+        + (
+            "Rows pruned to a latency budget ('budget 30%': 30 % of the full "
+            "SRNet's LiteRT float32 latency as the latency model "
+            f"{os.path.relpath(c.latency.table)} predicts it). "
+            if c.prune.select == "latency"
+            else ""
+        )
+        + f"Methods: {method_recipe(c)}; {baseline_recipe(c)}",
         "",
         "![learning curves](figures/learning_curves.png)",
         "",
         "![test accuracy against MACs](figures/accuracy_vs_macs.png)",
+        "",
+        "![test accuracy against LiteRT latency](figures/accuracy_vs_latency.png)",
         "",
     ]
     first = b.methods[0]
@@ -462,6 +485,12 @@ def write(workdir, tasks, command, minutes, c):
             "",
             targets(rs),
             "",
+            "### Speed: LiteRT float32 and int8 (issue 28)",
+            "",
+            latency_report.speed_table(rs),
+            "",
+            latency_report.targets(rs),
+            "",
             "### Against the baselines",
             "",
             verdicts(rs) or "No baseline rows.",
@@ -470,11 +499,14 @@ def write(workdir, tasks, command, minutes, c):
             "",
             photo_table(rs, task["photos"]),
             "",
-            f"### Against the paper's Table 5 ({label(first)})",
-            "",
-            paper_table(rs, first),
-            "",
         ]
+        if c.prune.select != "latency":  # the paper's rows are channel rates
+            parts += [
+                f"### Against the paper's Table 5 ({label(first)})",
+                "",
+                paper_table(rs, first),
+                "",
+            ]
     text = "\n".join(parts)
     atomic.write_text(os.path.join(workdir, "BENCHMARKS.md"), text)
     return text

@@ -11,7 +11,8 @@ photographs, tiles split by photo) or the demo crops (``"demo"``, for tests):
   <method>_<rate>    the sparsity method (``bench.methods``: "name:alpha")
                      for sparsity.steps from the full SRNet, pruned at rate,
                      fine-tuned finetune.steps
-  l1_/random_<rate>  at the params of the first method's row (rates of
+  l1_/random_<rate>  at the params of the first method's row, or with
+                     prune.select="latency" at its latency budget (rates of
                      ``bench.baseline_rates``): pruned from the full SRNet by
                      filter L1 norm or at random, fine-tuned for sparsity +
                      finetune steps (the sparsity rows' budget) or, with
@@ -196,12 +197,18 @@ def full_model(c, arch, log=print):
     return metrics["folder"], metrics
 
 
-def _loader(path, sparsity=None, method="l1", input_size=None):
+def _loader(path, sparsity=None, method="l1", input_size=None, latency_model=None):
     def build():
         m = models.load(path)
         if sparsity is None:
             return m
-        return slimming.with_sparsity(m, sparsity, method=method, input_size=input_size)
+        return slimming.with_sparsity(
+            m,
+            sparsity,
+            method=method,
+            input_size=input_size,
+            latency_model=latency_model,
+        )
 
     return build
 
@@ -233,6 +240,10 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
     r = run.Run(s, os.path.join(task_dir, f"seed_{seed}"), log)
     rows = {}
     first = None
+    # prune.select="latency": a rate is the cut of the full model's predicted
+    # latency; the baselines are matched to that budget, not to params
+    table = stages.latency_table(c) if c.prune.select == "latency" else None
+    full_ms = table.predict(models.load(pretrained)) if table else None
     for text in c.bench.methods:
         method, alpha = parse_method(text)
 
@@ -240,7 +251,7 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
             sp = c.sparsity
             _train(
                 r,
-                _loader(pretrained, alpha, method, r.size),
+                _loader(pretrained, alpha, method, r.size, stages.latency_table(c)),
                 sp.steps,
                 sp.lr or c.train.lr,
                 folder,
@@ -257,24 +268,34 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
 
             def prune(folder, name=name, rate=rate, text=text):
                 model = models.load(os.path.join(r.workdir, f"sparse_{name}", MODEL))
-                slim, plan = stages.slim_as_configured(model, rate, r.c, r.size)
+                budget = table and (1 - rate) * full_ms
+                slim, plan = stages.slim_as_configured(model, rate, r.c, r.size, budget)
                 plan.save(os.path.join(folder, "plan.json"))
-                return _finetune(r, slim, folder, {"stage": text, "rate": rate})
+                extra = {"stage": text, "rate": rate}
+                if table:
+                    extra.update(budget_ms=budget, predicted_ms=plan.predicted_ms)
+                return _finetune(r, slim, folder, extra)
 
             rows[(text, rate)] = r.stage(f"{name}_{rate:g}", prune)
         first = first or text
+    size = baselines.latency_size(table) if table else baselines.params_size
+    unit = "target_ms" if table else "target_params"
     for rate in c.bench.baseline_rates:
-        target = rows[(first, rate)]["params"]
+        target = (1 - rate) * full_ms if table else rows[(first, rate)]["params"]
         for criterion in c.bench.baselines:
             if criterion == "uniform":
-                work = functools.partial(_uniform, c, r, target, rate)
+                work = functools.partial(_uniform, c, r, target, rate, size, unit)
             else:
 
                 def work(folder, criterion=criterion, rate=rate, target=target):
                     model = models.load(pretrained)
-                    slim, plan = baselines.matched_prune(model, target, criterion, seed)
+                    slim, plan = baselines.matched_prune(
+                        model, target, criterion, seed, size
+                    )
                     plan.save(os.path.join(folder, "plan.json"))
-                    extra = {"stage": criterion, "rate": rate, "target_params": target}
+                    extra = {"stage": criterion, "rate": rate, unit: target}
+                    if table:
+                        extra["predicted_ms"] = table.predict(slim)
                     return _finetune(r, slim, folder, extra, extra_steps(c))
 
             rows[(criterion, rate)] = r.stage(f"{criterion}_{rate:g}", work)
@@ -330,12 +351,14 @@ def uniform_steps(c):
     return c.baseline.steps
 
 
-def _uniform(c, r, target, rate, folder):
+def _uniform(c, r, target, rate, size, unit, folder):
     # The sparsity rows start from the full SRNet: so does this one's shape.
     kwargs = model_config(c, "srnet").model.to_dict()
     del kwargs["arch"], kwargs["width_scale"]
     arch = "srnet"
-    scale, _ = baselines.matched_width(arch, target, input_shape=(*r.size, 1))
+    scale, reached = baselines.matched_width(
+        arch, target, size, input_shape=(*r.size, 1)
+    )
     steps = uniform_steps(c)
 
     def build():
@@ -349,7 +372,8 @@ def _uniform(c, r, target, rate, folder):
         "stage": "uniform",
         "rate": rate,
         "width_scale": scale,
-        "target_params": target,
+        unit: target,
+        **({"predicted_ms": reached} if unit == "target_ms" else {}),
         **r.measure(model, folder, timing=False),
     }
 

@@ -6,6 +6,7 @@ import pytest
 from benchmarks.harness import baselines
 from keras_sasrnet import models, profile
 from keras_sasrnet.slimming import find_groups, importance
+from keras_sasrnet.slimming.surgery import rebuild
 
 
 def test_l1_scores_are_kernel_norms(tiny_xunet):
@@ -52,3 +53,32 @@ def test_matched_width_reaches_the_target_params():
     )
     assert 0.2 < scale < 0.45
     assert abs(params - full // 10) / (full // 10) < 0.05
+
+
+def test_matched_prune_and_width_reach_a_latency_budget(tiny_srnet):
+    """With ``size=latency_size(table)`` the target is predicted ms: the
+    baselines are matched to a latency budget, not to params."""
+    from tests.conftest import hand_latency_table
+
+    table = hand_latency_table()
+    size = baselines.latency_size(table)
+    full_ms = table.predict(tiny_srnet)
+    budget = 0.4 * full_ms
+    slim, _ = baselines.matched_prune(tiny_srnet, budget, "l1", size=size)
+    # the tiny model's widths move in coarse steps: the bisection lands on
+    # the step nearest the budget (as near as any keep fraction gets)
+    groups = find_groups(tiny_srnet)
+    scores = importance.l1_norm(tiny_srnet, groups)
+    reachable = [
+        table.predict(
+            rebuild(tiny_srnet, baselines.uniform_plan(groups, scores, f), fold=False)
+        )
+        for f in np.linspace(0.05, 1, 16)
+    ]
+    best = min(abs(ms - budget) for ms in reachable)
+    assert abs(table.predict(slim) - budget) <= best + 1e-9
+    assert table.predict(slim) == pytest.approx(budget, rel=0.25)
+    scale, ms = baselines.matched_width("srnet", budget, size, input_shape=(32, 32, 1))
+    assert ms == pytest.approx(budget, rel=0.05)
+    built = models.build("srnet", scale, input_shape=(32, 32, 1))
+    assert table.predict(built) == pytest.approx(ms)

@@ -45,6 +45,11 @@ def _forget_binary_flags():
     for name in names & set(flags.FLAGS):
         delattr(flags.FLAGS, name)
     flags.FLAGS.unparse_flags()
+    # ml_collections loads --config=FILE as module "<flag>_config" and, when
+    # that name is taken, executes the next file into the old module: a file
+    # without get_config would then find the previous file's.
+    for module in [m for m in sys.modules if m.endswith("_config") and "." not in m]:
+        del sys.modules[module]
 
 
 def run_binary(binary, *args):

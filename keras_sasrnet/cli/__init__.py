@@ -6,6 +6,7 @@ The flags several binaries define alike come from ``cli.define_<name>()``
 
 import json
 import os
+import re
 import sys
 
 from absl import app, flags, logging
@@ -112,14 +113,22 @@ def print_json(data):
 
 
 def _parse_flags(argv):
-    """absl's parser, with config-file errors as one line and exit 2.
+    """absl's parser, with every flag error as one ``error:`` line and exit 2.
 
-    absl reports a bad flag value itself (``FATAL Flags parsing error``);
-    ml_collections' ``--config`` raises instead (a missing or broken config
-    file, an unknown ``--config.field``), which printed a traceback.
+    absl's own ``parse_flags_with_usage`` prints ``FATAL Flags parsing
+    error`` and a hint, and exits 1; ml_collections' ``--config`` raises
+    instead (a missing or broken config file, an unknown ``--config.field``),
+    which printed a traceback.
     """
     try:
-        args = app.parse_flags_with_usage(argv)
+        args = flags.FLAGS(argv)
+    except flags.Error as e:
+        print(f"error: {_flag_error(e)}", file=sys.stderr)
+        sys.exit(2)
+    except (KeyError, AttributeError, OSError, ImportError, SyntaxError) as e:
+        print(f"error: {_config_error(e, argv)}", file=sys.stderr)
+        sys.exit(2)
+    try:
         for name in list(flags.FLAGS):
             flag = flags.FLAGS[name]
             if type(flag).__name__ == "_ConfigFlag" and flag.present:
@@ -131,12 +140,23 @@ def _parse_flags(argv):
         sys.exit(2)
 
 
+def _flag_error(error):
+    """absl's message on one line; required flags named as such."""
+    missing = re.findall(r"Flag (--\w+) must have a value other than None", str(error))
+    if missing:
+        return f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required"
+    return "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
+
+
 def _config_error(error, argv):
     files = [a.split("=", 1)[1] for a in argv if a.startswith("--config=")]
     for spec in files:
         path = spec.split(":", 1)[0]
         if not os.path.isfile(path):
             return f"--config: no such file {path}"
+    if isinstance(error, AttributeError) and "get_config" in str(error):
+        where = f"--config={files[0]}" if files else "--config"
+        return f"{where}: the file defines no get_config() function"
     if isinstance(error, (KeyError, AttributeError)):
         field = str(error.args[0] if error.args else error).strip("'\"")
         given = [a.split("=", 1)[0] for a in argv if a.startswith("--config.")]

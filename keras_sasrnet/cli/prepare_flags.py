@@ -31,8 +31,10 @@ def define_source_flags():
     flags.DEFINE_bool(
         "skip_bad",
         False,
-        "Record unreadable sources in the manifest "
-        "and go on, instead of stopping at the first.",
+        "Record unreadable sources in the manifest and go on, instead of "
+        "stopping at the first. Files in an image format the readers do not "
+        "take (.gif, .pbm, ...) and symbolic links leading out of --src (never "
+        "followed) stop the run too, or with this flag are listed as skipped.",
     )
     flags.DEFINE_integer(
         "crop", 64, "--src=demo|photos: crop side in pixels.", lower_bound=8

@@ -5,7 +5,8 @@ pixel; JPEG algorithms take grayscale JPEG covers and a payload in bits per
 non-zero AC coefficient (bpnzAC). Every image gets its own seed derived from
 (base seed, file name): one shared key across images is a known way to
 corrupt a steganalysis data set, and per-name seeds make a run independent of
-order, worker count and interruptions.
+order, worker count and interruptions. The algorithms themselves are in
+``algorithms`` (their names are here too: ``embed.SPATIAL``, ...).
 """
 
 import dataclasses
@@ -13,100 +14,33 @@ import hashlib
 import os
 import warnings
 
-import conseal
 import numpy as np
 
 from keras_sasrnet import atomic, fingerprint
 from keras_sasrnet.data import images, jpeg
+from keras_sasrnet.data.algorithms import (
+    ALGORITHMS,
+    JPEG,
+    SPATIAL,
+    CannotCarry,
+    embed_array,
+    image_seed,
+    nonzero_ac,
+)
+from keras_sasrnet.data.manifest import FILENAME as manifest_file
 from keras_sasrnet.data.manifest import Manifest, sha256
 from keras_sasrnet.data.parallel import map_files
 
-
-def _spatial(simulate, **extra):
-    def embed(x0, payload, seed):
-        return simulate(x0, payload, seed=seed, **extra)
-
-    return embed
-
-
-def _lsbm(x0, payload, seed):
-    return conseal.lsb.simulate(
-        x0, payload, modify=conseal.LSB_MATCHING, permute=True, seed=seed
-    )
-
-
-# name -> (domain, function(cover, payload, seed) -> stego)
-SPATIAL = {
-    "hill": _spatial(conseal.hill.simulate_single_channel),
-    "hugo": _spatial(conseal.hugo.simulate_single_channel),
-    "suniward": _spatial(conseal.suniward.simulate_single_channel),
-    "wow": _spatial(conseal.wow.simulate_single_channel),
-    "mipod": _spatial(conseal.mipod.simulate_single_channel),
-    "lsbm": _lsbm,
-}
-
-
-def _uerd(x0, y0, qt, payload, seed):
-    return conseal.uerd.simulate_single_channel(y0, qt, payload, seed=seed)
-
-
-def _juniward(x0, y0, qt, payload, seed):
-    return conseal.juniward.simulate_single_channel(x0, y0, qt, payload, seed=seed)
-
-
-def _nsf5(x0, y0, qt, payload, seed):
-    return conseal.nsF5.simulate_single_channel(y0, payload, seed=seed)
-
-
-def _ebs(x0, y0, qt, payload, seed):
-    # conseal's EBS (2025.11) reads its rate per embeddable coefficient (60 of
-    # 64 per block), not per non-zero AC as its docstring says and the other
-    # JPEG algorithms do: rescaled to bpnzAC. Unscaled, "0.4" changed 49-78 %
-    # of the non-zero AC coefficients of 32x32 q75 crops (UERD: 6-8 %).
-    embeddable = y0.size - 4 * y0.shape[0] * y0.shape[1]
-    alpha = payload * conseal.tools.dct.nzAC(y0) / embeddable
-    return conseal.ebs.simulate_single_channel(y0, qt, alpha, seed=seed)
-
-
-JPEG = {"uerd": _uerd, "juniward": _juniward, "nsf5": _nsf5, "ebs": _ebs}
-ALGORITHMS = sorted(SPATIAL) + sorted(JPEG)
-
-
-def image_seed(base_seed, name):
-    """A 31-bit seed for one image from the run's seed and the file name."""
-    digest = hashlib.sha256(f"{base_seed}:{name}".encode()).digest()
-    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
-
-
-class CannotCarry(ValueError):
-    """A cover that cannot carry any payload (expected, not a failure)."""
-
-
-def nonzero_ac(coefs):
-    """Number of non-zero AC coefficients of a coefficient plane (H, W)."""
-    ac = np.asarray(coefs).copy()
-    ac[::8, ::8] = 0  # the DC term of every 8x8 block
-    return int(np.count_nonzero(ac))
-
-
-def embed_array(algorithm, cover_path, payload, seed, size=None):
-    """(cover, stego) arrays of one cover: pixels, or DCT coefficient planes.
-
-    ``size``: the (H, W) the cover set's manifest promises; a cover of
-    another size is an ``ImageError`` naming it.
-    """
-    if algorithm in SPATIAL:
-        x0 = images.read_gray(cover_path, size)
-        x1 = SPATIAL[algorithm](x0, payload, seed)
-        return x0, np.asarray(x1).astype(np.uint8)
-    coefs, qt = jpeg.read_coefficients(cover_path, size)
-    if nonzero_ac(coefs) == 0:
-        # A flat tile quantised to DC only: payload is in bits per non-zero
-        # AC coefficient, so there is nothing to embed into (conseal raises).
-        raise CannotCarry("no non-zero AC coefficient: cannot carry a payload")
-    x0 = images.to_gray(images.open_checked(cover_path), cover_path).astype(np.float64)
-    y1 = JPEG[algorithm](x0, jpeg.to_blocks(coefs), qt, payload, seed)
-    return coefs, jpeg.from_blocks(np.asarray(y1)).astype(coefs.dtype)
+__all__ = [
+    "ALGORITHMS",
+    "JPEG",
+    "SPATIAL",
+    "CannotCarry",
+    "embed_array",
+    "embed_dataset",
+    "image_seed",
+    "nonzero_ac",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,20 +51,36 @@ class _Job:
     payload: float
     seed: int
     size: tuple | None = None
+    sha256: str | None = None  # the stego's hash in a finished set's manifest
+
+
+def _kept(job):
+    """(cover, stego) of a stego an earlier run left, or None to redo it.
+
+    Redone (the per-image seed makes the new one what the old one should
+    have been): a damaged file, one whose hash is not what the set's
+    manifest recorded, and one identical to its cover (a stego overwritten
+    by its cover; a flat cover that takes no change is simply made again).
+    """
+    if not os.path.exists(job.stego):
+        return None
+    try:
+        if job.sha256 is not None and sha256(job.stego) != job.sha256:
+            raise images.ImageError(job.stego, "changed since the set was made")
+        pair = _read_pair(job)
+        if np.array_equal(*pair):
+            raise images.ImageError(job.stego, "identical to its cover")
+    except images.ImageError:
+        os.remove(job.stego)
+        return None
+    return pair
 
 
 def _embed_one(job):
     """{name, changes, elements, sha256}, {name, skipped} or {name, error}."""
     name = os.path.basename(job.stego)
     try:
-        pair = None
-        if os.path.exists(job.stego):  # finished in an earlier run
-            try:
-                pair = _read_pair(job)
-            except images.ImageError:
-                # Damaged since (truncated, overwritten): ours to redo, and
-                # the per-image seed makes the new one identical to the old.
-                os.remove(job.stego)
+        pair = _kept(job)  # finished in an earlier run
         if pair is not None:
             cover, stego = pair
         else:
@@ -221,6 +171,11 @@ def embed_dataset(
         )
     settings = {
         "covers": os.path.abspath(covers),
+        # the covers' content: a cover set rebuilt under the same names
+        # (sasrnet_prepare --overwrite from another source) is another set
+        "cover_content": hashlib.sha256(
+            "".join(f"{f['name']}:{f['sha256']};" for f in cover_set.files).encode()
+        ).hexdigest()[:16],
         "algorithm": algorithm,
         "payload": float(payload),
         "seed": seed,
@@ -229,6 +184,9 @@ def embed_dataset(
     with atomic.staged_folder(out) as work:
         fingerprint.claim(work, settings, "stegos", overwrite)
         atomic.remove_stale(work)
+        recorded = {}
+        if os.path.exists(os.path.join(work, manifest_file)):
+            recorded = {f["name"]: f["sha256"] for f in Manifest.load(work).files}
         files = [f for f in cover_set.files if split in (None, f["split"])]
         jobs = [
             _Job(
@@ -238,6 +196,7 @@ def embed_dataset(
                 float(payload),
                 image_seed(seed, f["name"]),
                 tuple(cover_set.size),
+                recorded.get(f["name"]),
             )
             for f in files
         ]

@@ -144,15 +144,57 @@ def write_gray(path, pixels, quality=None):
         Image.fromarray(pixels, mode="L").save(tmp, **options)
 
 
-def list_images(folder, suffixes=SPATIAL_SUFFIXES + JPEG_SUFFIXES):
-    """Sorted file names in ``folder`` with an image suffix, or a clear error."""
+# Image formats a folder may hold that the readers do not take: such files
+# are listed as skipped (``scan_folder``), never dropped without a word.
+OTHER_SUFFIXES = (
+    ".pbm", ".ppm", ".pnm", ".pam", ".gif", ".webp", ".jp2", ".j2k", ".jxl",
+    ".heic", ".heif", ".avif", ".ico", ".dng", ".cr2", ".nef", ".raw",
+)  # fmt: skip
+
+
+def scan_folder(folder):
+    """(sorted image names, {name: why skipped}) of the files in ``folder``.
+
+    Skipped, with the reason: files with an image suffix the readers do not
+    take (``OTHER_SUFFIXES``), and symbolic links whose target lies outside
+    ``folder`` (not followed: a data set is made of its folder's own files;
+    links within it are followed). Hidden files and other suffixes are not
+    images and are not listed.
+    """
     if not os.path.isdir(folder):
         raise NotADirectoryError(f"no such directory: {folder}")
-    names = sorted(
-        n
-        for n in os.listdir(folder)
-        if n.lower().endswith(suffixes) and not n.startswith(".")
-    )
+    root = os.path.realpath(folder)
+    names, skipped = [], {}
+    for n in sorted(os.listdir(folder)):
+        low, path = n.lower(), os.path.join(folder, n)
+        if n.startswith("."):
+            continue
+        if low.endswith(OTHER_SUFFIXES):
+            skipped[n] = (
+                f"unsupported image format ({os.path.splitext(low)[1]}); the "
+                f"readers take {', '.join(SPATIAL_SUFFIXES + JPEG_SUFFIXES)}"
+            )
+        elif low.endswith(SPATIAL_SUFFIXES + JPEG_SUFFIXES):
+            target = os.path.realpath(path)
+            if os.path.commonpath([root, target]) != root:
+                skipped[n] = (
+                    f"a symbolic link out of the folder (to {target}): not followed"
+                )
+            else:
+                names.append(n)
+    return names, skipped
+
+
+def list_images(folder):
+    """Sorted image names in ``folder``; a clear error for an empty folder
+    or for files ``scan_folder`` skips (naming the first)."""
+    names, skipped = scan_folder(folder)
+    if skipped:
+        first = sorted(skipped)[0]
+        more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+        raise ValueError(f"{os.path.join(folder, first)}: {skipped[first]}{more}")
     if not names:
-        raise ValueError(f"{folder} holds no image ({', '.join(suffixes)})")
+        raise ValueError(
+            f"{folder} holds no image ({', '.join(SPATIAL_SUFFIXES + JPEG_SUFFIXES)})"
+        )
     return names

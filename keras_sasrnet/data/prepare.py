@@ -52,9 +52,23 @@ def _prepare_one(job):
         return name, None, str(e)
 
 
-def presplit(src):
+def source_names(folder, skipped=None):
+    """Image names of a source folder. Files ``images.scan_folder`` skips
+    (unsupported formats, links out of the folder) stop the run, or, given
+    a ``skipped`` dict (``--skip_bad``), are recorded there with the reason."""
+    if skipped is None:
+        return images.list_images(folder)
+    names, why = images.scan_folder(folder)
+    skipped.update(why)
+    if not names:
+        raise ValueError(f"{folder} holds no usable image (skipped: {len(why)})")
+    return names
+
+
+def presplit(src, skipped=None):
     """{file name: split} of a source already split into train/val/test
-    subfolders, or None if ``src`` has none of them.
+    subfolders, or None if ``src`` has none of them (``skipped``: as
+    ``source_names``).
 
     Names must be unique across the subfolders (the data set is flat).
     """
@@ -63,7 +77,7 @@ def presplit(src):
         return None
     parts = {}
     for part in found:
-        for name in images.list_images(os.path.join(src, part)):
+        for name in source_names(os.path.join(src, part), skipped):
             if name in parts:
                 raise ValueError(
                     f"{name} is in both {src}/{parts[name]} and {src}/{part}"
@@ -101,8 +115,9 @@ def prepare_dataset(
             is an error.
         seed: seed of the split permutation.
         convert_color: convert colour sources to luma instead of failing.
-        skip_bad: record unreadable sources in the manifest and go on,
-            instead of stopping at the first one.
+        skip_bad: record unreadable sources (and files ``images.scan_folder``
+            skips: unsupported formats, links out of the folder) in the
+            manifest and go on, instead of stopping at the first one.
         workers: processes (default all cores).
         progress: show a progress bar.
         group_by: a regex whose first capture group (or whole match) on a
@@ -130,13 +145,14 @@ def prepare_dataset(
             re.compile(group_by)
         except re.error as e:
             raise ValueError(f"--group_by {group_by!r} is not a regex: {e}") from None
-    given = presplit(src)
+    skipped = {} if skip_bad else None
+    given = presplit(src, skipped)
     if given is not None and split is not None:
         raise ValueError(
             f"{src} is already split into {sorted(set(given.values()))} subfolders; "
             "drop the split setting (or point at a folder without them)"
         )
-    names = sorted(given) if given is not None else images.list_images(src)
+    names = sorted(given) if given is not None else source_names(src, skipped)
     groups = None if group_by is None else {n: group_of(n, group_by) for n in names}
     if given is None:
         parts = split_names(names, split or "paper", seed, groups)
@@ -184,7 +200,7 @@ def prepare_dataset(
             if n in parts
         ]
         sources = {os.path.splitext(n)[0] + suffix: n for n in names}
-        files, failed = [], {}
+        files, failed = [], dict(skipped or {})
         for (name, digest, error), job in zip(
             map_files(_prepare_one, jobs, workers, "prepare" if progress else ""),
             jobs,

@@ -12,6 +12,7 @@ decoded 8-bit pixels. An unreadable file is reported and the rest go on.
 import csv
 import dataclasses
 import io
+import itertools
 import os
 import sys
 
@@ -31,20 +32,26 @@ class Score:
 
 
 def expand(inputs):
-    """Files from files and folders (folders: their images, sorted)."""
-    paths = []
+    """(files, {file: why skipped}) from files and folders.
+
+    A folder gives its images, sorted; what ``images.scan_folder`` skips in
+    it (unsupported image formats, symbolic links out of the folder) is
+    returned with the reason, to be reported, not scored. A file named
+    itself is scored whatever it is.
+    """
+    paths, skipped = [], {}
     for item in inputs:
         if os.path.isdir(item):
-            suffixes = images.SPATIAL_SUFFIXES + images.JPEG_SUFFIXES
-            found = sorted(n for n in os.listdir(item) if n.lower().endswith(suffixes))
-            paths += [os.path.join(item, n) for n in found]
+            names, why = images.scan_folder(item)
+            paths += [os.path.join(item, n) for n in names]
+            skipped.update({os.path.join(item, n): r for n, r in why.items()})
         elif os.path.exists(item):
             paths.append(item)
         else:
             raise FileNotFoundError(f"no such file or folder: {item}")
-    if not paths:
+    if not paths and not skipped:
         raise ValueError(f"no image found in {list(inputs)}")
-    return paths
+    return paths, skipped
 
 
 def read_for(domain, path):
@@ -104,13 +111,18 @@ def run(model, inputs, threshold=0.5, out="scores.csv", trust_savedmodel=False):
     ``out`` ("-": standard output), lists failed files on stderr and prints a
     summary line. Returns the number of files that failed.
     """
-    paths = expand(inputs)
+    if out != "-" and os.path.isdir(out):
+        raise ValueError(
+            f"--out={out} is a folder: give a file (e.g. {out}/scores.csv)"
+        )
+    paths, skipped = expand(inputs)
     detector = Detector(model, trust_savedmodel)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["file", "p_stego", "verdict", "error"])
     stego = cover = failed = 0
-    for s in detector.score(paths):
+    refused = [Score(p, None, why) for p, why in sorted(skipped.items())]
+    for s in itertools.chain(detector.score(paths), refused):
         if s.probability is None:
             failed += 1
             writer.writerow([s.path, "", "error", s.error])
@@ -125,7 +137,8 @@ def run(model, inputs, threshold=0.5, out="scores.csv", trust_savedmodel=False):
     else:
         atomic.write_text(out, buffer.getvalue())
     print(
-        f"scored {stego + cover} of {len(paths)} files: {stego} stego, {cover} cover "
+        f"scored {stego + cover} of {len(paths) + len(refused)} files: "
+        f"{stego} stego, {cover} cover "
         f"(threshold {threshold}, {detector.domain} domain); "
         f"{failed} failed" + ("" if out == "-" else f"; wrote {out}")
     )

@@ -19,6 +19,8 @@ def parse_models(entries):
         if not os.path.exists(path):
             raise FileNotFoundError(f"no model file at {path}")
         result[name] = path
+    if not result:
+        raise ValueError("--models is empty: give name=path or path entries")
     return result
 
 
@@ -34,6 +36,8 @@ def parse_sets(entries):
             )
         split = parts[2] if len(parts) == 3 else "test"
         result[name] = (parts[0], parts[1], None if split == "all" else split)
+    if not result:
+        raise ValueError("--sets is empty: give name=covers:stegos[:split] entries")
     return result
 
 

@@ -45,6 +45,9 @@ def load(path, input_size=None, compile=False):
     except (KeyError, zipfile.BadZipFile, EOFError) as e:
         # e.g. "There is no item named 'config.json' in the archive"
         raise ValueError(f"{path}: not a complete .keras file ({e})") from None
+    except ValueError as e:  # e.g. a Lambda layer refused by safe mode
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{path}: {first}") from None
     if input_size is None:
         return model
     return reinput(model, input_size)

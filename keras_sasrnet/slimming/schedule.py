@@ -7,6 +7,8 @@ rate relative to what is left: ``1 - (1 - R_k) / (1 - R_{k-1})``.
 
 from keras_sasrnet.slimming.plan import check_rate
 
+SCHEDULES = ("linear", "geometric")
+
 
 def cumulative_rates(target, rounds, kind="linear"):
     """Cumulative rates after each round, ending at ``target``.
@@ -29,9 +31,7 @@ def cumulative_rates(target, rounds, kind="linear"):
     if kind == "geometric":
         keep = (1 - target) ** (1 / rounds)
         return [1 - keep**k for k in range(1, rounds + 1)]
-    raise ValueError(
-        f"schedule kind must be 'linear' or 'geometric'; received {kind!r}"
-    )
+    raise ValueError(f"schedule kind must be one of {SCHEDULES}; received {kind!r}")
 
 
 def round_rates(cumulative):

@@ -9,12 +9,9 @@ import os
 
 import ml_collections
 
-from keras_sasrnet import models, precision
 from keras_sasrnet.data import embed
-from keras_sasrnet.slimming import importance as slimming_importance
 from keras_sasrnet.slimming import sparsity
-from keras_sasrnet.slimming.plan import SELECTIONS
-from keras_sasrnet.train.distribute import STRATEGIES
+from keras_sasrnet.train import rules
 
 
 def base():
@@ -153,38 +150,17 @@ def parse_arg(arg, **defaults):
 
 
 def validate(c):
-    """Raises ValueError naming the first impossible value in config ``c``."""
+    """Raises ValueError naming the first impossible value in config ``c``.
+
+    Every field by its rule (``rules.RULES``: a range or a closed set), then
+    what depends on several fields or on files.
+    """
+    rules.check(c)
 
     def need(ok, message):
         if not ok:
             raise ValueError(message)
 
-    need(
-        c.get("precision", "float32") in precision.MODES,
-        f"precision must be one of {precision.MODES}; received {c.get('precision')!r}",
-    )
-    need(
-        c.model.arch in models.ARCHITECTURES,
-        f"model.arch must be one of {sorted(models.ARCHITECTURES)}; received "
-        f"{c.model.arch!r}",
-    )
-    need(
-        c.model.width_scale > 0,
-        f"model.width_scale must be > 0; received {c.model.width_scale}",
-    )
-    need(
-        0 <= c.prune.target < 1,
-        f"prune.target (rate) must be in [0, 1); received {c.prune.target}",
-    )
-    need(
-        c.sparsity.alpha >= 0,
-        f"sparsity.alpha must be >= 0; received {c.sparsity.alpha}",
-    )
-    need(
-        c.sparsity.method in sparsity.METHODS,
-        f"sparsity.method must be one of {sorted(sparsity.METHODS)}; received "
-        f"{c.sparsity.method!r}",
-    )
     table = c.get("latency", {}).get("table", "")
     need(
         sparsity.method(c.sparsity.method).cost != "latency" or os.path.isfile(table),
@@ -197,63 +173,15 @@ def validate(c):
         f"benchmarks/latency; received {table!r}",
     )
     need(
-        c.sparsity.lr is None or c.sparsity.lr > 0,
-        f"sparsity.lr must be > 0 (or None); received {c.sparsity.lr}",
-    )
-    need(
-        c.prune.importance in slimming_importance.SCORERS,
-        f"prune.importance must be one of {sorted(slimming_importance.SCORERS)}; "
-        f"received {c.prune.importance!r}",
-    )
-    need(
-        c.prune.aggregate in slimming_importance.AGGREGATES,
-        f"prune.aggregate must be one of {sorted(slimming_importance.AGGREGATES)}; "
-        f"received {c.prune.aggregate!r}",
-    )
-    need(
-        c.prune.select in (*SELECTIONS, "latency"),
-        f"prune.select must be one of {(*SELECTIONS, 'latency')}; received "
-        f"{c.prune.select!r}",
+        not table or os.path.isfile(table),
+        f"latency.table: no such file {table}",
     )
     need(
         c.prune.select != "zeros" or c.prune.importance == "gamma",
         f"prune.select='zeros' removes channels whose |gamma| is zero: it needs "
         f"prune.importance='gamma'; received {c.prune.importance!r}",
     )
-    need(
-        c.prune.zero_threshold >= 0,
-        f"prune.zero_threshold must be >= 0; received {c.prune.zero_threshold}",
-    )
-    need(c.prune.rounds >= 1, f"prune.rounds must be >= 1; received {c.prune.rounds}")
-    need(
-        c.prune.tolerance >= 0,
-        f"prune.tolerance must be >= 0; received {c.prune.tolerance}",
-    )
-    for stage in ("baseline", "sparsity", "finetune"):
-        steps = c[stage].steps
-        need(steps >= 0, f"{stage}.steps must be >= 0; received {steps}")
-    need(c.train.lr > 0, f"train.lr must be > 0; received {c.train.lr}")
-    need(c.finetune.lr > 0, f"finetune.lr must be > 0; received {c.finetune.lr}")
-    need(
-        c.data.pairs_per_replica >= 1,
-        f"data.pairs_per_replica must be >= 1; received {c.data.pairs_per_replica}",
-    )
-    need(
-        c.train.steps_per_epoch >= 1,
-        f"train.steps_per_epoch must be >= 1; received {c.train.steps_per_epoch}",
-    )
-    need(
-        c.distribute.strategy in STRATEGIES,
-        f"distribute.strategy must be one of {STRATEGIES}; received "
-        f"{c.distribute.strategy!r}",
-    )
-    if c.data.demo.use:
-        need(
-            c.data.demo.algorithm in embed.SPATIAL,
-            f"data.demo.algorithm must be a spatial algorithm {sorted(embed.SPATIAL)}; "
-            f"received {c.data.demo.algorithm!r}",
-        )
-    else:
+    if not c.data.demo.use:
         for key in ("covers", "stegos"):
             folder = c.data[key]
             need(

@@ -37,6 +37,21 @@ def claim_workdir(config, workdir, overwrite=False):
     fingerprint.claim(workdir, config.to_dict(), "a run", overwrite, "config.json")
 
 
+def open_run(config, workdir, log=print, overwrite=False):
+    """Checks all a run needs - the config, a baseline.model file, the data
+    and their pairing - and only then claims ``workdir``: a run stopped by
+    bad input writes nothing (and its corrected rerun is not refused as "a
+    run made with other settings"). Returns the ``Run``."""
+    validate(config)
+    atomic.check_folder(workdir)
+    if config.baseline.model:
+        models.load(config.baseline.model)  # a truncated or unsafe file: now
+    r = Run(config, workdir, log, record=False)
+    claim_workdir(config, workdir, overwrite)
+    r.record_unpaired()
+    return r
+
+
 def run_slimming(config, workdir, log=print, overwrite=False):
     """The whole schedule for ``config`` in ``workdir`` (resumable).
 
@@ -49,8 +64,7 @@ def run_slimming(config, workdir, log=print, overwrite=False):
     Example:
         >>> rows = run_slimming(demo_config, "work/demo")
     """
-    claim_workdir(config, workdir, overwrite)
-    r = Run(config, workdir, log)
+    r = open_run(config, workdir, log, overwrite)
     c = r.c
     base = r.stage("baseline", functools.partial(stages.baseline_stage, r))
     rows = [base, r.stage("sparse", functools.partial(stages.sparse_stage, r))]
@@ -108,8 +122,7 @@ def train_model(config, workdir, log=print, overwrite=False):
 
     Returns its metrics; the model is ``workdir/baseline/best.keras``.
     """
-    claim_workdir(config, workdir, overwrite)
-    r = Run(config, workdir, log)
+    r = open_run(config, workdir, log, overwrite)
     return r.stage("baseline", functools.partial(stages.baseline_stage, r))
 
 
@@ -121,9 +134,12 @@ def finetune_model(config, model_path, workdir, log=print, overwrite=False):
     if not os.path.isfile(model_path):
         raise FileNotFoundError(f"no model file at {model_path}")
     validate(config)
+    atomic.check_folder(workdir)
+    models.load(model_path)  # a truncated or unsafe file stops it here
+    r = Run(config, workdir, log, record=False)
     settings = {"config": config.to_dict(), "model": os.path.abspath(model_path)}
     fingerprint.claim(workdir, settings, "a fine-tuning", overwrite)
-    r = Run(config, workdir, log)
+    r.record_unpaired()
     c = r.c
 
     def work(folder):
@@ -178,6 +194,10 @@ def prune_model(
     table = LatencyModel.load(latency_table) if latency_table else None
     if table is None and rate is None and plan_kwargs.get("select", "rate") == "rate":
         raise ValueError("--rate is required with --select=rate")
+    atomic.check_folder(out)
+    data = None
+    if covers:  # pairs matched now: a split without stegos stops it before work
+        data = pairs.pair_dataset(covers, stegos, split, 16, training=False)
     model = models.load(model_path)
     size = tuple(model.input_shape[1:3])
     if None in size and covers:
@@ -193,9 +213,6 @@ def prune_model(
         slim, plan = slimming.slim(
             model, rate or 0.0, input_size=None if None in size else size, **plan_kwargs
         )
-    os.makedirs(out, exist_ok=True)
-    plan.save(os.path.join(out, "plan.json"))
-    loop.save(slim, os.path.join(out, "pruned.keras"))
     metrics = {"rate": plan.rate, "pruned_fraction": plan.pruned_fraction}
     if table is not None:
         metrics.update(budget_ms=plan.budget_ms, predicted_ms=plan.predicted_ms)
@@ -203,9 +220,11 @@ def prune_model(
         metrics[f"params_{key}"] = profile.count_params(m)[0]
         if None not in size:
             metrics[f"macs_{key}"] = sum(profile.count_macs(m, size).values())
-    if covers:
-        data = pairs.pair_dataset(covers, stegos, split, 16, training=False)
+    if data is not None:
         metrics["accuracy_before"] = evaluate(model, data).accuracy
         metrics["accuracy_after"] = evaluate(slim, data).accuracy
-    atomic.write_json(os.path.join(out, "metrics.json"), metrics)
+    with atomic.staged_folder(out) as work:  # all three, or (new) none
+        plan.save(os.path.join(work, "plan.json"))
+        loop.save(slim, os.path.join(work, "pruned.keras"))
+        atomic.write_json(os.path.join(work, "metrics.json"), metrics)
     return metrics

@@ -9,8 +9,6 @@ import hashlib
 import json
 import os
 import shutil
-import threading
-import time
 
 import keras
 import numpy as np
@@ -23,6 +21,7 @@ from keras_sasrnet.evaluation.evaluate import evaluate, predict_pairs
 from keras_sasrnet.train import loop
 from keras_sasrnet.train.config import validate
 from keras_sasrnet.train.distribute import make_strategy
+from keras_sasrnet.train.stopwatch import Stopwatch
 
 DONE = "done.json"
 SECONDS = "seconds.json"  # a stage's running time, kept across resumes
@@ -45,7 +44,9 @@ def _quiet(*_):
 class Run:
     """Data, strategy and helpers shared by the stages of one run."""
 
-    def __init__(self, config, workdir, log=print):
+    def __init__(self, config, workdir, log=print, record=True):
+        """Checks the config and the data (``record=False``: writes nothing
+        yet; call ``record_unpaired`` once the work directory is claimed)."""
         self.c = validate(config)
         self.workdir, self.log = workdir, log
         self.precision = config.get("precision", "float32")
@@ -57,7 +58,9 @@ class Run:
             config.distribute.strategy, config.distribute.logical_cpus
         )
         self.covers, self.stegos = demo.resolve(config, log)
-        self._check_pairs(config, workdir, log)
+        self.unpaired = self._check_pairs(config, log)
+        if record:
+            self.record_unpaired()
         size = Manifest.load(self.covers).size
         self.size = tuple(size)
         self.batch = config.data.pairs_per_replica * self.strategy.num_replicas_in_sync
@@ -96,12 +99,12 @@ class Run:
 
         return make
 
-    def _check_pairs(self, config, workdir, log):
+    def _check_pairs(self, config, log):
         """Covers without a stego: stop (strict) or leave them out, one line
-        per split, their names in ``workdir/unpaired.json``."""
+        per split; returns {split: names} (``record_unpaired`` keeps it)."""
         missing = pairs.unpaired(self.covers, self.stegos)
         if not missing:
-            return
+            return missing
         lines = pairs.unpaired_message(self.covers, self.stegos, missing)
         if config.data.strict_pairs:
             raise ValueError(
@@ -109,8 +112,15 @@ class Run:
             )
         for line in lines:
             log(line + " - left out")
-        os.makedirs(workdir, exist_ok=True)
-        atomic.write_json(os.path.join(workdir, "unpaired.json"), missing)
+        return missing
+
+    def record_unpaired(self):
+        """The covers left out, in ``workdir/unpaired.json`` (if any)."""
+        if self.unpaired:
+            os.makedirs(self.workdir, exist_ok=True)
+            atomic.write_json(
+                os.path.join(self.workdir, "unpaired.json"), self.unpaired
+            )
 
     def recipe(self, steps, lr, decay_step, optimizer="adamax", momentum=0.9):
         return loop.Recipe(
@@ -206,44 +216,6 @@ class Run:
     def load(self, path, compile=False):
         with self.strategy.scope():
             return models.load(path, compile=compile)
-
-
-class Stopwatch:
-    """Seconds spent on a stage over all its invocations (a resume adds up).
-
-    The running total is saved to ``path`` every ``every`` seconds by a
-    background thread, so a killed invocation loses at most that much.
-    """
-
-    def __init__(self, path, every=10.0, clock=time.perf_counter):
-        self.path, self.every, self.clock = path, every, clock
-        self.before = 0.0
-        if os.path.exists(path):
-            with open(path) as f:
-                self.before = float(json.load(f)["seconds"])
-        self._stop = threading.Event()
-
-    def total(self):
-        return self.before + self.clock() - self.start
-
-    def _save(self):
-        atomic.write_json(self.path, {"seconds": round(self.total(), 1)})
-
-    def _tick(self):
-        while not self._stop.wait(self.every):
-            self._save()
-
-    def __enter__(self):
-        self.start = self.clock()
-        self._thread = threading.Thread(target=self._tick, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self._save()
-        return False
 
 
 def train_stage(

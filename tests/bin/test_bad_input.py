@@ -10,17 +10,20 @@ output would have gone. The cases of one command run in one process
 import itertools
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import zipfile
 
+import keras
 import numpy as np
 import pytest
 import skimage.data
 from PIL import Image
 
 from keras_sasrnet import models
-from keras_sasrnet.data import demo, embed
+from keras_sasrnet.data import demo, embed, prepare
+from keras_sasrnet.data.manifest import Manifest
 from keras_sasrnet.export import convert
 from keras_sasrnet.models.io import save
 
@@ -107,7 +110,48 @@ def world(tmp_path_factory):
     )
     (root / "folder.keras").mkdir()
     (root / "image.keras").write_bytes(good.read_bytes())
+    w["lambda"] = str(root / "lambda.keras")
+    inputs = keras.Input((32, 32, 1))
+    doubled = keras.layers.Lambda(lambda t: t * 2)(inputs)
+    pooled = keras.layers.GlobalAveragePooling2D()(doubled)
+    save(keras.Model(inputs, keras.layers.Dense(2)(pooled)), w["lambda"])
+    # a source folder with a link out of it, and one with formats the
+    # readers do not take
+    linked = _folder(root, "linked", {})
+    (linked / "outside.pgm").symlink_to(good)
+    w["sources"]["linked"] = linked
+    w["sources"]["gif"] = _folder(root, "gif", {})
+    Image.fromarray(_crop(5)).save(w["sources"]["gif"] / "anim.gif")
+    w["sources"]["pbm"] = _folder(root, "pbm", {})
+    Image.fromarray(_crop(5)).convert("1").save(w["sources"]["pbm"] / "bits.pbm")
+    # stegos of the training split only; one with a stego missing; JPEG covers
+    w["train_stegos"] = str(root / "train_stegos")
+    embed.embed_dataset(covers, w["train_stegos"], "lsbm", 1.0, split="train")
+    w["fewer_stegos"] = _fewer(stegos, root / "fewer_stegos")
+    w["jpeg_covers"] = str(root / "jpeg_covers")
+    prepare.prepare_dataset(
+        str(_folder(root, "plain", {})), w["jpeg_covers"], jpeg_quality=90,
+        split=(3, 2, 1), progress=False,
+    )  # fmt: skip
+    (root / "plain.csv").mkdir()  # a folder where a file is asked for
+    w["table"] = str(ROOT / "benchmarks" / "latency" / "table.json")
+    (root / "no_get.py").write_text("CONFIG = {}\n")  # a config file without get_config
+    old_run = root / "old_run"  # a run folder from before
+    (old_run / "baseline").mkdir(parents=True)
+    (old_run / "config.json").write_text("{}\n")
+    (old_run / "baseline" / "done.json").write_text("{}\n")
+    w["old_run"] = str(old_run)
     return w
+
+
+def _fewer(stegos, folder):
+    """A copy of a stego set with its first stego gone (from manifest and disk)."""
+    shutil.copytree(stegos, folder)
+    manifest = Manifest.load(str(folder))
+    gone = manifest.files.pop(0)
+    (folder / gone["name"]).unlink()
+    manifest.save(str(folder))
+    return str(folder)
 
 
 def run_driver(spec):
@@ -144,15 +188,36 @@ def fresh(tmp_path, name="out"):
     return str(tmp_path / f"{name}{next(_ids)}")
 
 
+def snapshot(path):
+    """What a path holds: (relative name, size, mtime) of every file."""
+    path = pathlib.Path(path)
+    files = [path] if path.is_file() else sorted(path.rglob("*"))
+    return [
+        (str(f.relative_to(path)) if f != path else "", f.stat().st_size,
+         f.stat().st_mtime_ns)
+        for f in files
+    ]  # fmt: skip
+
+
+def kept(path):
+    """A case's fourth item: ``path`` exists before and must be unchanged."""
+    return {str(path): snapshot(path)}
+
+
 def check(binary, cases, answers):
-    """Each case: (args, text its error line must contain, paths not created);
-    ``answers``: what the driver recorded for each."""
+    """Each case: (args, text its error line must contain, paths not created
+    [, {existing path: snapshot} left unchanged]); ``answers``: what the
+    driver recorded for each. The exit status of a user error is 2."""
     failures = []
-    for (args, expected, absent), got in zip(cases, answers, strict=True):
+    for case, got in zip(cases, answers, strict=True):
+        args, expected, absent, *rest = case
         lines = error_lines(got["stderr"])
         problems = []
-        if got["code"] == 0:
-            problems.append("exit status 0")
+        if got["code"] != 2:
+            problems.append(f"exit status {got['code']}")
+        for path, before in (rest[0] if rest else {}).items():
+            if snapshot(path) != before:
+                problems.append(f"changed {path}")
         if "Traceback" in got["stderr"]:
             problems.append("traceback")
         if len(lines) != 1:
@@ -205,7 +270,15 @@ def prepare_cases(world, tmp_path):
             [f"--src={src['corrupt']}", f"--out={root / 'a_file'}", "--split=3,2,2"],
             str(root / "a_file"),
             [],
+            kept(root / "a_file"),
         ),
+        case(src["linked"], "outside.pgm"),  # a link out of --src: not followed
+        case(src["gif"], "anim.gif"),  # a format the readers do not take
+        case(src["pbm"], "bits.pbm"),
+        case(src["corrupt"], "received '1,1'", "--split=1,1"),
+        case(src["corrupt"], "--workers=-2", "--workers=-2"),
+        case(src["corrupt"], "divisible by 8", "--resize=7", "--jpeg_quality=90"),
+        ([f"--out={fresh(tmp_path)}"], "--src is required", []),
     ]
     return cases
 
@@ -236,7 +309,12 @@ def embed_cases(world, tmp_path):
             ],
             str(root / "a_file"),
             [],
+            kept(root / "a_file"),
         ),
+        case(world["covers"], "payload", "--payload=1.5"),
+        case(world["jpeg_covers"], "lsbm embeds into spatial covers"),
+        case(world["covers"], "--split=bogus", "--split=bogus"),
+        ([f"--out={fresh(tmp_path)}"], "--covers, --algorithm are required", []),
     ]
     return cases
 
@@ -265,6 +343,15 @@ def detect_cases(world, tmp_path):
         case(world["model"], str(root / "empty"), f"--inputs={root / 'empty'}"),
         case(world["model"], "--threshold=2", inputs, "--threshold=2"),
         case(world["saved"], "--trust_savedmodel"),
+        case(world["lambda"], "lambda.keras"),  # refused by safe loading
+        case(root / "garbage.keras", "--threshold=-1", inputs, "--threshold=-1"),
+        (
+            [f"--model={world['model']}", inputs, f"--out={root / 'plain.csv'}"],
+            "is a folder",
+            [],
+            kept(root / "plain.csv"),
+        ),
+        ([inputs], "--model is required", []),
     ]
     return cases
 
@@ -297,6 +384,13 @@ def eval_cases(world, tmp_path):
             f"--sets=test={world['covers']}:{root / 'empty'}",
             str(root / "empty"),
         ),
+        case(f"--models=m={world['lambda']}", good_set, "lambda.keras"),
+        case(f"--models={world['model']}", "--sets=", "--sets"),
+        case(
+            f"--models={world['model']}",
+            f"--sets=test={world['jpeg_covers']}:{world['stegos']}",
+            "spatial",
+        ),
     ]
     return cases
 
@@ -322,9 +416,67 @@ def export_cases(world, tmp_path):
             [f"--model={world['model']}", f"--out={root / 'a_file'}", *data],
             str(root / "a_file"),
             [],
+            kept(root / "a_file"),
         ),
+        case("lambda.keras", *data, model=world["lambda"]),
+        case("truncated.keras", *data, model=root / "truncated.keras"),
     ]
     return cases
+
+
+def prune_cases(world, tmp_path):
+    root = world["root"]
+    data = [f"--covers={world['covers']}", f"--stegos={world['stegos']}"]
+
+    def case(expected, *flags, model=world["model"]):
+        out = fresh(tmp_path)
+        return ([f"--model={model}", f"--out={out}", *flags], expected, [out])
+
+    return [
+        (
+            [f"--model={world['model']}", f"--out={root / 'a_file'}", "--rate=0.5"],
+            "exists and is not a folder",
+            [],
+            kept(root / "a_file"),
+        ),
+        case(  # checked before pruning, not after it
+            "split 'test'",
+            "--rate=0.5",
+            f"--covers={world['covers']}",
+            f"--stegos={world['train_stegos']}",
+            "--split=test",
+        ),
+        case("received 1.5", "--rate=1.5"),
+        case("--rate is required", *data),
+        case("truncated.keras", "--rate=0.5", model=root / "truncated.keras"),
+        case("lambda.keras", "--rate=0.5", model=world["lambda"]),
+        case("--covers and --stegos", "--rate=0.5", data[0]),
+        case(
+            "--latency_budget",
+            f"--latency_table={world['table']}",
+            "--latency_budget=1.5",
+        ),
+        case("--latency_table and --latency_budget", "--latency_budget=0.5"),
+        case("--min_channels=0", "--rate=0.5", "--min_channels=0"),
+    ]
+
+
+def finetune_cases(world, tmp_path):
+    root = world["root"]
+    tiny = f"--config={ROOT / 'configs' / 'tiny.py'}"
+
+    def case(expected, *flags, model=world["model"]):
+        workdir = fresh(tmp_path)
+        return ([tiny, f"--model={model}", f"--workdir={workdir}", *flags],
+                expected, [workdir])  # fmt: skip
+
+    return [
+        case("truncated.keras", model=root / "truncated.keras"),
+        case("lambda.keras", model=world["lambda"]),
+        case("nowhere.keras", model=root / "nowhere.keras"),
+        case("finetune.lr", "--config.finetune.lr=0"),
+        case("finetune.steps", "--config.finetune.steps=-1"),
+    ]
 
 
 def slim_cases(world, tmp_path):
@@ -348,6 +500,36 @@ def slim_cases(world, tmp_path):
             f"--config.data.stegos={world['stegos']}",
         ),
         ([tiny, f"--workdir={root / 'a_file'}"], str(root / "a_file"), []),
+        case("data.demo.payload", "--config.data.demo.payload=0"),
+        case("prune.schedule", "--config.prune.schedule=bogus"),  # not after training
+        case("--config.prune.rounds=two", "--config.prune.rounds=two"),
+        case("get_config", config=f"--config={root / 'no_get.py'}"),
+        case(
+            "covers without a stego",
+            "--config.data.demo.use=False",
+            f"--config.data.covers={world['covers']}",
+            f"--config.data.stegos={world['fewer_stegos']}",
+            "--config.data.strict_pairs=True",
+        ),
+        case(
+            "truncated.keras",
+            f"--config.baseline.model={root / 'truncated.keras'}",
+        ),
+        case(
+            "spatial",
+            "--config.data.demo.use=False",
+            f"--config.data.covers={world['jpeg_covers']}",
+            f"--config.data.stegos={world['stegos']}",
+        ),
+        case("sparsity.momentum", "--config.sparsity.momentum=1.0"),
+        case("latency.table", "--config.latency.table=/no/table.json"),
+        # an existing run folder: a bad value leaves it as it was
+        (
+            [tiny, f"--workdir={world['old_run']}", "--config.train.lr=0"],
+            "train.lr",
+            [],
+            kept(world["old_run"]),
+        ),
     ]
     return cases
 
@@ -359,7 +541,14 @@ CASES = {
     "sasrnet_eval": eval_cases,
     "sasrnet_export": export_cases,
     "sasrnet_slim": slim_cases,
+    "sasrnet_prune": prune_cases,
+    "sasrnet_finetune": finetune_cases,
 }
+
+
+def test_the_suite_is_large_enough(world, tmp_path):
+    count = sum(len(build(world, tmp_path)) for build in CASES.values())
+    assert count >= 80, count
 
 
 @pytest.fixture(scope="module")

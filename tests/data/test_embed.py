@@ -331,6 +331,50 @@ def test_a_stego_damaged_by_hand_is_redone_on_rerun(covers, tmp_path):
         assert f.read() == original
 
 
+def test_a_stego_replaced_by_its_cover_or_another_image_is_redone(covers, tmp_path):
+    """A rerun keeps only stegos that are still what the set recorded."""
+    out = str(tmp_path / "stegos")
+    first = embed.embed_dataset(covers, out, "lsbm", 1.0, workers=1, progress=False)
+    a, b = (os.path.join(out, f["name"]) for f in first.files[:2])
+    originals = [open(p, "rb").read() for p in (a, b)]
+    with open(os.path.join(covers, first.files[0]["name"]), "rb") as f:
+        open(a, "wb").write(f.read())  # the stego overwritten by its cover
+    open(b, "wb").write(open(os.path.join(out, first.files[2]["name"]), "rb").read())
+    again = embed.embed_dataset(covers, out, "lsbm", 1.0, workers=1, progress=False)
+    assert again.files == first.files and not again.failed
+    assert [open(p, "rb").read() for p in (a, b)] == originals
+
+
+def test_covers_rebuilt_with_other_content_invalidate_their_stegos(
+    cover_folder, tmp_path
+):
+    """Same names, same size, other pixels: the stegos of the old covers are
+    refused (not kept, as they were when only the covers' path was recorded);
+    --overwrite makes them again from the new covers."""
+    covers, out = str(tmp_path / "covers"), str(tmp_path / "stegos")
+    split = (0.5, 0.25, 0.25)
+    prepare.prepare_dataset(str(cover_folder), covers, split=split, progress=False)
+    embed.embed_dataset(covers, out, "lsbm", 1.0, workers=1, progress=False)
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in sorted(os.listdir(cover_folder)):
+        if name.endswith(".pgm"):
+            pixels = images.read_gray(os.path.join(cover_folder, name))
+            images.write_gray(str(other / name), 255 - pixels)  # other content
+    prepare.prepare_dataset(
+        str(other), covers, split=split, progress=False, overwrite=True
+    )
+    with pytest.raises(ValueError, match="other settings .*cover_content"):
+        embed.embed_dataset(covers, out, "lsbm", 1.0, workers=1, progress=False)
+    again = embed.embed_dataset(
+        covers, out, "lsbm", 1.0, workers=1, progress=False, overwrite=True
+    )
+    for f in again.files:  # every stego is now its new cover +-1
+        cover = images.read_gray(os.path.join(covers, f["name"])).astype(int)
+        stego = images.read_gray(os.path.join(out, f["name"])).astype(int)
+        assert np.abs(stego - cover).max() <= 1
+
+
 def _running(pid):
     """Whether process ``pid`` exists and is not a zombie (ended, unreaped)."""
     try:

@@ -185,6 +185,32 @@ def test_bad_source_stops_with_its_name_or_is_skipped(cover_folder, tmp_path):
     assert list(m.failed) == ["img03.pgm"] and len(m.files) == 11
 
 
+def test_links_out_of_the_source_and_other_formats_stop_it_or_are_listed(
+    cover_folder, tmp_path
+):
+    """The rule: a symbolic link whose target is outside the source folder is
+    never followed, and a file in an image format the readers do not take is
+    never dropped without a word: either stops the run, naming the file, or
+    (--skip_bad) is listed in the manifest's failed files with the reason."""
+    outside = tmp_path / "elsewhere.pgm"
+    outside.write_bytes((cover_folder / "img00.pgm").read_bytes())
+    (cover_folder / "link.pgm").symlink_to(outside)
+    (cover_folder / "inside.pgm").symlink_to(cover_folder / "img01.pgm")
+    Image.fromarray(np.zeros((32, 32), np.uint8)).save(cover_folder / "anim.gif")
+    kwargs = dict(split=(0.5, 0.25, 0.25), workers=1, progress=False)
+    with pytest.raises(ValueError, match=r"anim.gif: unsupported image format .*more"):
+        prepare.prepare_dataset(str(cover_folder), str(tmp_path / "a"), **kwargs)
+    assert not (tmp_path / "a").exists()
+    m = prepare.prepare_dataset(
+        str(cover_folder), str(tmp_path / "b"), skip_bad=True, **kwargs
+    )
+    assert sorted(m.failed) == ["anim.gif", "link.pgm"]
+    assert "not followed" in m.failed["link.pgm"]
+    names = sorted(f["name"] for f in m.files)
+    assert "inside.pgm" in names and "link.pgm" not in names  # a link within: kept
+    assert len(names) == 13
+
+
 def test_sizes_must_agree_without_resize(cover_folder, tmp_path):
     images.write_gray(str(cover_folder / "odd.pgm"), np.zeros((20, 32), np.uint8))
     with pytest.raises(ValueError, match="differ in size"):

@@ -75,6 +75,27 @@ def test_folder_with_a_corrupt_file(tmp_path, model_file, photo):
         assert rows[name]["verdict"] == ("stego" if p > 0.5 else "cover")
 
 
+def test_links_out_of_a_folder_and_other_formats_are_listed_not_scored(
+    tmp_path, model_file, photo
+):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    images.write_gray(str(folder / "a.pgm"), photo[:32, :32])
+    images.write_gray(str(tmp_path / "outside.pgm"), photo[:32, :32])
+    (folder / "link.pgm").symlink_to(tmp_path / "outside.pgm")
+    (folder / "bits.pbm").write_bytes(b"P4\n8 8\n" + bytes(8))
+    out = tmp_path / "scores.csv"
+    result = run_binary(
+        "sasrnet_detect", f"--model={model_file}", f"--inputs={folder}", f"--out={out}"
+    )
+    assert result.code == 1 and "scored 1 of 3 files" in result.stdout
+    rows = {r["file"].rsplit("/", 1)[1]: r for r in csv.DictReader(out.open())}
+    assert rows["link.pgm"]["verdict"] == "error"
+    assert "not followed" in rows["link.pgm"]["error"]
+    assert "unsupported image format (.pbm)" in rows["bits.pbm"]["error"]
+    assert rows["a.pgm"]["verdict"] in ("cover", "stego")
+
+
 def test_jpeg_domain_models_get_unrounded_pixels(tmp_path, model_file, photo):
     path = tmp_path / "x.jpg"
     images.write_gray(str(path), photo[:32, :32], quality=75)
@@ -115,7 +136,7 @@ def test_images_smaller_than_the_total_stride_are_not_scored(
         images.write_gray(str(folder / f"side{side}.pgm"), photo[:side, :side])
     scores = {
         os.path.basename(s.path): s
-        for s in detect.Detector(model_file).score(detect.expand([str(folder)]))
+        for s in detect.Detector(model_file).score(detect.expand([str(folder)])[0])
     }
     small = scores[f"side{stride - 1}.pgm"]
     assert small.probability is None and "too small to score" in small.error

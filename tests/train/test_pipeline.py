@@ -198,7 +198,7 @@ def test_killed_schedule_resumes_to_what_a_clean_run_gives(tmp_path, cache):
         (
             "prune.target",
             1.0,
-            r"prune.target \(rate\) must be in \[0, 1\); received 1.0",
+            r"prune.target must be in \[0, 1\); received 1.0",
         ),
         ("sparsity.alpha", -1e-4, "sparsity.alpha must be >= 0; received -0.0001"),
         ("distribute.strategy", "tpu", "distribute.strategy must be one of"),
@@ -255,7 +255,7 @@ def test_binary_stops_before_any_work(tmp_path):
     )
     assert result.code == 2
     assert result.stderr.strip().splitlines() == [
-        "error: prune.target (rate) must be in [0, 1); received 1.5"
+        "error: prune.target must be in [0, 1); received 1.5"
     ]
     assert not work.exists()
 

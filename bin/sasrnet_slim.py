@@ -6,9 +6,11 @@
       --config.data.stegos=data/boss256_q75_uerd04 --workdir=work/uerd
 
 Baseline training (or --config.baseline.model=trained.keras), sparsity
-training, then rounds of prune -> fine-tune up to --config.prune.target or
-until validation accuracy falls more than --config.prune.tolerance below the
-baseline; ends with the paper's Table 5 for this run. Rerunning the same
+training (with --config.sparsity.adaptive=True its strength is chosen from
+validation accuracy), then rounds of prune -> fine-tune up to
+--config.prune.target or until validation accuracy falls more than
+--config.tolerance (1 pp) below the baseline; ends with the paper's Table 5
+for this run. Rerunning the same
 command after an interruption resumes at the first unfinished stage.
 """
 

@@ -44,7 +44,6 @@ def get_config(arg=None):
     c.prune.select = "zeros"
     c.prune.target = 0.6  # used with --config.prune.select=rate
     c.prune.rounds = 1
-    c.prune.tolerance = 0.05
     c.finetune.steps = 1500
     c.finetune.sparsity = False  # recover accuracy; nothing more is zeroed
     c.finetune.lr = 1e-3

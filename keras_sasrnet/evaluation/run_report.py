@@ -89,6 +89,14 @@ def write_report(workdir, rows, table, log=print):
         table,
         "",
     ]
+    guarded = [r["guard"] for r in rows if r.get("guard")]
+    if guarded:
+        lines += [
+            "## Sparsity strength (the guard's ladder)",
+            "",
+            guard_table(guarded[0]),
+            "",
+        ]
     for title, name in links:
         lines += [
             f"## {title[0].upper()}{title[1:]}",
@@ -102,12 +110,31 @@ def write_report(workdir, rows, table, log=print):
     return path
 
 
-def table5(rows):
+def guard_table(path):
+    """The sparsity guard's ladder (``guard.guarded_sparsity``) as Markdown."""
+    cells = [
+        [
+            str(p["rung"]),
+            f"{p['alpha']:g}",
+            str(p["iterations"]),
+            f"{100 * p['zero_fraction']:.1f} %",
+            f"{100 * p['val_accuracy']:.2f} %",
+            f"{100 * p['drop']:+.2f} pp",
+            "kept" if p["accepted"] else "undone, stop",
+        ]
+        for p in path
+    ]
+    header = ["rung", "alpha", "iterations", "at zero", "val accuracy"]
+    return markdown.table([*header, "below baseline", "verdict"], cells)
+
+
+def table5(rows, tolerance=None):
     """The paper's Table 5 (accuracy, params, MACs, latency) as Markdown.
 
     Beside the test figures: validation accuracy, validation accuracy right
     after pruning (before fine-tuning) and, for the sparsity-trained model,
-    the fraction of prunable channels whose |gamma| is exactly 0.
+    the fraction of prunable channels whose |gamma| is exactly 0. With
+    ``tolerance``, a line under the table says it.
     """
     base = rows[0]
     side = base["latency_size"]
@@ -142,4 +169,10 @@ def table5(rows):
                 "" if latency is None else f"{latency:.1f} ms",
             ]
         )
-    return markdown.table(header, cells)
+    text = markdown.table(header, cells)
+    if tolerance is not None:
+        text += (
+            f"\n\nTolerance: {100 * tolerance:.2f} pp of validation accuracy "
+            "below the baseline (the sparsity guard's and the prune rounds' limit)."
+        )
+    return text

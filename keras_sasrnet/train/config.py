@@ -27,6 +27,10 @@ def base():
     # float32 (TensorFloat-32 off on GPUs), tf32, mixed_float16, mixed_bfloat16:
     # see keras_sasrnet.precision.
     c.precision = "float32"
+    # The promise: the slimmed model within this much validation accuracy of
+    # the baseline (1 pp). The sparsity guard (sparsity.adaptive) and the
+    # prune rounds both stop at it.
+    c.tolerance = 0.01
     c.data = dict(
         covers="",  # a cover set folder (sasrnet_prepare), or "" with demo
         stegos="",  # its stego set (sasrnet_embed)
@@ -74,6 +78,14 @@ def base():
         decay_step=0,
         lr=ml_collections.FieldReference(None, field_type=float),
         momentum=0.9,
+        # True: the strength is chosen from validation accuracy
+        # (keras_sasrnet/train/guard.py): `rungs` rungs of steps/rungs
+        # iterations, alpha times `factor` after each rung that keeps the
+        # model within `tolerance` of the baseline; the first that does not
+        # is undone and ends the phase. decay_step is not used then.
+        adaptive=False,
+        rungs=4,
+        factor=2.0,
     )
     c.prune = dict(
         target=0.6,
@@ -89,7 +101,6 @@ def base():
         select="rate",
         zero_threshold=0.0,  # |gamma| counted as zero (select="zeros")
         fold=True,
-        tolerance=0.02,  # stop when val accuracy falls this far below baseline
     )
     # A fitted latency model of the deployment runtime (a table.json of
     # benchmarks/latency), for the *_latency sparsity methods and

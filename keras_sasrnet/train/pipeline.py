@@ -89,18 +89,18 @@ def run_slimming(config, workdir, log=print, overwrite=False):
         source = os.path.join(workdir, f"round_{k}", "model.keras")
         paths.append(source)
         drop = base["val_accuracy"] - row["val_accuracy"]
-        if drop > c.prune.tolerance:
+        if drop > c.tolerance:
             log(
                 f"stopping: validation accuracy {row['val_accuracy']:.4f} is "
-                f"{drop:.4f} below the baseline (tolerance {c.prune.tolerance})"
+                f"{drop:.4f} below the baseline (tolerance {c.tolerance})"
             )
             break
     _time_together(r, rows, paths)
     atomic.write_json(os.path.join(workdir, "table5.json"), rows)
     atomic.write_text(
-        os.path.join(workdir, "table5.md"), run_report.table5(rows) + "\n"
+        os.path.join(workdir, "table5.md"), run_report.table5(rows, c.tolerance) + "\n"
     )
-    run_report.write_report(workdir, rows, run_report.table5(rows), log)
+    run_report.write_report(workdir, rows, run_report.table5(rows, c.tolerance), log)
     return rows
 
 

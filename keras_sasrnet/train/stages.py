@@ -4,13 +4,14 @@ Each takes the ``Run`` and its stage folder and returns the stage's metrics
 (a Table 5 row); ``Run.stage`` runs it once.
 """
 
+import json
 import os
 
 import numpy as np
 
 from keras_sasrnet import models, slimming
 from keras_sasrnet.latency import LatencyModel
-from keras_sasrnet.train import loop
+from keras_sasrnet.train import guard, loop
 from keras_sasrnet.train.run import train_stage
 
 
@@ -37,42 +38,54 @@ def zero_fraction(model, threshold=0.0, aggregate="mean"):
 
 
 def sparse_stage(r, folder):
-    """Sparsity-trains the baseline with the config's method; metrics."""
-    c, s = r.c, r.c.sparsity
-    start = r.load(os.path.join(r.workdir, "baseline", "best.keras"))
-    method = slimming.sparsity.method(s.method)
+    """Sparsity-trains the baseline with the config's method; metrics.
 
+    ``sparsity.adaptive``: the strength is chosen from validation accuracy
+    (``guard.guarded_sparsity``; its path is in the metrics as ``guard``)."""
+    c, s = r.c, r.c.sparsity
+    start_path = os.path.join(r.workdir, "baseline", "best.keras")
+    method = slimming.sparsity.method(s.method)
     latency_model = latency_table(c)
 
-    def build():
+    def build(path=start_path, alpha=s.alpha, first=True):
         return slimming.with_sparsity(
-            start,
-            s.alpha,
-            s.gamma_init,
+            r.load(path),
+            alpha,
+            s.gamma_init if first else None,
             method=s.method,
             input_size=r.size,
             latency_model=latency_model,
         )
 
-    model = train_stage(
-        r,
-        build,
-        s.steps,
-        s.lr or c.train.lr,
-        s.decay_step,
-        folder,
-        "model.keras",
-        keep="last",
-        optimizer=method.optimizer,
-        momentum=s.momentum,
-    )
+    def zeros(model):
+        return zero_fraction(model, c.prune.zero_threshold, c.prune.aggregate)
+
+    extra = {}
+    if s.adaptive:
+        with open(os.path.join(r.workdir, "baseline", "done.json")) as f:
+            baseline_val = json.load(f)["val_accuracy"]
+        model, extra["guard"] = guard.guarded_sparsity(
+            r, folder, start_path, baseline_val, zeros, build
+        )
+    else:
+        model = train_stage(
+            r,
+            build,
+            s.steps,
+            s.lr or c.train.lr,
+            s.decay_step,
+            folder,
+            "model.keras",
+            keep="last",
+            optimizer=method.optimizer,
+            momentum=s.momentum,
+        )
     return {
         "name": "sparsity-trained",
         "rate": 0.0,
         "method": s.method,
-        "zero_fraction": zero_fraction(
-            model, c.prune.zero_threshold, c.prune.aggregate
-        ),
+        "zero_fraction": zeros(model),
+        **extra,
         **r.measure(model, folder, timing=False),  # timed in turns at the end
     }
 

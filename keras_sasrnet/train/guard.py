@@ -1,0 +1,112 @@
+"""Sparsity strength chosen from the data: a ladder of alphas, guarded by
+validation accuracy.
+
+A fixed alpha is a number tuned on one task: on another it decides how much
+accuracy the user loses. The guard climbs instead: ``sparsity.rungs`` rungs
+of ``sparsity.steps / rungs`` iterations each, the first at
+``sparsity.alpha``, each next one at ``sparsity.factor`` times the last,
+every rung starting from the model the last accepted rung left. After each
+rung the model's validation accuracy is compared with the baseline's: within
+``tolerance`` (the config's one tolerance, also the prune rounds') the rung
+is accepted and the ladder climbs; below it the rung is rejected and the
+ladder stops, keeping the last accepted model (the baseline itself if the
+first rung fails). With proximal methods the channels at exactly zero are
+what pruning with ``prune.select="zeros"`` removes, losslessly, so the kept
+model's validation accuracy is the pruned model's.
+"""
+
+import json
+import os
+import shutil
+
+from keras_sasrnet import atomic, slimming
+from keras_sasrnet.train import loop
+from keras_sasrnet.train.run import train_stage
+
+PATH = "guard.json"  # the ladder, rung by rung
+
+
+def rung_iterations(steps, rungs):
+    """Iterations of each rung: ``steps`` split as evenly as whole numbers go."""
+    base, extra = divmod(steps, rungs)
+    return [base + (k < extra) for k in range(rungs)]
+
+
+def guarded_sparsity(r, folder, start_path, baseline_val, zero_fraction, build):
+    """Runs the ladder in ``folder``; returns (kept model, the path).
+
+    Args:
+        r: the ``Run``.
+        folder: the sparsity stage's folder (rung k trains in ``rung_k/``,
+            resumable like any training).
+        start_path: the baseline model (``.keras``).
+        baseline_val: the baseline's validation accuracy.
+        zero_fraction: ``f(model) -> fraction of channels at zero``.
+        build: ``build(path, alpha, first) -> model`` with the penalty on
+            (``first``: the first rung, where ``sparsity.gamma_init`` applies).
+
+    The path is a list of {rung, alpha, iterations, zero_fraction,
+    val_accuracy, drop, accepted}; it is also written to folder/guard.json.
+    """
+    c, s = r.c, r.c.sparsity
+    method = slimming.sparsity.method(s.method)
+    path, current, alpha = [], start_path, s.alpha
+    kept_model = None
+    for k, n in enumerate(rung_iterations(s.steps, s.rungs), 1):
+        if n == 0:
+            break
+        out = f"rung_{k}.keras"
+        model = train_stage(
+            r,
+            lambda p=current, a=alpha, first=(k == 1): build(p, a, first),
+            n,
+            s.lr or c.train.lr,
+            0,
+            folder,
+            out,
+            sub=f"rung_{k}",
+            keep="last",
+            optimizer=method.optimizer,
+            momentum=s.momentum,
+        )
+        val = r.val_accuracy(model)
+        drop = baseline_val - val
+        accepted = drop <= c.tolerance
+        path.append(
+            {
+                "rung": k,
+                "alpha": alpha,
+                "iterations": n,
+                "zero_fraction": zero_fraction(model),
+                "val_accuracy": val,
+                "drop": drop,
+                "accepted": accepted,
+            }
+        )
+        r.log(
+            f"guard rung {k}: alpha {alpha:g}, {path[-1]['zero_fraction']:.1%} "
+            f"of the channels at zero, val accuracy {val:.4f} ({drop:+.4f} "
+            f"below the baseline; tolerance {c.tolerance:g}): "
+            + ("accepted" if accepted else "rejected, keeping the last accepted")
+        )
+        if not accepted:
+            break
+        current, kept_model = os.path.join(folder, out), model
+        alpha *= s.factor
+    final = os.path.join(folder, "model.keras")
+    if kept_model is None:  # not one rung held: the baseline as it was
+        with r.strategy.scope():
+            loop.save(build(start_path, s.alpha, False), final)
+    else:
+        shutil.copyfile(current, final)
+    atomic.write_json(os.path.join(folder, PATH), path)
+    return r.load(final), path
+
+
+def load_path(folder):
+    """The ladder a finished guarded stage recorded (``[]`` if none)."""
+    name = os.path.join(folder, PATH)
+    if not os.path.exists(name):
+        return []
+    with open(name) as f:
+        return json.load(f)

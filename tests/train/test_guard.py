@@ -1,0 +1,67 @@
+"""The sparsity guard: alpha climbs while validation accuracy holds."""
+
+import functools
+import shutil
+
+import numpy as np
+import pytest
+
+from configs import tiny
+from keras_sasrnet import models
+from keras_sasrnet.evaluation import run_report
+from keras_sasrnet.train import guard, pipeline, stages
+
+
+def test_rungs_split_the_steps():
+    assert guard.rung_iterations(10, 4) == [3, 3, 2, 2]
+    assert guard.rung_iterations(2, 3) == [1, 1, 0]
+
+
+def _alphas(model):
+    return {
+        layer.gamma_regularizer.alpha
+        for layer in model.layers
+        if getattr(layer, "gamma_regularizer", None) is not None
+    }
+
+
+@pytest.mark.slow
+def test_the_guard_climbs_within_tolerance_and_undoes_the_first_rung_below(tmp_path):
+    """Validation accuracies are scripted (tiny models learn nothing): rung 1
+    within the tolerance, rung 2 below it. The ladder stops there and keeps
+    rung 1's model, penalty and all; if rung 1 fails, the baseline is kept."""
+    c = tiny.get_config()
+    c.model.arch, c.model.width_scale = "xunet", 0.5  # traces faster than SRNet
+    c.sparsity.adaptive = True
+    c.sparsity.rungs, c.sparsity.steps = 3, 3
+    c.sparsity.alpha, c.sparsity.factor = 1e-3, 3.0
+    c.tolerance = 0.01
+    lines = []
+    work = tmp_path / "run"
+    r = pipeline.open_run(c, str(work), lines.append)
+    base = r.stage("baseline", functools.partial(stages.baseline_stage, r))
+    real = r.val_accuracy
+    script = [base["val_accuracy"] - 0.005, base["val_accuracy"] - 0.05]
+    r.val_accuracy = lambda m: script.pop(0) if script else real(m)
+    row = r.stage("sparse", functools.partial(stages.sparse_stage, r))
+    path = row["guard"]
+    assert [p["accepted"] for p in path] == [True, False]
+    assert [p["alpha"] for p in path] == pytest.approx([1e-3, 3e-3])
+    assert [p["iterations"] for p in path] == [1, 1]
+    assert path == guard.load_path(str(work / "sparse"))
+    kept = models.load(str(work / "sparse" / "model.keras"))
+    rung_1 = models.load(str(work / "sparse" / "rung_1.keras"))
+    for a, b in zip(kept.get_weights(), rung_1.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert sorted(_alphas(kept)) == pytest.approx([1e-3])
+    assert any("guard rung 2" in line and "rejected" in line for line in lines)
+    assert "undone, stop" in run_report.guard_table(path)
+
+    shutil.rmtree(work / "sparse")
+    script[:] = [base["val_accuracy"] - 0.02]  # the first rung already fails
+    row = r.stage("sparse", functools.partial(stages.sparse_stage, r))
+    assert [p["accepted"] for p in row["guard"]] == [False]
+    kept = models.load(str(work / "sparse" / "model.keras"))
+    baseline = models.load(str(work / "baseline" / "best.keras"))
+    for a, b in zip(kept.get_weights(), baseline.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -11,6 +11,7 @@ order, worker count and interruptions. The algorithms themselves are in
 
 import dataclasses
 import hashlib
+import json
 import os
 import warnings
 
@@ -115,6 +116,43 @@ def _embed_one(job):
         return {"name": name, "error": f"{type(e).__name__}: {e}"}
 
 
+def _adopt_older_set(folder, settings, covers, cover_set):
+    """A finished set made before the covers' content was recorded: adopted
+    (its settings gain ``cover_content``) if it is otherwise the same set and
+    every stego is within +-1 of its cover as it is now (what embedding
+    changes); else left for ``fingerprint.claim`` to refuse."""
+    path = os.path.join(folder, fingerprint.FILENAME)
+    if not os.path.exists(path) or not os.path.exists(
+        os.path.join(folder, manifest_file)
+    ):
+        return
+    with open(path) as f:
+        old = json.load(f)
+    same = {k: v for k, v in settings.items() if k != "cover_content"}
+    if "cover_content" in old or old != json.loads(json.dumps(same)):
+        return
+    for f in Manifest.load(folder).files:
+        name = f["name"]
+        job = _Job(
+            settings["algorithm"],
+            os.path.join(covers, name),
+            os.path.join(folder, name),
+            0.0,
+            0,
+        )
+        try:
+            cover, stego = _read_pair(job)
+        except images.ImageError:
+            return
+        if (
+            cover.shape != stego.shape
+            or np.abs(cover.astype(np.int64) - stego.astype(np.int64)).max(initial=0)
+            > 1
+        ):
+            return
+    atomic.write_json(path, settings)
+
+
 def _read_pair(job):
     if job.algorithm in SPATIAL:
         return images.read_gray(job.cover), images.read_gray(job.stego)
@@ -182,6 +220,7 @@ def embed_dataset(
         "split": split,
     }
     with atomic.staged_folder(out) as work:
+        _adopt_older_set(work, settings, covers, cover_set)
         fingerprint.claim(work, settings, "stegos", overwrite)
         atomic.remove_stale(work)
         recorded = {}

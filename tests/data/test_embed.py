@@ -1,4 +1,5 @@
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -366,6 +367,11 @@ def test_covers_rebuilt_with_other_content_invalidate_their_stegos(
     )
     with pytest.raises(ValueError, match="other settings .*cover_content"):
         embed.embed_dataset(covers, out, "lsbm", 1.0, workers=1, progress=False)
+    # A set from before the covers' content was recorded is refused too: its
+    # stegos are not within +-1 of the covers now in place.
+    _forget_cover_content(out)
+    with pytest.raises(ValueError, match="other settings .*cover_content"):
+        embed.embed_dataset(covers, out, "lsbm", 1.0, workers=1, progress=False)
     again = embed.embed_dataset(
         covers, out, "lsbm", 1.0, workers=1, progress=False, overwrite=True
     )
@@ -373,6 +379,26 @@ def test_covers_rebuilt_with_other_content_invalidate_their_stegos(
         cover = images.read_gray(os.path.join(covers, f["name"])).astype(int)
         stego = images.read_gray(os.path.join(out, f["name"])).astype(int)
         assert np.abs(stego - cover).max() <= 1
+    # ... and such an older set whose covers did not change is adopted as it is
+    _forget_cover_content(out)
+    before = {f: os.stat(os.path.join(out, f)).st_mtime_ns for f in os.listdir(out)}
+    kept = embed.embed_dataset(covers, out, "lsbm", 1.0, workers=1, progress=False)
+    assert kept.files == again.files
+    with open(os.path.join(out, "settings.json")) as f:
+        assert "cover_content" in json.load(f)
+    for name, mtime in before.items():
+        if name.endswith(".pgm"):
+            assert os.stat(os.path.join(out, name)).st_mtime_ns == mtime
+
+
+def _forget_cover_content(out):
+    """Makes ``out`` look like a stego set from before the cover digest."""
+    path = os.path.join(out, "settings.json")
+    with open(path) as f:
+        settings = json.load(f)
+    del settings["cover_content"]
+    with open(path, "w") as f:
+        json.dump(settings, f)
 
 
 def _running(pid):

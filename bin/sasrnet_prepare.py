@@ -15,7 +15,7 @@ Resizes (MATLAB bicubic), JPEG-compresses, splits by source image or --group_by
 from absl import flags
 
 from keras_sasrnet import cli
-from keras_sasrnet.data import prepare, summary
+from keras_sasrnet.data import covers, summary
 
 cli.define_source_flags()
 cli.define_out("Output data set folder.", required=True)
@@ -27,7 +27,7 @@ cli.define_overwrite("out", "images")
 def main(argv):
     del argv
     names = "source_flags", "out", "split_flags", "workers", "overwrite"
-    m = prepare.make_covers(**cli.kwargs(*names))
+    m = covers.make_covers(**cli.kwargs(*names))
     print(summary.covers(m, flags.FLAGS.out))
 
 

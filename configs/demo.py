@@ -38,9 +38,17 @@ def get_config(arg=None):
     c.baseline.steps = 3000
     c.baseline.decay_step = 2250
     c.sparsity.method = "prox"
-    c.sparsity.alpha = 1e-2  # the paper's 1e-4 needs its 100k+ iterations
+    # The strength is chosen from the data (issue 29): 4 rungs of 500
+    # iterations at alpha 2.5e-3, 5e-3, 1e-2, 2e-2, each kept only while
+    # validation accuracy stays within c.tolerance (1 pp) of the baseline's.
+    # A fixed alpha: --config.sparsity.adaptive=False (1e-2 is the previous
+    # demo's; the paper's 1e-4 needs its 100k+ iterations).
+    c.sparsity.adaptive = True
+    c.sparsity.alpha = 2.5e-3
+    c.sparsity.rungs = 4
+    c.sparsity.factor = 2.0
     c.sparsity.steps = 2000
-    c.sparsity.decay_step = 1500
+    c.sparsity.decay_step = 1500  # with adaptive=False
     c.prune.select = "zeros"
     c.prune.target = 0.6  # used with --config.prune.select=rate
     c.prune.rounds = 1

@@ -8,7 +8,8 @@ Keras internals, so they stay small pure functions that any functional model
 import dataclasses
 
 import keras
-import numpy as np
+
+from keras_sasrnet.nested import inline
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,78 +84,6 @@ def _output_names(spec):
     if isinstance(spec, dict):
         spec = list(spec.values())
     return [n for s in spec for n in _output_names(s)]
-
-
-def _is_block(op):
-    """A layer subclass made of sublayers and nothing else (keras-hub's
-    MobileNet and EfficientNet blocks, a ``Sequential``): its ``call`` can
-    be traced into functional nodes of those sublayers.
-
-    Stock Keras layers with sublayers (RNN wrappers, attention) are kinds of
-    their own and stay single nodes, as does a layer holding weights of its
-    own beside its sublayers (tracing would orphan them).
-    """
-    from keras.src.models.functional import Functional
-
-    if isinstance(op, Functional) or not isinstance(op, keras.layers.Layer):
-        return False
-    stock = type(op).__module__.startswith("keras.")
-    if stock and not isinstance(op, keras.Sequential):
-        return False
-    subs = op._flatten_layers(include_self=False, recursive=False)
-    if not subs:
-        return False
-    inner = {id(v) for sub in subs for v in sub.weights}
-    return all(id(v) in inner for v in op.weights)
-
-
-def inline(model, depth=8):
-    """``model`` with nested functional models and blocks inlined.
-
-    A functional model used as a layer of another (a keras-hub backbone
-    under a classifier head) is one opaque node of the outer graph, as is a
-    layer subclass built of sublayers (``_is_block``): their channels could
-    be neither counted nor slimmed. Inlined, their layers are nodes of one
-    flat graph; the layer objects (and so the weights) are the same, so the
-    outputs are too. A block is inlined by tracing its ``call`` on symbolic
-    tensors; blocks in blocks take one pass per level (``depth`` at most).
-    A model with nothing to inline is returned as it is.
-    """
-    from keras.src.models.functional import Functional
-
-    for _ in range(depth):
-        nested = [
-            op for op in model.operations if isinstance(op, Functional) or _is_block(op)
-        ]
-        if not nested:
-            return model
-        model = _inline_once(model, Functional)
-    raise ValueError(
-        f"cannot inline {model.name!r}: layers nested more than {depth} deep"
-    )
-
-
-def _inline_once(model, functional):
-    def operation_fn(op):
-        if isinstance(op, functional):
-            return lambda x, *_, **__: op._run_through_graph(x, operation_fn)
-        if _is_block(op):
-            return lambda *args, **kwargs: op.call(*args, **kwargs)
-        return op
-
-    inputs = [
-        keras.Input(batch_shape=t.shape, dtype=t.dtype, name=t.name)
-        for t in model.inputs
-    ]
-    try:
-        outputs = model._run_through_graph(inputs, operation_fn)
-        if len(inputs) == 1 and not isinstance(model.input, list):
-            inputs = inputs[0]  # the structure the model is called with
-        return keras.Model(inputs, outputs, name=model.name)
-    except ValueError as e:  # e.g. an inner layer named as an outer one
-        raise ValueError(
-            f"cannot inline the nested models of {model.name!r}: {e}"
-        ) from None
 
 
 def from_model(model, input_size=None):
@@ -316,47 +245,3 @@ def _output_shape(op, in_shapes, arg, entry):
     if isinstance(out, list | tuple):
         return tuple(tuple(o.shape) for o in out)
     return tuple(out.shape)
-
-
-def macs(node):
-    """Multiply-accumulates of one layer for one image (0 for cheap layers).
-
-    Conv (1D, 2D, 3D): output positions * prod(kernel) * C_in / groups *
-    C_out; transposed conv: the same with input positions. Depthwise conv:
-    positions * prod(kernel) * C_in * multiplier.
-    Separable conv: its depthwise part plus the pointwise positions * C_in *
-    multiplier * C_out. Dense: positions * in * out. Element-wise layers,
-    BN and pooling are not counted (as in the paper).
-    """
-    out = node.output_shape
-    convs = (
-        "Conv1D",
-        "Conv2D",
-        "Conv3D",
-        "Conv1DTranspose",
-        "Conv2DTranspose",
-        "Conv3DTranspose",
-        "DepthwiseConv2D",
-        "DepthwiseConv1D",
-        "SeparableConv2D",
-        "SeparableConv1D",
-    )
-    if node.kind in convs:
-        if any(s is None for s in out[1:]) or node.input_shapes[0][-1] is None:
-            raise ValueError(f"MACs of {node.name} need a concrete input size")
-        kernel = int(np.prod(node.config["kernel_size"]))
-        c_in = node.input_shapes[0][-1]
-        # a transposed conv spreads every input position over the kernel
-        spatial = node.input_shapes[0] if node.kind.endswith("Transpose") else out
-        positions = int(np.prod(spatial[1:-1]))
-        if node.kind.startswith("Depthwise"):
-            return positions * kernel * c_in * node.config["depth_multiplier"]
-        if node.kind.startswith("Separable"):
-            mid = c_in * node.config["depth_multiplier"]
-            return positions * (kernel * mid + mid * out[-1])
-        groups = node.config.get("groups", 1)
-        return positions * kernel * (c_in // groups) * out[-1]
-    if node.kind == "Dense":
-        positions = int(np.prod(out[1:-1])) if len(out) > 2 else 1
-        return positions * node.input_shapes[0][-1] * out[-1]
-    return 0

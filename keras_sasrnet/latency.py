@@ -33,6 +33,7 @@ import numpy as np
 import scipy.optimize
 
 from keras_sasrnet import graph as graph_lib
+from keras_sasrnet import layer_cost
 
 COST_KINDS = ("Conv2D", "DepthwiseConv2D", "Dense")
 TERMS = ("macs", "act", "pmacs")
@@ -175,7 +176,7 @@ def _layers(model, input_size):
         found[node.name] = _Layer(
             side=out[1] if len(out) > 2 else 1,
             positions=positions,
-            kernel=graph_lib.macs(node) // (positions * pairs),
+            kernel=layer_cost.macs(node) // (positions * pairs),
             c_in=c_in,
             c_out=c_out,
             depthwise=depthwise,

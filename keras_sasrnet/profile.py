@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from keras_sasrnet import atomic
+from keras_sasrnet import atomic, layer_cost
 from keras_sasrnet import graph as graph_lib
 
 
@@ -57,7 +57,7 @@ def count_macs(model, input_size):
         5951718400
     """
     g = graph_lib.from_model(model, tuple(input_size))
-    per_layer = {name: graph_lib.macs(node) for name, node in g.nodes.items()}
+    per_layer = {name: layer_cost.macs(node) for name, node in g.nodes.items()}
     return {name: m for name, m in per_layer.items() if m}
 
 

@@ -23,7 +23,17 @@ import pytest
 ROOT = pathlib.Path(__file__).parents[1]
 
 LAYERS = (
-    {"_quiet", "atomic", "fingerprint", "precision", "graph", "penalty", "markdown"},
+    {
+        "_quiet",
+        "atomic",
+        "fingerprint",
+        "precision",
+        "graph",
+        "layer_cost",
+        "nested",
+        "penalty",
+        "markdown",
+    },
     {"data"},
     {"models"},
     {"profile", "latency", "slimming"},

@@ -17,7 +17,6 @@ from keras_sasrnet.data.manifest import (
     SPLITS,
     Manifest,
     group_of,
-    parse_split,
     sha256,
     split_names,
 )
@@ -86,6 +85,30 @@ def presplit(src, skipped=None):
     return parts
 
 
+def _plan(src, split, seed, group_by, skipped):
+    """(source names, their presplit folders or None, {name: split}, groups
+    or None) of a source folder, checked: a split given for a pre-split
+    source, or a group found in two of its splits, is an error."""
+    given = presplit(src, skipped)
+    if given is not None and split is not None:
+        raise ValueError(
+            f"{src} is already split into {sorted(set(given.values()))} subfolders; "
+            "drop the split setting (or point at a folder without them)"
+        )
+    names = sorted(given) if given is not None else source_names(src, skipped)
+    groups = None if group_by is None else {n: group_of(n, group_by) for n in names}
+    if given is None:
+        return names, None, split_names(names, split or "paper", seed, groups), groups
+    if groups is not None:
+        where = {}
+        for n in names:
+            where.setdefault(groups[n], set()).add(given[n])
+        mixed = {g: sorted(p) for g, p in where.items() if len(p) > 1}
+        if mixed:
+            raise ValueError(f"groups found in more than one split of {src}: {mixed}")
+    return names, given, dict(given), groups
+
+
 def prepare_dataset(
     src,
     out,
@@ -146,27 +169,7 @@ def prepare_dataset(
         except re.error as e:
             raise ValueError(f"--group_by {group_by!r} is not a regex: {e}") from None
     skipped = {} if skip_bad else None
-    given = presplit(src, skipped)
-    if given is not None and split is not None:
-        raise ValueError(
-            f"{src} is already split into {sorted(set(given.values()))} subfolders; "
-            "drop the split setting (or point at a folder without them)"
-        )
-    names = sorted(given) if given is not None else source_names(src, skipped)
-    groups = None if group_by is None else {n: group_of(n, group_by) for n in names}
-    if given is None:
-        parts = split_names(names, split or "paper", seed, groups)
-    else:
-        parts = dict(given)
-        if groups is not None:
-            where = {}
-            for n in names:
-                where.setdefault(groups[n], set()).add(parts[n])
-            mixed = {g: sorted(p) for g, p in where.items() if len(p) > 1}
-            if mixed:
-                raise ValueError(
-                    f"groups found in more than one split of {src}: {mixed}"
-                )
+    names, given, parts, groups = _plan(src, split, seed, group_by, skipped)
     suffix = ".jpg" if jpeg_quality else ".pgm"
     stems = {}
     for n in names:
@@ -244,63 +247,6 @@ def prepare_dataset(
         )
         manifest.save(work)
     return manifest
-
-
-def make_covers(
-    src,
-    out,
-    resize=0,
-    jpeg_quality=0,
-    split=None,
-    group_by=None,
-    seed=0,
-    convert_color=False,
-    skip_bad=False,
-    workers=0,
-    crop=64,
-    stride=0,
-    photo_side=512,
-    overwrite=False,
-):
-    """The cover set of ``sasrnet_prepare``, its flags as arguments (0: unset).
-
-    ``src`` is a folder (``prepare_dataset``), "demo" (``demo.demo_covers``)
-    or "photos" (``photos.photo_covers``, split by photo: counts or fractions,
-    default 5 val and 10 test); ``split`` is text (``manifest.parse_split``).
-    Demo and photo tiles are ``crop`` pixels wide, ``stride`` apart; photo
-    wallpapers are first downsampled to a short side of ``photo_side``.
-    Returns the set's ``Manifest``.
-    """
-    from keras_sasrnet.data import demo, photos
-
-    if src == "demo":
-        folder = demo.demo_covers(out, crop, stride or None, overwrite=overwrite)
-        return Manifest.load(folder)
-    if src == "photos":
-        parts = (None, 5, 10) if split is None else parse_split(split)
-        if parts == "paper":
-            raise ValueError("--src=photos splits photos: give counts or fractions")
-        return photos.photo_covers(
-            out,
-            size=crop,
-            stride=stride or None,
-            side=photo_side,
-            split=parts,
-            seed=seed,
-        )
-    return prepare_dataset(
-        src,
-        out,
-        (resize, resize) if resize else None,
-        jpeg_quality or None,
-        None if split is None else parse_split(split),
-        seed,
-        convert_color,
-        skip_bad,
-        workers or None,
-        group_by=group_by,
-        overwrite=overwrite,
-    )
 
 
 def _common_size(folder, files, sources, src):

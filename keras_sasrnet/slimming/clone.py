@@ -10,7 +10,7 @@ import re
 import keras
 import numpy as np
 
-from keras_sasrnet import graph as graph_lib
+from keras_sasrnet import nested
 
 
 class _Unset(keras.initializers.Initializer):
@@ -56,7 +56,7 @@ def _keys(layer):
 
 def layer_weights(model):
     """{layer name: {variable key (``_keys``): numpy copy}}."""
-    model = graph_lib.inline(model)
+    model = nested.inline(model)
     return {
         layer.name: {
             k: np.array(v.numpy())
@@ -71,7 +71,7 @@ def clone_with(model, edit_config, weights):
 
     Nested functional models are inlined first: the clone is flat.
     """
-    model = graph_lib.inline(model)
+    model = nested.inline(model)
 
     swapped = []
 

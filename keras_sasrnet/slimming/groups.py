@@ -21,6 +21,7 @@ import dataclasses
 import numpy as np
 
 from keras_sasrnet import graph as graph_lib
+from keras_sasrnet import layer_cost
 from keras_sasrnet.slimming.kinds import MERGE, channelwise, sliceable
 
 # The reason of a group that is free to narrow but has no gamma to score it:
@@ -264,9 +265,9 @@ def _full_width(node, spaces, layout):
 
 def _macs_per_channel(producers, members, consumers):
     try:
-        total = sum(graph_lib.macs(n) / n.output_shape[-1] for n in producers)
-        total += sum(graph_lib.macs(n) / n.output_shape[-1] for n in members)
-        total += sum(graph_lib.macs(n) / n.input_shapes[0][-1] for n in consumers)
+        total = sum(layer_cost.macs(n) / n.output_shape[-1] for n in producers)
+        total += sum(layer_cost.macs(n) / n.output_shape[-1] for n in members)
+        total += sum(layer_cost.macs(n) / n.input_shapes[0][-1] for n in consumers)
     except (ValueError, TypeError):
         return None
     return int(np.round(total))

@@ -10,11 +10,9 @@ the next epoch: nothing lost, nothing done twice.
 """
 
 import dataclasses
-import json
 import math
 import os
 import sys
-import time
 
 import keras
 import numpy as np
@@ -23,9 +21,8 @@ import tensorflow as tf
 from keras_sasrnet import atomic
 from keras_sasrnet.models import io as model_io
 from keras_sasrnet.slimming import proximal
+from keras_sasrnet.train.checkpoint import STATE, Checkpoint, load_state  # noqa: F401
 from keras_sasrnet.train.distribute import is_chief
-
-STATE = "state.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,64 +90,6 @@ def compile_model(model, recipe):
     return model
 
 
-def load_state(workdir):
-    """The committed training state of ``workdir``, or None."""
-    path = os.path.join(workdir, STATE)
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
-
-
-class _Checkpoint(keras.callbacks.Callback):
-    """Per epoch: NaN check, checkpoint, best model, state (the commit)."""
-
-    def __init__(self, workdir, state, chief, log):
-        super().__init__()
-        self.workdir, self.state, self.chief, self.log = workdir, state, chief, log
-        self.started = time.time()
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = {k: float(v) for k, v in (logs or {}).items()}
-        if not all(math.isfinite(v) for v in logs.values()):
-            self.model.stop_training = True
-            self.state["stopped"] = f"non-finite loss or metric at epoch {epoch + 1}"
-            return
-        logs["epoch"] = epoch + 1
-        logs["seconds"] = round(time.time() - self.started, 2)
-        if "val_accuracy" in logs:
-            logs["val_pe"] = 1 - logs["val_accuracy"]
-        self.state["history"].append(logs)
-        self.state["epoch"] = epoch + 1
-        improved = logs.get("val_accuracy", -1) > self.state["best_val_accuracy"]
-        if improved:
-            self.state["best_val_accuracy"] = logs["val_accuracy"]
-            self.state["best_epoch"] = epoch + 1
-        if self.chief:
-            name = f"epoch_{epoch + 1:04d}.keras"
-            save(self.model, os.path.join(self.workdir, name))
-            if improved:
-                save(self.model, os.path.join(self.workdir, "best.keras"))
-            previous = self.state.get("checkpoint")
-            self.state["checkpoint"] = name
-            atomic.write_json(os.path.join(self.workdir, STATE), self.state)
-            if previous and previous != name:
-                os.remove(os.path.join(self.workdir, previous))
-        self.log(_epoch_line(logs, self.state))
-
-
-def _epoch_line(logs, state):
-    parts = [f"epoch {logs['epoch']}/{state['epochs']}"]
-    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "val_pe"):
-        if key in logs:
-            parts.append(f"{key} {logs[key]:.4f}")
-    parts.append(f"{logs['seconds']:.1f} s")
-    return "  ".join(parts)
-
-
 save = model_io.save  # where the stages and benchmarks look for it
 
 
@@ -202,7 +141,7 @@ def train(model_fn, data_fn, val_data, recipe, workdir, strategy=None, log=print
         log(f"{workdir}: already trained ({state['epoch']} epochs)")
         return model, state
     callbacks = [
-        _Checkpoint(workdir, state, chief, log),
+        Checkpoint(workdir, state, chief, log),
         keras.callbacks.CSVLogger(os.path.join(workdir, "history.csv"), append=True),
     ]
     if chief:

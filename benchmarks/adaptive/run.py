@@ -1,0 +1,207 @@
+"""Sparsity strength chosen from the data (issue 29): one config, four tasks.
+
+  python -m benchmarks.adaptive.run --workdir=work/adaptive \
+      --data_dir=work/bench/data
+
+The demo's schedule (XuNet; configs/demo.py, whose sparsity phase is the
+guard: ``sparsity.adaptive``) with no per-task change but the data: the
+demo crops (LSB matching 1.0) and the benchmark's photo tiles (64x64, split
+by photo) at LSB matching 0.4, LSB matching 1.0 and HILL 0.4, --seeds each.
+Per run: the baseline's and the slimmed model's validation and test
+accuracy, the fraction of channels removed, the guard's ladder. Writes
+rows.json (one row per task and seed) and README.md generated from them to
+--out; each run is a resumable ``sasrnet_slim`` work folder under
+--workdir (rerunning resumes; --report_only rewrites the README).
+"""
+
+import json
+import os
+import statistics
+import sys
+
+from absl import flags
+
+from keras_sasrnet import atomic, cli, markdown
+from keras_sasrnet.data import embed, photos
+from keras_sasrnet.train import pipeline
+from keras_sasrnet.train.config import validate
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TASKS = {  # name -> (source, algorithm, payload)
+    "demo": ("demo", "lsbm", 1.0),
+    "photos_lsbm_0.4": ("photos", "lsbm", 0.4),
+    "photos_lsbm_1.0": ("photos", "lsbm", 1.0),
+    "photos_hill_0.4": ("photos", "hill", 0.4),
+}
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("workdir", "work/adaptive", "Folder of the runs (resumed).")
+flags.DEFINE_string(
+    "data_dir", "work/adaptive/data", "Folder of the photo covers and stegos."
+)
+flags.DEFINE_string("out", HERE, "Folder of rows.json and README.md.")
+flags.DEFINE_list("tasks", list(TASKS), f"Tasks, of {list(TASKS)}.")
+flags.DEFINE_list("seeds", ["0", "1"], "Seeds (each task runs once per seed).")
+flags.DEFINE_string("config", os.path.join(ROOT, "configs", "demo.py"), "Config.")
+flags.DEFINE_bool("report_only", False, "Rewrite README.md from rows.json only.")
+
+
+def load_config(path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("adaptive_config", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_config()
+
+
+def task_config(base, task, data_dir, seed):
+    """The config of one run: ``base`` with only the data and seed changed."""
+    source, algorithm, payload = TASKS[task]
+    c = base.copy_and_resolve_references()
+    c.seed = seed
+    if source == "demo":
+        c.data.demo.algorithm, c.data.demo.payload = algorithm, payload
+        return validate(c)
+    covers = os.path.join(data_dir, "photos64_side1024")
+    photos.photo_covers(covers, size=64, side=1024, split=(None, 5, 10))
+    stegos = f"{covers}_{algorithm}_{payload:g}"
+    embed.embed_dataset(covers, stegos, algorithm, payload, seed=0)
+    c.data.demo.use = False
+    c.data.covers, c.data.stegos = covers, stegos
+    c.data.in_memory = True
+    return validate(c)
+
+
+def row(task, seed, table):
+    """One row of rows.json from a run's Table 5 rows."""
+    base, sparse, last = table[0], table[1], table[-1]
+    return {
+        "task": task,
+        "seed": seed,
+        "val_baseline": base["val_accuracy"],
+        "val_slim": last["val_accuracy"],
+        "test_baseline": base["test_accuracy"],
+        "test_slim": last["test_accuracy"],
+        "removed_fraction": last["rate"],
+        "val_sparse": sparse["val_accuracy"],
+        "zero_fraction": sparse.get("zero_fraction"),
+        "params_share": last["params"] / base["params"],
+        "macs_share": last["macs"] / base["macs"],
+        "guard": sparse.get("guard", []),
+    }
+
+
+def _pp(x):
+    return f"{100 * x:+.2f} pp"
+
+
+def readme(rows, command, tolerance):
+    """README.md: per task, the mean over seeds against the 1 pp promise."""
+    by_task = {}
+    for r in rows:
+        by_task.setdefault(r["task"], []).append(r)
+    body = []
+    for task, rs in by_task.items():
+
+        def mean(key, rs=rs):
+            return statistics.fmean(r[key] for r in rs)
+
+        dval = mean("val_slim") - mean("val_baseline")
+        dtest = [r["test_slim"] - r["test_baseline"] for r in rs]
+        spread = statistics.stdev(dtest) if len(dtest) > 1 else 0.0
+        ok = (
+            dval >= -tolerance
+            and (
+                statistics.fmean(dtest) >= -tolerance
+                or -statistics.fmean(dtest) <= spread
+            )
+            and mean("removed_fraction") >= 0.2
+        )
+        body.append(
+            [
+                task,
+                str(len(rs)),
+                f"{100 * mean('val_baseline'):.2f} %",
+                f"{100 * mean('val_slim'):.2f} % ({_pp(dval)})",
+                f"{100 * mean('test_baseline'):.2f} %",
+                f"{100 * mean('test_slim'):.2f} % ({_pp(statistics.fmean(dtest))}"
+                f" ± {100 * spread:.2f})",
+                f"{100 * mean('removed_fraction'):.1f} %",
+                f"{100 * mean('macs_share'):.1f} %",
+                "met" if ok else "missed",
+            ]
+        )
+    header = ["task", "seeds", "val baseline", "val slimmed", "test baseline"]
+    header += ["test slimmed (mean diff ± seed std)", "channels removed", "MACs kept"]
+    ladders = [
+        f"- {r['task']}, seed {r['seed']}: "
+        + ", ".join(
+            f"alpha {p['alpha']:g} -> {100 * p['zero_fraction']:.0f} % at zero, "
+            f"val {100 * p['val_accuracy']:.2f} %"
+            + ("" if p["accepted"] else " (undone)")
+            for p in r["guard"]
+        )
+        for r in rows
+    ]
+    return "\n".join(
+        [
+            "<!-- Generated by benchmarks/adaptive/run.py from rows.json: "
+            "do not edit. -->",
+            "# Sparsity strength chosen from the data (issue 29)",
+            "",
+            f"Command: `{command}`",
+            "",
+            "One config (configs/demo.py, the sparsity guard on), no per-task "
+            "tuning; the target: the slimmed model within "
+            f"{100 * tolerance:g} pp of the baseline on validation and on test "
+            "(or within the seeds' spread), with at least 20 % of the channels "
+            "removed.",
+            "",
+            markdown.table([*header, "target"], body),
+            "",
+            "## The guard's ladder per run",
+            "",
+            *ladders,
+            "",
+        ]
+    )
+
+
+def main(argv):
+    del argv
+    command = " ".join(["python -m benchmarks.adaptive.run", *sys.argv[1:]])
+    rows_path = os.path.join(FLAGS.out, "rows.json")
+    base = load_config(FLAGS.config)
+    rows = []
+    if os.path.exists(rows_path):
+        with open(rows_path) as f:
+            rows = json.load(f)
+    if not FLAGS.report_only:
+        for task in FLAGS.tasks:
+            if task not in TASKS:
+                raise ValueError(f"--tasks: {task!r} is not one of {list(TASKS)}")
+        for task in FLAGS.tasks:
+            for seed in map(int, FLAGS.seeds):
+                c = task_config(base, task, FLAGS.data_dir, seed)
+                work = os.path.join(FLAGS.workdir, task, f"seed_{seed}")
+                print(f"=== {task}, seed {seed}")
+                table = pipeline.run_slimming(c, work)
+                new = row(task, seed, table)
+                rows = [r for r in rows if (r["task"], r["seed"]) != (task, seed)]
+                rows.append(new)
+                order = list(TASKS)
+                rows.sort(key=lambda r: (order.index(r["task"]), r["seed"]))
+                atomic.write_json(rows_path, rows)  # as it goes
+    text = readme(rows, command, base.tolerance)
+    atomic.write_text(os.path.join(FLAGS.out, "README.md"), text)
+    print(text)
+
+
+def run():
+    cli.run(main)
+
+
+if __name__ == "__main__":
+    run()

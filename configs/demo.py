@@ -1,6 +1,7 @@
 """The demo: the whole slimming schedule on the embedded demo photos, on CPU.
 
   sasrnet_slim --config=configs/demo.py --workdir=work/demo
+  sasrnet_slim --config=configs/demo.py:tiny --workdir=/tmp/tiny  # for tests
 
 XuNet ("SAXuNet" in the paper) on 64x64 grayscale crops of scikit-image's
 photographs (train/val/test split by photo, at most 250 crops per photo),
@@ -25,7 +26,12 @@ from keras_sasrnet.train.config import base
 
 
 def get_config(arg=None):
-    del arg
+    """The demo; ``arg="tiny"`` (``--config=configs/demo.py:tiny``): its
+    shrunk form for tests (``tiny``)."""
+    if arg not in (None, "", "tiny"):
+        raise ValueError(
+            f"configs/demo.py takes no argument or 'tiny'; received {arg!r}"
+        )
     c = base()
     c.data.demo.use = True
     c.data.demo.crop = 64
@@ -57,4 +63,32 @@ def get_config(arg=None):
     c.finetune.lr = 1e-3
     c.finetune.decay_step = 1000
     c.report.latency_size = 256
+    return tiny(c) if arg == "tiny" else c
+
+
+def tiny(c):
+    """The demo shrunk for tests: SRNet at widths / 8 on 32x32 crops, 2
+    rounds of a fixed rate, every budget 2 steps; every stage and the
+    iterative path run in about half a minute on 2 CPU cores (it checks that
+    everything runs, not that anything learns)."""
+    c.data.demo.crop = 32
+    c.data.demo.stride = 96  # about 600 crops
+    c.data.demo.max_per_photo = 0
+    c.data.pairs_per_replica = 4
+    c.model.arch = "srnet"
+    c.model.width_scale = 1 / 8
+    c.train.steps_per_epoch = 2
+    c.baseline.steps = 2
+    c.baseline.decay_step = 0
+    c.sparsity.adaptive = False
+    c.sparsity.steps = 2
+    c.sparsity.decay_step = 0
+    c.prune.select = "rate"
+    c.prune.target = 0.5
+    c.prune.rounds = 2
+    c.tolerance = 1.0  # never stop early: both rounds always run
+    c.finetune.steps = 2
+    c.finetune.decay_step = 0
+    c.report.latency_size = 32
+    c.report.latency_repeats = 2
     return c

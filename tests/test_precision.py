@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from configs import tiny
+from configs import demo as demo_config
 from keras_sasrnet import models, precision
 from keras_sasrnet.train import run
 
@@ -55,7 +55,7 @@ def test_mixed_model_keeps_its_stem_and_output_in_float32(restore):
 def test_a_run_starts_in_float32_and_builds_mixed_with_a_float32_stem(
     tmp_path, restore
 ):
-    c = tiny.get_config()
+    c = demo_config.get_config("tiny")
     c.data.demo.dir = str(tmp_path / "cache")
     tf.config.experimental.enable_tensor_float_32_execution(True)
     run.Run(c, str(tmp_path / "w"), lambda *_: None)

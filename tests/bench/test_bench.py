@@ -7,12 +7,13 @@ import pytest
 
 from benchmarks import harness as bench
 from benchmarks.harness import bench_report, runner
-from configs import bench_tiny
+from configs import bench_cpu
 from keras_sasrnet.data import pairs
 from keras_sasrnet.evaluation.metrics import stego_probability
 
 METHOD = "gprox_cost:1e-2"
-TINY = bench_tiny.get_config().bench.methods[0]  # pruned to a latency budget
+# the tiny bench prunes to a latency budget
+TINY = bench_cpu.get_config("tiny").bench.methods[0]
 
 
 def fake(accuracy, params, macs=1e9, val=None):
@@ -141,14 +142,14 @@ def test_beats_only_beyond_the_seed_spread():
     ],
 )
 def test_impossible_bench_values(field, value, message):
-    c = bench_tiny.get_config()
+    c = bench_cpu.get_config("tiny")
     c.bench[field] = value
     with pytest.raises(ValueError, match=message):
         bench.check(c)
 
 
 def test_baseline_budgets():
-    c = bench_tiny.get_config()
+    c = bench_cpu.get_config("tiny")
     c.baseline.steps, c.sparsity.steps, c.finetune.steps = 2000, 800, 1000
     c.bench.baseline_budget = "matched"
     assert (runner.extra_steps(c), runner.uniform_steps(c)) == (800, 3800)
@@ -159,7 +160,7 @@ def test_baseline_budgets():
 
 
 def test_method_recipe():
-    c = bench_tiny.get_config()
+    c = bench_cpu.get_config("tiny")
     c.sparsity.steps, c.sparsity.decay_step = 250, 0
     c.finetune.steps, c.finetune.lr, c.finetune.decay_step = 1000, 1e-3, 750
     assert bench_report.method_recipe(c) == (
@@ -186,9 +187,9 @@ def _penalties(path):
 
 @pytest.mark.slow
 def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
-    """bench_tiny on one task and seed: every kind of row, then a rerun that
+    """bench_cpu:tiny on one task and seed: every kind of row, then a rerun that
     trains nothing; a second work directory reuses the cached full models."""
-    c = bench_tiny.get_config()
+    c = bench_cpu.get_config("tiny")
     c.bench.data_dir = str(tmp_path / "data")
     c.bench.cache = str(tmp_path / "models")
     c.bench.tasks = ("hill",)
@@ -297,7 +298,7 @@ def test_costs_time_every_row_in_turns_in_float32_and_int8(tmp_path):
     from keras_sasrnet import models
     from keras_sasrnet.models.io import save
 
-    c = bench_tiny.get_config()
+    c = bench_cpu.get_config("tiny")
     c.bench.litert = True
     paths = {}
     for key, model in (

@@ -463,7 +463,7 @@ def prune_cases(world, tmp_path):
 
 def finetune_cases(world, tmp_path):
     root = world["root"]
-    tiny = f"--config={ROOT / 'configs' / 'tiny.py'}"
+    tiny = f"--config={ROOT / 'configs' / 'demo.py'}:tiny"
 
     def case(expected, *flags, model=world["model"]):
         workdir = fresh(tmp_path)
@@ -481,7 +481,7 @@ def finetune_cases(world, tmp_path):
 
 def slim_cases(world, tmp_path):
     root = world["root"]
-    tiny = f"--config={ROOT / 'configs' / 'tiny.py'}"
+    tiny = f"--config={ROOT / 'configs' / 'demo.py'}:tiny"
 
     def case(expected, *flags, config=tiny):
         workdir = fresh(tmp_path)

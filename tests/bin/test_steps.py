@@ -10,7 +10,7 @@ import pathlib
 
 import pytest
 
-from configs import tiny
+from configs import demo as demo_config
 from keras_sasrnet import models, profile
 from keras_sasrnet.data import demo
 from tests.binaries import run_binary
@@ -24,12 +24,12 @@ ROOT = pathlib.Path(__file__).parents[2]
 def test_train_then_prune_then_finetune(tmp_path):
     cache = tmp_path / "cache"
     config = (
-        f"--config={ROOT / 'configs' / 'tiny.py'}",
+        f"--config={ROOT / 'configs' / 'demo.py'}:tiny",
         f"--config.data.demo.dir={cache}",
         "--config.model.arch=xunet",
         "--config.model.width_scale=0.5",
     )
-    c = tiny.get_config()
+    c = demo_config.get_config("tiny")
     c.data.demo.dir = str(cache)
     covers, stegos = demo.resolve(c, lambda *_: None)
 

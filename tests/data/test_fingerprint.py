@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from configs import tiny
+from configs import demo as demo_config
 from keras_sasrnet import fingerprint
 from keras_sasrnet.data import demo, embed, prepare
 from keras_sasrnet.data.manifest import Manifest
@@ -54,7 +54,7 @@ def test_prepare_into_a_folder_of_other_images_stops(tmp_path, cover_folder):
 
 
 def test_slim_workdir_with_another_config_stops_before_work(tmp_path):
-    c = tiny.get_config()
+    c = demo_config.get_config("tiny")
     pipeline.claim_workdir(c, str(tmp_path))
     c.prune.target = 0.25
     with pytest.raises(ValueError, match="prune.target: 0.5 -> 0.25"):

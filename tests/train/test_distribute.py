@@ -17,11 +17,11 @@ ROOT = pathlib.Path(__file__).parents[2]
 MIRRORED = textwrap.dedent("""
     import json, sys
     sys.path.insert(0, sys.argv[1])  # the repository: configs/
-    from configs import tiny
+    from configs import demo as demo_config
     from keras_sasrnet.train import pipeline, run
 
     # The strategy a config names, as every run makes it (before TF starts).
-    c = tiny.get_config()
+    c = demo_config.get_config("tiny")
     c.distribute.strategy, c.distribute.logical_cpus = "mirrored", 2
     c.data.demo.dir = sys.argv[2]
     c.model.arch, c.model.width_scale = "xunet", 0.5

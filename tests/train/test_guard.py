@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from configs import tiny
+from configs import demo as demo_config
 from keras_sasrnet import models
 from keras_sasrnet.evaluation import run_report
 from keras_sasrnet.train import guard, pipeline, stages
@@ -30,7 +30,7 @@ def test_the_guard_climbs_within_tolerance_and_undoes_the_first_rung_below(tmp_p
     """Validation accuracies are scripted (tiny models learn nothing): rung 1
     within the tolerance, rung 2 below it. The ladder stops there and keeps
     rung 1's model, penalty and all; if rung 1 fails, the baseline is kept."""
-    c = tiny.get_config()
+    c = demo_config.get_config("tiny")
     c.model.arch, c.model.width_scale = "xunet", 0.5  # traces faster than SRNet
     c.sparsity.adaptive = True
     c.sparsity.rungs, c.sparsity.steps = 3, 3

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from configs import tiny
+from configs import demo as demo_config
 from keras_sasrnet import models
 from keras_sasrnet.data import demo
 from keras_sasrnet.train import pipeline, run
@@ -33,7 +33,7 @@ def cache(tmp_path_factory):
 def xunet_config(cache):
     """The tiny schedule on XuNet: the same stages and files as on SRNet
     (which the rest of the suite slims), traced 4x faster."""
-    c = tiny.get_config()
+    c = demo_config.get_config("tiny")
     c.data.demo.dir = cache
     c.model.arch = "xunet"
     c.model.width_scale = 0.5  # 4..64 channels: both rounds can narrow each
@@ -51,7 +51,7 @@ def test_killed_schedule_resumes_to_what_a_clean_run_gives(tmp_path, cache):
         sys.executable,
         "-m",
         "keras_sasrnet.bin.sasrnet_slim",
-        "--config=configs/tiny.py",
+        "--config=configs/demo.py:tiny",
         f"--workdir={work}",
         f"--config.data.demo.dir={cache}",
         f"--config.model.arch={c.model.arch}",
@@ -223,7 +223,7 @@ def test_killed_schedule_resumes_to_what_a_clean_run_gives(tmp_path, cache):
     ],
 )
 def test_impossible_values_are_rejected(field, value, message):
-    c = tiny.get_config()
+    c = demo_config.get_config("tiny")
     section, key = field.split(".")
     c[section][key] = value
     if message is None:
@@ -235,7 +235,7 @@ def test_impossible_values_are_rejected(field, value, message):
 
 
 def test_missing_data_directory_is_rejected():
-    c = tiny.get_config()
+    c = demo_config.get_config("tiny")
     c.data.demo.use = False
     c.data.covers = "/no/such/covers"
     c.data.stegos = "/no/such/stegos"
@@ -249,7 +249,7 @@ def test_binary_stops_before_any_work(tmp_path):
     work = tmp_path / "never"
     result = run_binary(
         "sasrnet_slim",
-        f"--config={ROOT / 'configs' / 'tiny.py'}",
+        f"--config={ROOT / 'configs' / 'demo.py'}:tiny",
         f"--workdir={work}",
         "--config.prune.target=1.5",
     )
@@ -264,7 +264,7 @@ def test_run_leaves_out_covers_without_stego_or_stops_when_strict(tmp_path, cach
     # The tiny demo data, then a stego set missing two covers of one split.
     from keras_sasrnet.data.manifest import Manifest
 
-    c = tiny.get_config()
+    c = demo_config.get_config("tiny")
     c.data.demo.dir = cache
     covers, stegos = demo.resolve(c, lambda *_: None)
     partial = Manifest.load(stegos)

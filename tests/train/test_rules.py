@@ -5,26 +5,27 @@ import pathlib
 
 import pytest
 
-from configs import tiny
+from configs import demo as demo_config
 from keras_sasrnet.train import config, pipeline, rules
 
-CONFIGS = sorted(
-    p
-    for p in (pathlib.Path(__file__).parents[2] / "configs").glob("*.py")
-    if p.name != "__init__.py"
-)
+FOLDER = pathlib.Path(__file__).parents[2] / "configs"
+CONFIGS = [
+    (p, None) for p in sorted(FOLDER.glob("*.py")) if p.name != "__init__.py"
+] + [(FOLDER / "demo.py", "tiny"), (FOLDER / "bench_cpu.py", "tiny")]
 
 
-def _load(path):
+def _load(path, arg):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.get_config()
+    return module.get_config(arg)
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
-def test_every_field_of_every_shipped_config_has_a_rule_it_meets(path):
-    c = _load(path)
+@pytest.mark.parametrize(
+    ("path", "arg"), CONFIGS, ids=[f"{p.stem}:{a}" if a else p.stem for p, a in CONFIGS]
+)
+def test_every_field_of_every_shipped_config_has_a_rule_it_meets(path, arg):
+    c = _load(path, arg)
     names = [n for n, _ in rules.leaves(c) if not n.startswith("bench.")]
     assert names and not [n for n in names if n not in rules.RULES]
     rules.check(c)
@@ -59,7 +60,7 @@ def test_the_walk_covers_every_ranged_or_closed_field():
 def test_each_bad_value_stops_the_run_before_anything_is_written(name, value, tmp_path):
     """The whole schedule's entry point, with one bad field: one error naming
     the field, and the work directory never made."""
-    c = tiny.get_config()
+    c = demo_config.get_config("tiny")
     *path, key = name.split(".")
     section = c
     for part in path:

@@ -249,6 +249,12 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
 
         def sparse(folder, method=method, alpha=alpha, text=text):
             sp = c.sparsity
+            if sp.adaptive:  # alpha is the guard's first rung
+                return {
+                    "stage": "sparse",
+                    "method": text,
+                    "guard": _guarded(r, folder, pretrained, method, alpha),
+                }
             _train(
                 r,
                 _loader(pretrained, alpha, method, r.size, stages.latency_table(c)),
@@ -305,6 +311,35 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
             work = functools.partial(_int8, r, row_dir)
             rows[key] = {**rows[key], **r.stage(f"int8_{stage_folder(*key)}", work)}
     return rows
+
+
+def _guarded(r, folder, pretrained, method, alpha):
+    """The sparsity guard (``train.guard``) from the full SRNet: its ladder.
+
+    The reference is the full model's validation level (its training's last
+    quarter of epochs); the kept model is folder/model.keras."""
+    from keras_sasrnet.train import guard
+
+    c = r.c.copy_and_resolve_references()
+    c.sparsity.method, c.sparsity.alpha = method, alpha
+    table = stages.latency_table(c)
+    full_dir = os.path.dirname(pretrained)
+    with open(os.path.join(full_dir, run.DONE)) as f:
+        best = json.load(f)["val_accuracy"]
+    level = guard.reference(os.path.join(full_dir, "train"), best)
+
+    def build(path, a, first):
+        return _loader(path, a, method, r.size, table)()
+
+    def zeros(model):
+        return stages.zero_fraction(model, c.prune.zero_threshold, c.prune.aggregate)
+
+    seed_config, r.c = r.c, c  # the guard reads this method's recipe from r.c
+    try:
+        _, path = guard.guarded_sparsity(r, folder, pretrained, level, zeros, build)
+    finally:
+        r.c = seed_config
+    return path
 
 
 def _int8(r, row_dir, folder):

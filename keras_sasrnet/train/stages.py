@@ -63,9 +63,10 @@ def sparse_stage(r, folder):
     extra = {}
     if s.adaptive:
         with open(os.path.join(r.workdir, "baseline", "done.json")) as f:
-            baseline_val = json.load(f)["val_accuracy"]
+            best = json.load(f)["val_accuracy"]
+        level = guard.reference(os.path.join(r.workdir, "baseline", "train"), best)
         model, extra["guard"] = guard.guarded_sparsity(
-            r, folder, start_path, baseline_val, zeros, build
+            r, folder, start_path, level, zeros, build
         )
     else:
         model = train_stage(

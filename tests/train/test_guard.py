@@ -17,6 +17,16 @@ def test_rungs_split_the_steps():
     assert guard.rung_iterations(2, 3) == [1, 1, 0]
 
 
+def test_the_reference_is_the_baselines_level_not_its_best_epoch(tmp_path):
+    from keras_sasrnet import atomic
+
+    vals = [0.80, 0.90, 0.93, 0.91, 0.90, 0.92, 0.89, 0.91]  # best: 0.93
+    history = [{"val_accuracy": v} for v in vals]
+    atomic.write_json(str(tmp_path / "state.json"), {"history": history})
+    assert guard.reference(str(tmp_path), 0.93) == pytest.approx(0.90)  # last 2
+    assert guard.reference(str(tmp_path / "none"), 0.93) == 0.93
+
+
 def _alphas(model):
     return {
         layer.gamma_regularizer.alpha

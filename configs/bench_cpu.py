@@ -30,7 +30,7 @@ weighted, 80 % of the channels by |gamma|, baselines at its params):
 
 import os
 
-from keras_sasrnet.train.config import bench
+from benchmarks.harness.config import bench
 
 TABLE = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))),

@@ -110,6 +110,91 @@ def test_an_upward_import_is_caught(tmp_path, monkeypatch, source, target):
     ]
 
 
+def _all_imports(path):
+    """Every module a file imports (absolute names, function level too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+    return found
+
+
+def library_to_benchmark_imports(root=ROOT):
+    """Files of the library (and of its tests outside tests/bench) that
+    import ``benchmarks``: the experiments import the library, never the
+    reverse."""
+    files = sorted((root / "keras_sasrnet").rglob("*.py"))
+    files += [
+        f
+        for f in sorted((root / "tests").rglob("*.py"))
+        if "bench" not in f.relative_to(root / "tests").parts[:1]
+    ]
+    return [
+        str(f.relative_to(root))
+        for f in files
+        if any(
+            m == "benchmarks" or m.startswith("benchmarks.") for m in _all_imports(f)
+        )
+    ]
+
+
+def benchmark_cycles(root=ROOT):
+    """Import cycles among the modules of ``benchmarks/`` (as "a -> b -> a")."""
+    modules = {}
+    for f in sorted((root / "benchmarks").rglob("*.py")):
+        name = ".".join(f.relative_to(root).with_suffix("").parts)
+        modules[name.removesuffix(".__init__")] = f
+
+    def targets(f):
+        """Modules ``f`` imports: ``from pkg import mod`` is an edge to mod
+        (pkg/__init__ runs first, but it is not what the file uses)."""
+        out = set()
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.Import):
+                out |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for a in node.names:
+                    sub = f"{node.module}.{a.name}"
+                    out.add(sub if sub in modules else node.module)
+        return out
+
+    edges = {name: (targets(f) & set(modules)) - {name} for name, f in modules.items()}
+    cycles = []
+    for start in sorted(edges):
+        stack = [(start, [start])]
+        while stack:
+            node, path = stack.pop()
+            for nxt in sorted(edges[node]):
+                if nxt == start and len(path) > 1:
+                    cycles.append(" -> ".join([*path, start]))
+                elif nxt not in path and nxt > start:
+                    stack.append((nxt, [*path, nxt]))
+    return cycles
+
+
+def test_the_library_never_imports_the_benchmarks():
+    assert not library_to_benchmark_imports(), library_to_benchmark_imports()
+
+
+def test_the_benchmarks_have_no_import_cycle():
+    assert not benchmark_cycles(), benchmark_cycles()
+
+
+def test_the_boundary_checks_catch_a_crossing_and_a_cycle(tmp_path):
+    (tmp_path / "keras_sasrnet").mkdir()
+    (tmp_path / "keras_sasrnet" / "x.py").write_text("from benchmarks import a\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "a.py").write_text("def f():\n    import benchmarks.b\n")
+    (tmp_path / "benchmarks" / "b.py").write_text("from benchmarks.a import f\n")
+    assert library_to_benchmark_imports(tmp_path) == ["keras_sasrnet/x.py"]
+    assert benchmark_cycles(tmp_path) == [
+        "benchmarks.a -> benchmarks.b -> benchmarks.a"
+    ]
+
+
 NO_TENSORFLOW = """
 import sys
 sys.modules["tensorflow"] = None  # any import of it now raises ImportError

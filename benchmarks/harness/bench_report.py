@@ -9,6 +9,7 @@ import platform
 import statistics
 
 from benchmarks.harness import latency_report
+from benchmarks.harness.budgets import extra_steps, uniform_steps
 from benchmarks.harness.latency_report import below, where
 from keras_sasrnet import atomic, markdown
 from keras_sasrnet.slimming import sparsity
@@ -408,8 +409,6 @@ def method_recipe(c):
 
 def baseline_recipe(c):
     """The sentence that says how long the baselines trained."""
-    from benchmarks.harness.runner import extra_steps, uniform_steps
-
     to = "the first method's params"
     if c.prune.select == "latency":
         to = "the same predicted latency (each budget)"

@@ -40,6 +40,7 @@ import time
 import numpy as np
 
 from benchmarks.harness import baselines
+from benchmarks.harness.budgets import extra_steps, uniform_steps
 from keras_sasrnet import atomic, models, slimming
 from keras_sasrnet.data import demo, embed, pairs, photos
 from keras_sasrnet.data.manifest import Manifest
@@ -222,7 +223,7 @@ def _finetune(r, slim, folder, extra, more=0):
 
     A model pruned from a sparsity-trained one still carries its gamma
     penalty; ``stages.tuning_model`` removes it unless ``finetune.sparsity``
-    (False in ``config.bench()``: the benchmark is one round)."""
+    (False in ``harness.config.bench()``: the benchmark is one round)."""
     pruned = os.path.join(folder, "pruned.keras")
     loop.save(slim, pruned)
     extra = dict(extra, val_accuracy_pruned=r.val_accuracy(slim))
@@ -372,18 +373,6 @@ def _int8(r, row_dir, folder):
             np.mean((scores > 0.5) == (float_scores > 0.5))
         ),
     }
-
-
-def extra_steps(c):
-    """Iterations the L1/random baselines train before finetune.steps."""
-    return c.sparsity.steps if c.bench.baseline_budget == "matched" else 0
-
-
-def uniform_steps(c):
-    """Iterations of the uniformly thinner SRNet, from scratch."""
-    if c.bench.baseline_budget == "matched":
-        return c.baseline.steps + c.sparsity.steps + c.finetune.steps
-    return c.baseline.steps
 
 
 def _uniform(c, r, target, rate, size, unit, folder):

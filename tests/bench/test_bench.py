@@ -123,6 +123,11 @@ def test_beats_only_beyond_the_seed_spread():
     assert "ties uniformly thinner, from scratch: +0.00 pp" in text
 
 
+@pytest.mark.parametrize("arg", [None, "tiny"])
+def test_the_shipped_bench_configs_pass_the_check(arg):
+    bench.check(bench_cpu.get_config(arg))
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

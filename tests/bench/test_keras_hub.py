@@ -1,6 +1,8 @@
 """keras-hub's CNN backbones (small configurations, random init), flat and
 nested under a classifier head: read from their own nodes, their blocks
-inlined, slimmed exactly, saved and trained."""
+inlined, slimmed exactly, saved and trained. The backbones are the
+applications study's (benchmarks/applications/hub.py): this test lives with
+the benchmark tests, as the library's tests import no benchmark code."""
 
 import collections
 

@@ -1,6 +1,7 @@
 """The latency model: features from widths, a fit that recovers known costs."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -170,6 +171,18 @@ def test_budget_plan_meets_its_budget_with_the_dear_channels_first():
         slimming.budget_plan(model, table, 0.001 * full)
     with pytest.raises(ValueError, match="latency budget must be > 0"):
         slimming.budget_plan(model, table, 0)
+    # min_fraction: no group is drained below its share, the budget holds
+    floored = slimming.budget_plan(
+        even, table, 0.8 * table.predict(even), min_fraction=0.25
+    )
+    assert len(floored.keep["l2_conv"]) == 4  # 25 % of 16, not 1
+    assert floored.predicted_ms <= 0.8 * table.predict(even)
+    assert all(
+        len(k) >= math.ceil(0.25 * even.get_layer(n).filters)
+        for n, k in floored.keep.items()
+    )
+    with pytest.raises(ValueError, match="min_fraction"):
+        slimming.budget_plan(even, table, 1.0, min_fraction=1.0)
 
 
 def test_latency_weights_follow_the_marginal_ms_and_their_channels(tmp_path):

@@ -93,6 +93,8 @@ def base():
         schedule="linear",
         aggregate="mean",
         min_channels=1,
+        # prune.select="latency": every group keeps at least this fraction
+        min_fraction=0.0,
         round_to=1,
         importance="gamma",  # a name of slimming.importance.SCORERS
         # "rate": prune `target` of the channels; "zeros": what sparsity

@@ -145,6 +145,7 @@ RULES = {
     "prune.schedule": Choice(SCHEDULES),
     "prune.aggregate": Choice(tuple(sorted(importance.AGGREGATES))),
     "prune.min_channels": Number(lo=1, integer=True),
+    "prune.min_fraction": Number(lo=0, hi=1, open_hi=True),
     "prune.round_to": Number(lo=1, integer=True),
     "prune.importance": Choice(tuple(sorted(importance.SCORERS))),
     "prune.select": Choice((*SELECTIONS, "latency")),

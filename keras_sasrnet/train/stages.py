@@ -109,7 +109,9 @@ def slim_as_configured(model, rate, c, input_size, budget_ms=None):
         seed=c.seed,
     )
     if p.select == "latency":
-        plan = slimming.budget_plan(model, latency_table(c), budget_ms, **common)
+        plan = slimming.budget_plan(
+            model, latency_table(c), budget_ms, min_fraction=p.min_fraction, **common
+        )
         return slimming.rebuild(model, plan, fold=p.fold), plan
     return slimming.slim(
         model,

@@ -1,7 +1,9 @@
 """What every binary in bin/ shares: quiet TF logs, one-line errors, flags.
 
-The flags several binaries define alike come from ``cli.define_<name>()``
-(``keras_sasrnet.cli.shared``).
+The flags several binaries define alike come from ``cli.define_<name>()``:
+``common_flags`` (every kind of binary), ``model_flags`` (which model a
+measuring binary works on, and ``load_model``), ``slim_flags`` (slimming
+and measuring), ``prepare_flags`` (sasrnet_prepare's groups).
 """
 
 import json
@@ -12,8 +14,7 @@ import sys
 from absl import app, flags, logging
 
 from keras_sasrnet import _quiet
-from keras_sasrnet.cli.prepare_flags import define_source_flags, define_split_flags
-from keras_sasrnet.cli.shared import (
+from keras_sasrnet.cli.common_flags import (
     SHARED,
     define_config,
     define_model,
@@ -29,15 +30,15 @@ from keras_sasrnet.cli.shared import (
     parse_floats,
     plan_kwargs,
 )
+from keras_sasrnet.cli.model_flags import define_model_flags, load_model
+from keras_sasrnet.cli.prepare_flags import define_source_flags, define_split_flags
 from keras_sasrnet.cli.slim_flags import (
     define_importance,
-    define_model_flags,
     define_modes,
     define_plan_flags,
     define_prune_rates,
     define_selection_flags,
     define_timing_flags,
-    load_model,
     modes,
     prune_rates,
 )

@@ -2,7 +2,7 @@
 
 from absl import flags
 
-from keras_sasrnet.cli.shared import _caller, _own_group
+from keras_sasrnet.cli.common_flags import _caller, _own_group
 
 
 def define_source_flags():

@@ -3,8 +3,9 @@
 A definer lists its flags under the calling binary in ``--help`` (``_own``).
 ``define_<name>()`` defines the flag ``--<name>``, or, for a group, the flags
 ``SHARED[name]`` lists; ``kwargs`` hands flag values on to library functions.
-The flags of slimming and measuring are in ``slim_flags``, sasrnet_prepare's
-groups in ``prepare_flags``.
+The flags of slimming and measuring are in ``slim_flags``, the model a
+measuring binary works on in ``model_flags``, sasrnet_prepare's groups in
+``prepare_flags``.
 """
 
 import sys

@@ -17,15 +17,18 @@ import subprocess
 import tempfile
 import time
 
-from absl import app, flags
+from absl import flags
 
-from keras_sasrnet import atomic, markdown
+from benchmarks import study
+from benchmarks.backends.report import readme
+from keras_sasrnet import cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FLAGS = flags.FLAGS
 flags.DEFINE_string("config", "configs/demo.py", "sasrnet_slim config file.")
 flags.DEFINE_list("backends", ["tensorflow", "jax"], "Keras backends to time.")
 flags.DEFINE_string("out", HERE, "Folder for rows.json and README.md.")
+flags.DEFINE_bool("report_only", False, "Remake README.md from rows.json only.")
 flags.DEFINE_bool(
     "warm",
     False,
@@ -55,55 +58,16 @@ def run_one(backend, config, work):
 
 def main(argv):
     del argv
-    path = os.path.join(FLAGS.out, "rows.json")
-    rows = []
-    if os.path.exists(path):
-        with open(path) as f:
-            rows = json.load(f)
-    with tempfile.TemporaryDirectory() as tmp:
-        if FLAGS.warm:  # so that no backend pays for making the demo data
-            run_one(FLAGS.backends[0], FLAGS.config, os.path.join(tmp, "warm"))
-        for backend in FLAGS.backends:
-            row = run_one(backend, FLAGS.config, os.path.join(tmp, backend))
-            print(json.dumps({k: v for k, v in row.items() if k != "table5"}))
-            rows = [
-                r
-                for r in rows
-                if (r["backend"], r["config"]) != (backend, FLAGS.config)
-            ] + [row]
-            atomic.write_json(path, rows)
-    write_readme(rows, FLAGS.out)
-
-
-def write_readme(rows, out):
-    base = {r["config"]: r["seconds"] for r in rows if r["backend"] == "tensorflow"}
-    body = []
-    for r in rows:
-        accs = ", ".join(
-            f"{row['name']} {100 * row['val_accuracy']:.2f} %" for row in r["table5"]
-        )
-        ratio = base.get(r["config"])
-        body.append(
-            [
-                r["backend"],
-                r["config"],
-                f"{r['seconds']:.0f}",
-                "-" if not ratio else f"{r['seconds'] / ratio:.2f}x",
-                accs,
-            ]
-        )
-    text = (
-        "# The demo under each Keras backend\n\n"
-        "Generated from `rows.json` by `python -m benchmarks.backends.run` "
-        "(one fresh process per backend, demo data cached; wall-clock).\n\n"
-        + markdown.table(
-            ["backend", "config", "seconds", "time vs TensorFlow", "val accuracy"],
-            body,
-        )
-        + "\n"
-    )
-    atomic.write_text(os.path.join(out, "README.md"), text)
+    if not FLAGS.report_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            if FLAGS.warm:  # so that no backend pays for making the demo data
+                run_one(FLAGS.backends[0], FLAGS.config, os.path.join(tmp, "warm"))
+            for backend in FLAGS.backends:
+                row = run_one(backend, FLAGS.config, os.path.join(tmp, backend))
+                print(json.dumps({k: v for k, v in row.items() if k != "table5"}))
+                study.merge(FLAGS.out, [row], lambda r: (r["backend"], r["config"]))
+    print(study.publish(FLAGS.out, readme))
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

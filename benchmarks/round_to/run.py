@@ -27,7 +27,9 @@ import keras
 import numpy as np
 from absl import flags
 
-from keras_sasrnet import atomic, cli, markdown, models, precision, profile, slimming
+from benchmarks import study
+from benchmarks.round_to.report import readme
+from keras_sasrnet import cli, models, precision, profile, slimming
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZE = (256, 256)
@@ -40,7 +42,7 @@ flags.DEFINE_integer("train_batch", 32, "gpu: images per training step.")
 flags.DEFINE_integer("repeats", 20, "Timed calls per variant (median).")
 flags.DEFINE_string("device", None, "Label of the machine (default: the platform).")
 flags.DEFINE_string("out", HERE, "Folder of rows.json and README.md.")
-flags.mark_flag_as_required("target")
+flags.DEFINE_bool("report_only", False, "Remake README.md from rows.json only.")
 
 
 def variants(rates):
@@ -108,6 +110,11 @@ def cpu_figures(found, repeats):
 
 def main(argv):
     del argv
+    if FLAGS.report_only:
+        print(study.publish(FLAGS.out, readme))
+        return
+    if FLAGS.target is None:
+        raise ValueError("--target is required (cpu or gpu) unless --report_only")
     rates = [slimming.check_rate(r) for r in cli.parse_floats(FLAGS.rates, "rates")]
     precision.apply("float32")
     found = variants(rates)
@@ -135,67 +142,9 @@ def main(argv):
             }
         )
         print(json.dumps(rows[-1]), flush=True)
-    write(merge(os.path.join(FLAGS.out, "rows.json"), rows), FLAGS.out)
-
-
-def merge(path, rows):
-    old = []
-    if os.path.exists(path):
-        with open(path) as f:
-            old = json.load(f)
     key = lambda r: (r["target"], r["device"], r["variant"])  # noqa: E731
-    new = {key(r) for r in rows}
-    merged = [r for r in old if key(r) not in new] + rows
-    atomic.write_json(path, merged)
-    return merged
-
-
-def write(rows, out):
-    sections = []
-    for target, figures in (
-        ("cpu", [("keras_ms", "Keras b1 ms"), ("litert_ms", "LiteRT b1 ms")]),
-        (
-            "gpu",
-            [
-                ("infer_images_per_s", "inference img/s"),
-                ("train_images_per_s", "training img/s"),
-            ],
-        ),
-    ):
-        for device in sorted({r["device"] for r in rows if r["target"] == target}):
-            own = [r for r in rows if (r["target"], r["device"]) == (target, device)]
-            base = own[0]
-            table = markdown.table(
-                ["variant", "params", "MACs", *[f"{t} (x full)" for _, t in figures]],
-                [
-                    [
-                        r["variant"],
-                        f"{100 * r['params'] / base['params']:.1f} %",
-                        f"{100 * r['macs'] / base['macs']:.1f} %",
-                        *[
-                            f"{r[k]:.1f} ({_speedup(k, r[k], base[k]):.2f}x)"
-                            for k, _ in figures
-                        ],
-                    ]
-                    for r in own
-                ],
-            )
-            sections.append(
-                f"## {target}: {device} ({own[0]['backend']} backend)\n\n{table}\n"
-            )
-    text = (
-        "# round_to: odd widths or multiples of 8\n\n"
-        "SRNet at 256x256, random gammas, slimmed at each rate with `round_to` "
-        "1 and 8. Generated from `rows.json` by `python -m "
-        "benchmarks.round_to.run` (see its docstring for the two targets).\n\n"
-        + "\n".join(sections)
-    )
-    atomic.write_text(os.path.join(out, "README.md"), text)
-
-
-def _speedup(key, value, base):
-    """How many times faster than full SRNet (ms: lower is better)."""
-    return base / value if key.endswith("_ms") else value / base
+    study.merge(FLAGS.out, rows, key)
+    print(study.publish(FLAGS.out, readme))
 
 
 if __name__ == "__main__":

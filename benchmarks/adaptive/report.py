@@ -1,0 +1,85 @@
+"""The adaptive study's README, made from its rows alone."""
+
+import statistics
+
+from benchmarks import study
+from keras_sasrnet import markdown
+
+COMMAND = (
+    "python -m benchmarks.adaptive.run --workdir=work/adaptive "
+    "--data_dir=work/bench/data"
+)
+
+
+def _pp(x):
+    return f"{100 * x:+.2f} pp"
+
+
+def readme(folder):
+    """README.md: per task, the mean over seeds against the 1 pp promise."""
+    rows = study.load(folder)
+    (tolerance,) = {r["tolerance"] for r in rows}  # one config for all
+    by_task = {}
+    for r in rows:
+        by_task.setdefault(r["task"], []).append(r)
+    body = []
+    for task, rs in by_task.items():
+
+        def mean(key, rs=rs):
+            return statistics.fmean(r[key] for r in rs)
+
+        dval = mean("val_slim") - mean("val_baseline")
+        dtest = [r["test_slim"] - r["test_baseline"] for r in rs]
+        spread = statistics.stdev(dtest) if len(dtest) > 1 else 0.0
+        ok = (
+            dval >= -tolerance
+            and (
+                statistics.fmean(dtest) >= -tolerance
+                or -statistics.fmean(dtest) <= spread
+            )
+            and mean("removed_fraction") >= 0.2
+        )
+        body.append(
+            [
+                task,
+                str(len(rs)),
+                f"{100 * mean('val_baseline'):.2f} %",
+                f"{100 * mean('val_slim'):.2f} % ({_pp(dval)})",
+                f"{100 * mean('test_baseline'):.2f} %",
+                f"{100 * mean('test_slim'):.2f} % ({_pp(statistics.fmean(dtest))}"
+                f" ± {100 * spread:.2f})",
+                f"{100 * mean('removed_fraction'):.1f} %",
+                f"{100 * mean('macs_share'):.1f} %",
+                "met" if ok else "missed",
+            ]
+        )
+    header = ["task", "seeds", "val baseline", "val slimmed", "test baseline"]
+    header += ["test slimmed (mean diff ± seed std)", "channels removed", "MACs kept"]
+    ladders = [
+        f"- {r['task']}, seed {r['seed']}: "
+        + ", ".join(
+            f"alpha {p['alpha']:g} -> {100 * p['zero_fraction']:.0f} % at zero, "
+            f"val {100 * p['val_accuracy']:.2f} %"
+            + ("" if p["accepted"] else " (undone)")
+            for p in r["guard"]
+        )
+        for r in rows
+    ]
+    return study.header(COMMAND) + "\n".join(
+        [
+            "# Sparsity strength chosen from the data (issue 29)",
+            "",
+            "One config (configs/demo.py, the sparsity guard on), no per-task "
+            "tuning; the target: the slimmed model within "
+            f"{100 * tolerance:g} pp of the baseline on validation and on test "
+            "(or within the seeds' spread), with at least 20 % of the channels "
+            "removed.",
+            "",
+            markdown.table([*header, "target"], body),
+            "",
+            "## The guard's ladder per run",
+            "",
+            *ladders,
+            "",
+        ]
+    )

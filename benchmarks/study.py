@@ -40,8 +40,8 @@ def merge(folder, rows, key):
 def header(command):
     """The README's first line: generated, by ``command``, not to be edited."""
     return (
-        f"<!-- Generated from the rows by `{command}` (--report_only remakes "
-        "it from them); do not edit. -->\n\n"
+        f"> Generated from the rows by `{command}` (`--report_only` remakes "
+        "this file from them); do not edit it by hand.\n\n"
     )
 
 

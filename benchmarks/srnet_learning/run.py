@@ -32,12 +32,12 @@ curves.png are generated from rows.json.
 import csv
 import json
 import os
-import sys
 
-import numpy as np
 from absl import flags
 
-from keras_sasrnet import atomic, cli, markdown, models
+from benchmarks import study
+from benchmarks.srnet_learning.report import figure, readme
+from keras_sasrnet import cli, models
 from keras_sasrnet.data import embed
 from keras_sasrnet.train.config import base
 from keras_sasrnet.train.run import Run, train_stage
@@ -62,7 +62,7 @@ flags.DEFINE_integer(
     "curriculum_steps", 1000, "Iterations at the higher payload.", lower_bound=1
 )
 flags.DEFINE_string("out", HERE, "Folder for rows.json, README.md and curves.png.")
-flags.mark_flags_as_required(["covers", "workdir"])
+flags.DEFINE_bool("report_only", False, "Remake README.md from rows.json only.")
 
 
 def _stegos(covers, workdir, payload):
@@ -144,52 +144,19 @@ def arm(name, covers, workdir, log=print):
 
 
 def write(rows, out):
-    atomic.write_json(os.path.join(out, "rows.json"), rows)
-    table = markdown.table(
-        ["arm", "model", "60 % val reached at", "best val", "test", "minutes"],
-        [
-            [
-                r["arm"],
-                r["arch"],
-                r["left_plateau_at"] or f"not in {r['steps']}",
-                f"{100 * r['val_best']:.2f} %",
-                f"{100 * r['test_accuracy']:.2f} %",
-                f"{r['seconds'] / 60:.0f}",
-            ]
-            for r in rows
-        ],
-    )
-    text = (
-        "# SRNet's plateau: what gets it learning on 2 cores\n\n"
-        "Generated from `rows.json` by\n\n```bash\n"
-        + " ".join(["python -m benchmarks.srnet_learning.run", *sys.argv[1:]])
-        + "\n```\n\n"
-        + table
-        + "\n\nOne seed per arm. `60 % val reached at`: the first validation "
-        "(every `every` iterations) at or above 60 %; `test`: the test photos' "
-        "accuracy of the best validation epoch; `minutes`: wall-clock, on 2 "
-        "cores that other jobs may have shared.\n\n![curves](curves.png)\n"
-    )
-    atomic.write_text(os.path.join(out, "README.md"), text)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for r in rows:
-        x = r["every"] * np.arange(1, len(r["curve"]) + 1)
-        ax.plot(x, 100 * np.asarray(r["curve"]), label=r["arm"])
-    ax.set(xlabel="iteration", ylabel="validation accuracy (%)", ylim=(45, 100))
-    ax.legend()
-    fig.tight_layout()
-    with atomic.replacing(os.path.join(out, "curves.png"), ".png") as tmp:
-        fig.savefig(tmp, dpi=120)
-    plt.close(fig)
+    """rows.json, then README.md and curves.png made from it."""
+    study.merge(out, rows, lambda r: r["arm"])
+    print(study.publish(out, readme))
+    figure(out)
 
 
 def main(argv):
     del argv
+    if FLAGS.report_only:
+        print(study.publish(FLAGS.out, readme))
+        return
+    if not FLAGS.covers or not FLAGS.workdir:
+        raise ValueError("--covers and --workdir are required unless --report_only")
     unknown = sorted(set(FLAGS.arms) - set(ARMS))
     if unknown:
         raise ValueError(f"--arms: unknown {unknown}; expected some of {ARMS}")

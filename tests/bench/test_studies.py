@@ -9,7 +9,7 @@ from benchmarks import study
 
 ROOT = pathlib.Path(__file__).parents[2] / "benchmarks"
 # the studies in the shape of benchmarks/study.py (the others follow: issue 31)
-STUDIES = ["backends", "round_to", "runtimes"]
+STUDIES = ["backends", "round_to", "runtimes", "srnet_learning"]
 
 
 @pytest.mark.parametrize("name", STUDIES)
@@ -18,7 +18,7 @@ def test_the_readme_is_remade_from_the_rows(name):
     folder = ROOT / name
     assert (folder / study.ROWS).exists()
     text = report.readme(str(folder))
-    assert text.startswith("<!-- Generated from the rows by `python -m benchmarks.")
+    assert text.startswith("> Generated from the rows by `python -m benchmarks.")
     assert text == (folder / study.README).read_text()
 
 

@@ -2,7 +2,7 @@
 
 (Keras 3.15 ships no RegNet; the issue lists it.)
 
-  python -m benchmarks.applications.run [FAMILY ...] [--out=DIR]
+  python -m benchmarks.applications.run [--families=ResNet50,...] [--out=DIR]
 
 Also keras-hub's CNN backbones in small configurations
 (``benchmarks/applications/hub.py``), at 32x32.
@@ -19,16 +19,17 @@ README.md (both generated here). A failure is a row with its error.
 """
 
 import collections
-import json
 import os
-import sys
 import tempfile
 import time
 
 import keras
 import numpy as np
+from absl import flags
 
-from keras_sasrnet import atomic, markdown, profile, slimming
+from benchmarks import study
+from benchmarks.applications.report import readme
+from keras_sasrnet import atomic, cli, profile, slimming
 from keras_sasrnet import graph as graph_lib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -158,53 +159,23 @@ def measure(name, side):
     }
 
 
-def table(rows):
-    cells = []
-    for r in rows:
-        if "error" in r:
-            cells.append([r["model"], "", "", "", "", "", r["error"][:80]])
-            continue
-        frozen = ", ".join(f"{v} {k}" for k, v in sorted(r["frozen"].items()))
-        cells.append(
-            [
-                r["model"],
-                f"{r['prunable_groups']} / {r['groups']}",
-                "- (no BN; by kernel L1 norm)"
-                if r.get("prunable_fraction") is None
-                else f"{100 * r['prunable_fraction']:.0f} %",
-                f"{r['keep_all_max_diff']:.1e}",
-                f"{100 * r['params_at_0.5'] / r['params']:.1f} %",
-                f"{100 * r['macs_at_0.5'] / r['macs']:.1f} %",
-                frozen,
-            ]
+FLAGS = flags.FLAGS
+flags.DEFINE_list("families", [], "Families to measure (default: all).")
+flags.DEFINE_string("out", HERE, "Folder of rows.json and README.md.")
+flags.DEFINE_bool("report_only", False, "Remake README.md from rows.json only.")
+
+
+def main(argv):
+    """Families of --families (default all); rows of the others are kept
+    from an earlier rows.json in --out; rows.json is rewritten per family."""
+    del argv
+    names = FLAGS.families or list(FAMILIES)
+    unknown = sorted(set(names) - set(FAMILIES))
+    if unknown:
+        raise ValueError(
+            f"--families: unknown {unknown}; expected some of {list(FAMILIES)}"
         )
-    return markdown.table(
-        [
-            "model",
-            "prunable groups",
-            "BN channels prunable",
-            "keep-all max diff",
-            "params at 0.5",
-            "MACs at 0.5",
-            "frozen groups (why)",
-        ],
-        cells,
-    )
-
-
-def main():
-    """Families named on the command line (default all); ``--out=DIR`` puts
-    rows.json and README.md elsewhere. Rows of families not named are kept
-    from an earlier rows.json there; rows.json is rewritten per family."""
-    out = next((a[6:] for a in sys.argv[1:] if a.startswith("--out=")), HERE)
-    names = [a for a in sys.argv[1:] if not a.startswith("--out=")] or list(FAMILIES)
-    path = os.path.join(out, "rows.json")
-    old = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            old = {r["model"]: r for r in json.load(f)}
-    done = {}
-    for name in names:
+    for name in [] if FLAGS.report_only else names:
         side = FAMILIES[name][1]
         start = time.perf_counter()
         try:
@@ -213,20 +184,13 @@ def main():
             row = {"model": name, "error": f"{type(e).__name__}: {e}"}
         row["seconds"] = round(time.perf_counter() - start, 1)
         row["backend"] = keras.backend.backend()
-        done[name] = row
         print({k: v for k, v in row.items() if k != "frozen"}, flush=True)
-        rows = [done.get(f) or old[f] for f in FAMILIES if f in done or f in old]
-        atomic.write_json(path, rows)
-    text = (
-        "# Slimming every keras.applications CNN family\n\n"
-        "Generated from `rows.json` by `python -m benchmarks.applications.run` "
-        "(random init and gammas; all rows: slimming at 0.3 and 0.6 gives finite "
-        "outputs, the `.keras` round trip is identical and `fit` runs, unless "
-        "rows.json says otherwise).\n\n" + table(rows) + "\n"
-    )
-    atomic.write_text(os.path.join(out, "README.md"), text)
-    print(text)
+        rows = study.merge(FLAGS.out, [row], lambda r: r["model"])
+        order = list(FAMILIES)
+        rows.sort(key=lambda r: order.index(r["model"]))
+        atomic.write_json(os.path.join(FLAGS.out, study.ROWS), rows)
+    print(study.publish(FLAGS.out, readme))
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -26,9 +26,11 @@ import os
 
 from absl import app, flags
 
+from benchmarks import study
+from benchmarks.collapse.report import _keyed, readme
 from benchmarks.harness import runner
 from configs import bench_cpu
-from keras_sasrnet import atomic, models, profile, slimming
+from keras_sasrnet import atomic, cli, models, profile, slimming
 from keras_sasrnet.train import run, stages
 
 flags.DEFINE_string("pruned", None, "pruned.keras of a benchmark row")
@@ -46,18 +48,11 @@ flags.DEFINE_integer("seed", 1, "the row's seed (data order)")
 flags.DEFINE_bool("keep_penalty", False, "fine-tune with the sparsity penalty kept")
 flags.DEFINE_integer("steps", 500, "fine-tuning iterations")
 flags.DEFINE_float("lr", 1e-3, "fine-tuning learning rate (constant)")
-flags.DEFINE_bool("report_only", False, "only rewrite README.md's table from rows.json")
+flags.DEFINE_bool("report_only", False, "Remake README.md from rows.json only.")
 FLAGS = flags.FLAGS
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MARK = "<!-- table from rows.json -->"
-
-
-def _keyed(row):
-    """A row with its task, seed and penalty (rows from before they were
-    recorded: LSBM seed 1, penalty off)."""
-    return {"task": "lsbm", "seed": 1, "penalty": False, **row}
 
 
 def _key(row):
@@ -65,34 +60,11 @@ def _key(row):
     return row["task"], row["seed"], row["penalty"], row["lr"], row["min_channels"]
 
 
-def write_table(rows):
-    """Replaces the README's table (between two marks) with ``rows``'."""
-    lines = [
-        "| task | seed | penalty | floor | params | lr | iteration "
-        "| train accuracy | validation accuracy |"
-    ]
-    lines.append("|---|---|---|---|---|---|---|---|---|")
-    for row in map(_keyed, rows):
-        lines.append(
-            f"| {row['task']} | {row['seed']} | {'kept' if row['penalty'] else 'off'} "
-            f"| {row['min_channels']} | {row['params']:,} "
-            f"| {row['lr']:g} | {row['iteration']} | {100 * row['accuracy']:.2f} % "
-            f"| {100 * row['val_accuracy']:.2f} % |"
-        )
-    path = os.path.join(HERE, "README.md")
-    with open(path) as f:
-        head, _, rest = f.read().partition(MARK)
-        _, _, tail = rest.partition(MARK)
-    table = "\n".join(lines)
-    atomic.write_text(path, f"{head}{MARK}\n{table}\n{MARK}{tail}")
-
-
 def main(argv):
     del argv
     path = os.path.join(HERE, "rows.json")
     if FLAGS.report_only:
-        with open(path) as f:
-            write_table(json.load(f))
+        print(study.publish(HERE, readme))
         return
     if not (bool(FLAGS.pruned) ^ bool(FLAGS.sparse)) or not FLAGS.workdir:
         raise app.UsageError("--workdir and one of --pruned, --sparse are required")
@@ -137,14 +109,11 @@ def main(argv):
         }
         for h in history
     ]
-    old = []
-    if os.path.exists(path):
-        with open(path) as f:
-            old = [row for row in json.load(f) if _key(row) != _key(rows[0])]
+    old = [row for row in study.load(HERE) if _key(row) != _key(rows[0])]
     atomic.write_json(path, old + rows)
-    write_table(old + rows)
+    study.publish(HERE, readme)
     print(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

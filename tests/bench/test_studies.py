@@ -9,7 +9,15 @@ from benchmarks import study
 
 ROOT = pathlib.Path(__file__).parents[2] / "benchmarks"
 # the studies in the shape of benchmarks/study.py (the others follow: issue 31)
-STUDIES = ["applications", "backends", "latency", "round_to", "runtimes", "srnet_learning"]
+STUDIES = [
+    "applications",
+    "backends",
+    "collapse",
+    "latency",
+    "round_to",
+    "runtimes",
+    "srnet_learning",
+]
 
 
 @pytest.mark.parametrize("name", STUDIES)

@@ -1,15 +1,15 @@
 """Sparsity methods side by side, from one baseline (issue 12).
 
-  python benchmarks/sparsity/run.py --config=benchmarks/sparsity/config.py:xunet \
+  python -m benchmarks.sparsity.run --config=benchmarks/sparsity/config.py:xunet \
       --workdir=work/sparsity
-  python benchmarks/sparsity/run.py --config=benchmarks/sparsity/config.py:srnet \
+  python -m benchmarks.sparsity.run --config=benchmarks/sparsity/config.py:srnet \
       --workdir=work/sparsity
 
 The demo task (64x64 crops of scikit-image photos, split by photo, LSB
 matching 1.0 bpp). One baseline per architecture (trained once, or given as
 ``baseline.model``); per entry of ``sparsity_runs`` one sparsity phase; per
 rate one pruning (by |gamma|, plus one row that prunes exactly the channels
-at zero) and one fine-tuning. Rows go to results.json (merged across
+at zero) and one fine-tuning. Rows go to rows.json (merged across
 invocations), README.md is generated from it. Measured on 2 cores (partly
 shared): XuNet 1.5-2.5 min per sparsity phase and 1-2 min per row (about
 45 min for the XuNet runs below, baseline 1.7 min); SRNet 15-20 min per

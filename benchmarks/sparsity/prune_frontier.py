@@ -1,6 +1,6 @@
 """Accuracy right after pruning against MACs, without fine-tuning (SRNet).
 
-  python benchmarks/sparsity/prune_frontier.py --workdir=work/sparsity/srnet \
+  python -m benchmarks.sparsity.prune_frontier --workdir=work/sparsity/srnet \
       --runs=gprox_cost_a5e-3,prox_a9e-3
 
 Reads the sparse models that run.py left in the work directory, prunes each
@@ -12,16 +12,14 @@ residual stream (l2 .. l7) that sparsity did not empty sends it to chance.
 """
 
 import os
-import sys
 
 from absl import app, flags
 
+from benchmarks.sparsity import config as bench_config
 from keras_sasrnet import atomic, models, profile, slimming
 from keras_sasrnet.train.run import Run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import config as bench_config  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "run.py's SRNet work directory.", required=True)
@@ -75,7 +73,7 @@ def markdown(rows):
         "Generated from `prune_frontier.json` (no fine-tuning) by",
         "",
         "```bash",
-        "python benchmarks/sparsity/prune_frontier.py --workdir=work/sparsity/srnet",
+        "python -m benchmarks.sparsity.prune_frontier --workdir=work/sparsity/srnet",
         "```",
         "",
         "after `run.py` (config.py:srnet) made the sparse models. `stream`: channels",

@@ -1,31 +1,30 @@
-"""Runs the sparsity-method comparison and writes results.json + README.md.
+"""Runs the sparsity-method comparison and writes rows.json + README.md.
 
 See config.py for the commands. Every stage is resumable (done.json), so a
 rerun only does what is missing; rows of other architectures already in
-results.json are kept.
+rows.json are kept.
 """
 
-import json
 import os
-import sys
 
-from absl import app, flags
+from absl import flags
 from ml_collections import config_flags
 
-from keras_sasrnet import atomic, models, profile, slimming
+from benchmarks import study
+from benchmarks.sparsity import report
+from keras_sasrnet import atomic, cli, models, profile, slimming
 from keras_sasrnet.train import loop, stages
 from keras_sasrnet.train.run import Run, train_stage
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import table  # noqa: E402
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "benchmarks/sparsity/config.py:ARCH")
 flags.DEFINE_string("workdir", None, "Where the stages are kept (resumable).")
-flags.DEFINE_string("results", os.path.join(HERE, "results.json"), "Rows file.")
+flags.DEFINE_string("out", HERE, "Folder of rows.json, README.md, frontier.png.")
+flags.DEFINE_bool("report_only", False, "Remake README.md from rows.json only.")
 flags.DEFINE_string("baseline", None, "A trained .keras baseline to start from.")
-flags.mark_flags_as_required(["config", "workdir"])
+flags.mark_flags_as_required(["config"])
 
 
 def _macs_params(model):
@@ -175,18 +174,15 @@ def _prune(r, sparse_path, select, rate, folder, opts=None):
 def main(argv):
     del argv
     c = FLAGS.config
-    rows = run(c, FLAGS.workdir, FLAGS.baseline)
-    old = []
-    if os.path.exists(FLAGS.results):
-        with open(FLAGS.results) as f:
-            old = [row for row in json.load(f) if row["arch"] != c.model.arch]
-    rows = old + rows
-    atomic.write_json(FLAGS.results, rows)
-    table.frontier(rows, os.path.join(os.path.dirname(FLAGS.results), "frontier.png"))
-    md = table.markdown(rows)
-    atomic.write_text(os.path.join(os.path.dirname(FLAGS.results), "README.md"), md)
-    print(md)
+    if not FLAGS.report_only and not FLAGS.workdir:
+        raise ValueError("--workdir is required unless --report_only")
+    if not FLAGS.report_only:
+        rows = run(c, FLAGS.workdir, FLAGS.baseline)
+        old = [r for r in study.load(FLAGS.out) if r["arch"] != c.model.arch]
+        atomic.write_json(os.path.join(FLAGS.out, study.ROWS), old + rows)
+        report.frontier(old + rows, os.path.join(FLAGS.out, "frontier.png"))
+    print(study.publish(FLAGS.out, report.readme))
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -16,6 +16,7 @@ STUDIES = [
     "latency",
     "round_to",
     "runtimes",
+    "sparsity",
     "srnet_learning",
 ]
 

@@ -1,13 +1,21 @@
-"""benchmarks/sparsity/README.md from results.json (no figures are typed in)."""
+"""benchmarks/sparsity/README.md and frontier.png from rows.json (no figures
+are typed in)."""
+
+from benchmarks import study
+
+COMMAND = (
+    "python -m benchmarks.sparsity.run --config=benchmarks/sparsity/config.py:xunet "
+    "--workdir=work/sparsity/xunet (and :srnet)"
+)
 
 HEADER = """# Sparsity methods side by side
 
-Generated from `results.json` by `benchmarks/sparsity/run.py`; regenerate with
+The two runs:
 
 ```bash
-python benchmarks/sparsity/run.py --config=benchmarks/sparsity/config.py:xunet \\
+python -m benchmarks.sparsity.run --config=benchmarks/sparsity/config.py:xunet \\
     --workdir=work/sparsity/xunet
-python benchmarks/sparsity/run.py --config=benchmarks/sparsity/config.py:srnet \\
+python -m benchmarks.sparsity.run --config=benchmarks/sparsity/config.py:srnet \\
     --workdir=work/sparsity/srnet
 ```
 
@@ -104,6 +112,11 @@ def summary(rows, keep=None):
             f"| {_pct(r['macs'] / r['macs_full'])} % |"
         )
     return "\n".join(lines)
+
+
+def readme(folder):
+    """README.md from ``folder/rows.json``."""
+    return study.header(COMMAND) + markdown(study.load(folder))
 
 
 def markdown(rows):

@@ -1,8 +1,11 @@
 """The performance proof (``python -m benchmarks.slimming``): slimming vs baselines.
 
-``runner`` trains and measures every row of every task (resumable stages),
-``bench_report`` turns them into BENCHMARKS.md, summary.json and figures,
-``baselines`` prunes by L1 norm or at random and sizes a thinner network.
+``runner`` runs the tasks (resumable stages): ``tasks`` makes each task's
+data and full models, ``seeds`` every row of a seed, ``costs`` times them;
+``bench_report`` writes BENCHMARKS.md, summary.json and figures from
+``rows``, ``tables``, ``targets``, ``latency_report`` and ``figures``;
+``baselines`` prunes by L1 norm or at random and sizes a thinner network;
+``config`` is the benchmark's config and its check.
 This package sits on top of the others: it uses data, training, evaluation
 and export alike.
 """

@@ -1,7 +1,14 @@
-"""The benchmark's config: the library's ``base()`` plus a ``bench`` section
-(checked by ``runner.check``; the library's rules skip it)."""
+"""The benchmark's config: the library's ``base()`` plus a ``bench`` section,
+and ``check``, which refuses an impossible ``bench`` value (the library's
+rules skip that section)."""
 
+from keras_sasrnet import slimming
 from keras_sasrnet.train.config import base
+
+TASKS = {"lsbm": "lsbm", "hill": "hill"}  # task name -> conseal algorithm
+BASELINES = ("l1", "random", "uniform")
+BUDGETS = ("matched", "own")
+SOURCES = ("photos", "demo")
 
 
 def bench():
@@ -35,4 +42,58 @@ def bench():
     # accuracy. With the penalty kept on, the MAC-weighted group lasso went on
     # shrinking what pruning left of the residual stream and zeroed it.
     c.finetune.sparsity = False
+    return c
+
+
+def parse_method(text):
+    """ "gprox_cost:1e-2" -> ("gprox_cost", 0.01), checked."""
+    name, sep, alpha = text.partition(":")
+    if not sep or name not in slimming.sparsity.METHODS:
+        raise ValueError(
+            f"bench.methods: {text!r} is not 'method:alpha' with a method of "
+            f"{sorted(slimming.sparsity.METHODS)}"
+        )
+    try:
+        value = float(alpha)
+    except ValueError:
+        raise ValueError(f"bench.methods: alpha of {text!r} is not a number") from None
+    if not value > 0:
+        raise ValueError(f"bench.methods: alpha of {text!r} must be > 0")
+    return name, value
+
+
+def check(c):
+    """Raises ValueError naming the first impossible ``bench`` value."""
+    b = c.bench
+    if not b.seeds or len(set(b.seeds)) != len(b.seeds):
+        raise ValueError(f"bench.seeds must be distinct and non-empty; got {b.seeds}")
+    if not b.tasks or any(t not in TASKS for t in b.tasks):
+        raise ValueError(f"bench.tasks must be some of {sorted(TASKS)}; got {b.tasks}")
+    if b.source not in SOURCES:
+        raise ValueError(f"bench.source must be one of {SOURCES}; got {b.source!r}")
+    if not b.methods:
+        raise ValueError("bench.methods is empty: give at least one 'method:alpha'")
+    for text in b.methods:
+        parse_method(text)
+    for rate in (*b.rates, *b.baseline_rates):
+        slimming.check_rate(rate)
+        if rate == 0:
+            raise ValueError("bench rates must be > 0 (rate 0 is the full row)")
+    for rate in b.baseline_rates:
+        if rate not in b.rates:
+            raise ValueError(f"bench.baseline_rates: {rate} is not in bench.rates")
+    for item in b.baselines:
+        if item not in BASELINES:
+            raise ValueError(f"bench.baselines: {item!r} is not one of {BASELINES}")
+    if b.baseline_budget not in BUDGETS:
+        raise ValueError(
+            f"bench.baseline_budget must be one of {BUDGETS}; got {b.baseline_budget!r}"
+        )
+    if b.photo_side < b.photo_size:
+        raise ValueError(
+            f"bench.photo_side ({b.photo_side}) must be at least the tile side "
+            f"bench.photo_size ({b.photo_size})"
+        )
+    if not 0 < b.payload <= 1:
+        raise ValueError(f"bench.payload must be in (0, 1] bpp; got {b.payload}")
     return c

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks import harness as bench
-from benchmarks.harness import bench_report, runner
+from benchmarks.harness import bench_report, budgets, runner, tasks
 from configs import bench_cpu
 from keras_sasrnet.data import pairs
 from keras_sasrnet.evaluation.metrics import stego_probability
@@ -157,10 +157,10 @@ def test_baseline_budgets():
     c = bench_cpu.get_config("tiny")
     c.baseline.steps, c.sparsity.steps, c.finetune.steps = 2000, 800, 1000
     c.bench.baseline_budget = "matched"
-    assert (runner.extra_steps(c), runner.uniform_steps(c)) == (800, 3800)
+    assert (budgets.extra_steps(c), budgets.uniform_steps(c)) == (800, 3800)
     assert "(1800, the same lr" in bench.baseline_recipe(c)
     c.bench.baseline_budget = "own"
-    assert (runner.extra_steps(c), runner.uniform_steps(c)) == (0, 2000)
+    assert (budgets.extra_steps(c), budgets.uniform_steps(c)) == (0, 2000)
     assert "(2000 it, Scratch-E" in bench.baseline_recipe(c)
 
 
@@ -291,9 +291,9 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     cached = sorted(p.name for p in (tmp_path / "models").iterdir())
     assert [name.split("-")[0] for name in cached] == ["srnet", "xunet"]
     t = runner.task_config(c, "hill", runner.covers(c), print)
-    assert runner.fingerprint(t, "srnet") == cached[0]
+    assert tasks.fingerprint(t, "srnet") == cached[0]
     t.baseline.steps += 1
-    assert runner.fingerprint(t, "srnet") != cached[0]
+    assert tasks.fingerprint(t, "srnet") != cached[0]
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ def main(argv):
     del argv
     precision.apply(FLAGS.precision)
     names = "model", "inputs", "threshold", "out", "trust_savedmodel"
-    return 1 if detect.run(**cli.kwargs(*names)) else None
+    return 1 if detect.score_files(**cli.kwargs(*names)) else None
 
 
 def run():

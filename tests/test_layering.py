@@ -25,6 +25,7 @@ ROOT = pathlib.Path(__file__).parents[1]
 LAYERS = (
     {
         "_quiet",
+        "_lazy",
         "atomic",
         "fingerprint",
         "precision",

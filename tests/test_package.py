@@ -91,3 +91,20 @@ def test_every_error_type_survives_a_worker_process():
         again = pickle.loads(pickle.dumps(error))
         assert type(again) is cls and str(again) == str(error), name
         assert vars(again) == vars(error), name
+
+
+@pytest.mark.parametrize(
+    "package",
+    ["cli", "data", "evaluation", "export", "models", "slimming", "train"],
+)
+def test_every_subpackage_lists_symbols_not_modules(package):
+    """One ``__all__`` convention: what a user calls, each name resolving to
+    a function, class or constant (modules stay reachable by import)."""
+    import importlib
+    import types
+
+    module = importlib.import_module(f"keras_sasrnet.{package}")
+    assert module.__all__
+    for name in module.__all__:
+        value = getattr(module, name)
+        assert not isinstance(value, types.ModuleType), f"{package}.{name}"

@@ -104,7 +104,7 @@ class Detector:
                 yield Score(path, None, f"model refused it: {e}")
 
 
-def run(model, inputs, threshold=0.5, out="scores.csv", trust_savedmodel=False):
+def score_files(model, inputs, threshold=0.5, out="scores.csv", trust_savedmodel=False):
     """Scores ``inputs`` (files, folders) with ``model``: a CSV and a summary.
 
     Writes a row per file (file, p_stego, verdict at ``threshold``, error) to

@@ -42,17 +42,20 @@ def parse_sets(entries):
 
 
 def report(models, sets, out, trust_savedmodel=False, log=print):
-    """``run`` on ``parse_models(models)`` and ``parse_sets(sets)``; its text.
+    """``write_evaluation`` of ``parse_models(models)``, ``parse_sets(sets)``;
+    the report's text.
 
     Example:
         >>> print(report(["full=best.keras"], ["demo=covers:stegos"], "eval"))
     """
-    path = run(parse_models(models), parse_sets(sets), out, log, trust_savedmodel)
+    path = write_evaluation(
+        parse_models(models), parse_sets(sets), out, log, trust_savedmodel
+    )
     with open(path) as f:
         return f.read()
 
 
-def run(model_paths, test_sets, out, log=print, trust_savedmodel=False):
+def write_evaluation(model_paths, test_sets, out, log=print, trust_savedmodel=False):
     """Evaluates, writes out/{report.md, results.json, scores_*.csv, *.png}.
 
     ``trust_savedmodel``: open SavedModel folders (``formats.open_detector``).

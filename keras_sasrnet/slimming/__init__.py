@@ -1,7 +1,7 @@
 """Network slimming: sparsity penalty, channel groups, plans, rebuilds."""
 
 from keras_sasrnet.penalty import GammaL1
-from keras_sasrnet.slimming import importance, sparsity
+from keras_sasrnet.slimming import importance, sparsity  # noqa: F401 (modules)
 from keras_sasrnet.slimming.budget import budget_plan
 from keras_sasrnet.slimming.groups import Group, find_groups
 from keras_sasrnet.slimming.importance import SCORERS, group_scores
@@ -34,8 +34,6 @@ __all__ = [
     "ProximalSGD",
     "budget_plan",
     "cost_weights",
-    "importance",
-    "sparsity",
     "without_sparsity",
     "zeros_rate",
     "Group",

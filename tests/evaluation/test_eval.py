@@ -52,7 +52,7 @@ def test_mismatch_tables_and_files(setup):
 def test_eval_and_detect_agree_on_every_image(setup):
     root, covers, stegos, paths = setup
     out = root / "agree"
-    eval_report.run(
+    eval_report.write_evaluation(
         {"full": paths["full"]},
         {"t": (covers, stegos, "test")},
         str(out),
@@ -77,7 +77,7 @@ def test_bad_arguments(setup, tmp_path):
     models.io.write_metadata(paths["slim"], {"domain": "jpeg"})
     try:
         with pytest.raises(ValueError, match="takes jpeg input"):
-            eval_report.run(
+            eval_report.write_evaluation(
                 {"slim": paths["slim"]},
                 {"t": (covers, stegos, "test")},
                 str(tmp_path / "never"),

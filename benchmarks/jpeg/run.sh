@@ -5,6 +5,7 @@
 # export. Every step is resumable; the logs go to $W/log.txt.
 #
 #   bash benchmarks/jpeg/run.sh [WORKDIR] [PAYLOAD]
+#   (python -m benchmarks.jpeg.run runs it, then writes rows.json and README.md)
 #
 # PAYLOAD is in bits per non-zero AC coefficient (default 1.0: at the paper's
 # 0.4 the demo budget learned nothing, issue 18).
@@ -28,10 +29,10 @@ sasrnet_eval --models="full=$W/slim/baseline/best.keras,slim=$W/slim/round_1/mod
     --out="$W/eval"
 sasrnet_export --model="$W/slim/round_1/model.keras" --out="$W/export" \
     --covers="$W/q75" --stegos="$W/q75_uerd_$P"
-# Keep the rows beside the script; the README table is table.py's output.
+# Keep the run's JSON beside the script; run.py makes rows.json and the
+# README from them.
 HERE=$(dirname "$0")
 cp "$W/slim/table5.json" "$HERE/table5.json"
 cp "$W/eval/results.json" "$HERE/eval.json"
 cp "$W/export/parity.json" "$HERE/parity.json"
-python "$HERE/table.py"
 date

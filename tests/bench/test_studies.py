@@ -13,6 +13,7 @@ STUDIES = [
     "applications",
     "backends",
     "collapse",
+    "jpeg",
     "latency",
     "round_to",
     "runtimes",

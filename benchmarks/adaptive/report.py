@@ -31,13 +31,14 @@ def readme(folder):
         dval = mean("val_slim") - mean("val_baseline")
         dtest = [r["test_slim"] - r["test_baseline"] for r in rs]
         spread = statistics.stdev(dtest) if len(dtest) > 1 else 0.0
+        removed = [r["removed_fraction"] for r in rs]
         ok = (
             dval >= -tolerance
             and (
                 statistics.fmean(dtest) >= -tolerance
                 or -statistics.fmean(dtest) <= spread
             )
-            and mean("removed_fraction") >= 0.2
+            and min(removed) >= 0.2  # on every seed
         )
         body.append(
             [
@@ -48,13 +49,14 @@ def readme(folder):
                 f"{100 * mean('test_baseline'):.2f} %",
                 f"{100 * mean('test_slim'):.2f} % ({_pp(statistics.fmean(dtest))}"
                 f" ± {100 * spread:.2f})",
-                f"{100 * mean('removed_fraction'):.1f} %",
+                " / ".join(f"{100 * x:.1f} %" for x in removed),
                 f"{100 * mean('macs_share'):.1f} %",
                 "met" if ok else "missed",
             ]
         )
     header = ["task", "seeds", "val baseline", "val slimmed", "test baseline"]
-    header += ["test slimmed (mean diff ± seed std)", "channels removed", "MACs kept"]
+    header += ["test slimmed (mean diff ± seed std)", "channels removed (per seed)"]
+    header += ["MACs kept"]
     ladders = [
         f"- {r['task']}, seed {r['seed']}: "
         + ", ".join(
@@ -73,7 +75,7 @@ def readme(folder):
             "tuning; the target: the slimmed model within "
             f"{100 * tolerance:g} pp of the baseline on validation and on test "
             "(or within the seeds' spread), with at least 20 % of the channels "
-            "removed.",
+            "removed on every seed.",
             "",
             markdown.table([*header, "target"], body),
             "",

@@ -10,6 +10,7 @@ from benchmarks import study
 ROOT = pathlib.Path(__file__).parents[2] / "benchmarks"
 # the studies in the shape of benchmarks/study.py (the others follow: issue 31)
 STUDIES = [
+    "adaptive",
     "applications",
     "backends",
     "collapse",

@@ -82,7 +82,8 @@ def base():
         # (keras_sasrnet/train/guard.py): `rungs` rungs of steps/rungs
         # iterations, alpha times `factor` after each rung that keeps the
         # model within `tolerance` of the baseline; the first that does not
-        # is undone and ends the phase. decay_step is not used then.
+        # is undone and ends the phase. decay_step is not used then: each
+        # rung lowers its lr (train.decay) for its last quarter.
         adaptive=False,
         rungs=4,
         factor=2.0,

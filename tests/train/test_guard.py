@@ -12,9 +12,10 @@ from keras_sasrnet.evaluation import run_report
 from keras_sasrnet.train import guard, pipeline, stages
 
 
-def test_rungs_split_the_steps():
+def test_rungs_split_the_steps_and_settle_for_their_last_quarter():
     assert guard.rung_iterations(10, 4) == [3, 3, 2, 2]
     assert guard.rung_iterations(2, 3) == [1, 1, 0]
+    assert guard.settle_step(500) == 375 and guard.settle_step(3) == 0
 
 
 def test_the_reference_is_the_baselines_level_not_its_best_epoch(tmp_path):

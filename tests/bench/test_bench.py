@@ -224,6 +224,7 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
         else:
             assert done["predicted_ms"] == pytest.approx(budget, rel=0.05), r
     assert "### Speed: LiteRT float32 and int8 (issue 28)" in text
+    assert "## How the recipe came to be" in text  # benchmarks/harness/history.md
     assert "Against the paper's Table 5" not in text  # its rows are channel rates
     # One seed: each pruned row's mean is its model's accuracy on the test
     # pairs, 1 - P_E from the scores it saved (decided here: stego if > 0.5).

@@ -50,6 +50,6 @@ setuptools.setup(
         "cuda": ["tensorflow[and-cuda]>=2.16"],
     },
     entry_points={
-        "console_scripts": [f"{b}=keras_sasrnet.bin.{b}:run" for b in BINARIES],
+        "console_scripts": [f"{b}=keras_sasrnet.bin.{b}:entry" for b in BINARIES],
     },
 )

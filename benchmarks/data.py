@@ -100,7 +100,7 @@ def main(argv):
 
 
 def run():
-    cli.run(main)
+    cli.start(main)
 
 
 if __name__ == "__main__":

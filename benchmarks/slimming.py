@@ -10,7 +10,7 @@ a uniformly thinner SRNet from scratch. Every row is measured for test and
 validation accuracy, params and MACs; the first seed's models for batch-1
 Keras and LiteRT latency. Writes BENCHMARKS.md, summary.json, config.json and
 figures/ to --out (default: benchmarks/, where the committed report lives);
-rerunning the command resumes (see benchmarks.harness.runner).
+rerunning the command resumes (see benchmarks.harness.benchmark).
 """
 
 import os
@@ -47,9 +47,5 @@ def main(argv):
     bench.run_bench(FLAGS.config, FLAGS.workdir, command, out=FLAGS.out)
 
 
-def run():
-    cli.run(main)
-
-
 if __name__ == "__main__":
-    run()
+    cli.start(main)

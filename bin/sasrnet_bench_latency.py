@@ -29,9 +29,9 @@ def main(argv):
     latency.bench(cli.load_model(), rates, modes, **cli.kwargs(*names))
 
 
-def run():
-    cli.run(main)
+def entry():
+    cli.start(main)
 
 
 if __name__ == "__main__":
-    run()
+    entry()

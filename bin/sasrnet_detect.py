@@ -31,9 +31,9 @@ def main(argv):
     return 1 if detect.score_files(**cli.kwargs(*names)) else None
 
 
-def run():
-    cli.run(main)
+def entry():
+    cli.start(main)
 
 
 if __name__ == "__main__":
-    run()
+    entry()

@@ -32,9 +32,9 @@ def main(argv):
     print(parity.parity_table(parity.export_all(modes=cli.modes(), **kwargs)))
 
 
-def run():
-    cli.run(main)
+def entry():
+    cli.start(main)
 
 
 if __name__ == "__main__":
-    run()
+    entry()

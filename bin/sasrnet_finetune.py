@@ -27,9 +27,9 @@ def main(argv):
     cli.print_json(metrics)
 
 
-def run():
-    cli.run(main)
+def entry():
+    cli.start(main)
 
 
 if __name__ == "__main__":
-    run()
+    entry()

@@ -31,9 +31,9 @@ def main(argv):
     print(summary.covers(m, flags.FLAGS.out))
 
 
-def run():
-    cli.run(main)
+def entry():
+    cli.start(main)
 
 
 if __name__ == "__main__":
-    run()
+    entry()

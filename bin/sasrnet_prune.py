@@ -46,9 +46,9 @@ def main(argv):
     cli.print_json(pipeline.prune_model(**cli.kwargs(*names, model="model_path")))
 
 
-def run():
-    cli.run(main)
+def entry():
+    cli.start(main)
 
 
 if __name__ == "__main__":
-    run()
+    entry()

@@ -33,9 +33,9 @@ def main(argv):
     print(run_report.table5(rows))
 
 
-def run():
-    cli.run(main)
+def entry():
+    cli.start(main)
 
 
 if __name__ == "__main__":
-    run()
+    entry()

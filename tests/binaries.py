@@ -71,7 +71,7 @@ def run_binary(binary, *args):
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
             try:
-                module.run()
+                module.entry()
             except SystemExit as e:
                 code = e.code if isinstance(e.code, int) else (0 if not e.code else 1)
             except BaseException:  # what the interpreter would print
@@ -83,7 +83,7 @@ def run_binary(binary, *args):
         for added in set(flags.FLAGS) - before:
             delattr(flags.FLAGS, added)
         sys.argv = saved_argv
-        sys.modules["__main__"].__doc__ = saved_doc  # cli.run sets it for --help
+        sys.modules["__main__"].__doc__ = saved_doc  # cli.start sets it for --help
     texts = []
     for stream in (err, out):
         stream.flush()

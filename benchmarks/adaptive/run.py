@@ -117,9 +117,5 @@ def main(argv):
     print(study.publish(FLAGS.out, readme))
 
 
-def run():
-    cli.run(main)
-
-
 if __name__ == "__main__":
-    run()
+    cli.start(main)

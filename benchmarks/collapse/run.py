@@ -28,7 +28,7 @@ from absl import app, flags
 
 from benchmarks import study
 from benchmarks.collapse.report import _keyed, readme
-from benchmarks.harness import runner
+from benchmarks.harness import benchmark
 from configs import bench_cpu
 from keras_sasrnet import atomic, cli, models, profile, slimming
 from keras_sasrnet.train import run, stages
@@ -43,7 +43,7 @@ flags.DEFINE_integer(
 )
 flags.DEFINE_string("workdir", None, "work folder")
 flags.DEFINE_string("data_dir", "/work/cache", "the benchmark's bench.data_dir")
-flags.DEFINE_enum("task", "lsbm", sorted(runner.TASKS), "the row's task")
+flags.DEFINE_enum("task", "lsbm", sorted(benchmark.TASKS), "the row's task")
 flags.DEFINE_integer("seed", 1, "the row's seed (data order)")
 flags.DEFINE_bool("keep_penalty", False, "fine-tune with the sparsity penalty kept")
 flags.DEFINE_integer("steps", 500, "fine-tuning iterations")
@@ -70,7 +70,7 @@ def main(argv):
         raise app.UsageError("--workdir and one of --pruned, --sparse are required")
     c = bench_cpu.get_config()
     c.bench.data_dir = FLAGS.data_dir
-    t = runner.task_config(c, FLAGS.task, runner.covers(c), print)
+    t = benchmark.task_config(c, FLAGS.task, benchmark.covers(c), print)
     t.seed = FLAGS.seed
     r = run.Run(t, FLAGS.workdir, print)
 
@@ -116,4 +116,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

@@ -1,6 +1,6 @@
 """The performance proof (``python -m benchmarks.slimming``): slimming vs baselines.
 
-``runner`` runs the tasks (resumable stages): ``tasks`` makes each task's
+``benchmark`` runs the tasks (resumable stages): ``tasks`` makes each task's
 data and full models, ``seeds`` every row of a seed, ``costs`` times them;
 ``bench_report`` writes BENCHMARKS.md, summary.json and figures from
 ``rows``, ``tables``, ``targets``, ``latency_report`` and ``figures``;
@@ -20,7 +20,7 @@ from benchmarks.harness.bench_report import (
     targets,
     verdicts,
 )
-from benchmarks.harness.runner import check, parse_method, run_bench
+from benchmarks.harness.benchmark import check, parse_method, run_bench
 
 __all__ = [
     "baseline_recipe",

@@ -1,6 +1,6 @@
 """The benchmark's rows: per task, full SRNet, XuNet, then one per (method,
 rate), over seeds; and summary.json's content. Pure functions of the task
-dicts ``runner.run_task`` returns."""
+dicts ``benchmark.run_task`` returns."""
 
 import statistics
 

@@ -73,7 +73,7 @@ __all__ = [
     "plan_kwargs",
     "print_json",
     "prune_rates",
-    "run",
+    "start",
 ]
 
 
@@ -86,7 +86,7 @@ def import_tensorflow_quietly():
 USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, PermissionError)
 
 
-def run(main):
+def start(main):
     """``app.run(main)``, turning user errors into ``error: ...`` and exit 2."""
     # Progress lines should reach a log file as they happen, not in blocks.
     sys.stdout.reconfigure(line_buffering=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks import harness as bench
-from benchmarks.harness import bench_report, budgets, runner, tasks
+from benchmarks.harness import bench_report, benchmark, budgets, tasks
 from configs import bench_cpu
 from keras_sasrnet.data import pairs
 from keras_sasrnet.evaluation.metrics import stego_probability
@@ -216,7 +216,8 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     # Pruned to 70 % of the full SRNet's predicted latency: the sparsity row
     # by the knapsack (at or under the budget), the baselines bisected to it.
     for r in summary["rows"][2:]:
-        folder = work / "hill" / "seed_0" / runner.stage_folder(r["method"], r["rate"])
+        stage = benchmark.stage_folder(r["method"], r["rate"])
+        folder = work / "hill" / "seed_0" / stage
         done = json.loads((folder / "done.json").read_text())
         budget = done.get("budget_ms", done.get("target_ms"))
         if r["method"] == TINY:
@@ -229,7 +230,8 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     # One seed: each pruned row's mean is its model's accuracy on the test
     # pairs, 1 - P_E from the scores it saved (decided here: stego if > 0.5).
     for r in summary["rows"][2:]:
-        folder = work / "hill" / "seed_0" / runner.stage_folder(r["method"], r["rate"])
+        stage = benchmark.stage_folder(r["method"], r["rate"])
+        folder = work / "hill" / "seed_0" / stage
         with np.load(folder / "test_scores.npz") as saved:
             labels, scores = saved["labels"], saved["scores"]
         p_fa = np.mean(scores[labels == 0] > 0.5)
@@ -254,13 +256,13 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     # its accuracy recomputed here from the .tflite file.
     from keras_sasrnet.models.litert import LiteRTModel
 
-    t = runner.task_config(c, "hill", runner.covers(c), print)
+    t = benchmark.task_config(c, "hill", benchmark.covers(c), print)
     for r in summary["rows"][2:]:
         folder = (
             work
             / "hill"
             / "seed_0"
-            / f"int8_{runner.stage_folder(r['method'], r['rate'])}"
+            / f"int8_{benchmark.stage_folder(r['method'], r['rate'])}"
         )
         lite = LiteRTModel(str(folder / "model_int8.tflite"))
         assert lite.metadata["precision"] == "int8" and lite.metadata["float_layers"]
@@ -281,7 +283,7 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
         assert len(history.read_text().strip().splitlines()) == 1 + 1, stage
     assert "Scratch-E" in text
     # the sparsity row is pruned with its penalty and fine-tuned without it
-    row = work / "hill" / "seed_0" / runner.stage_folder(TINY, 0.3)
+    row = work / "hill" / "seed_0" / benchmark.stage_folder(TINY, 0.3)
     assert _penalties(row / "pruned.keras") and not _penalties(row / "model.keras")
 
     lines = []
@@ -291,7 +293,7 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     # The full models live in the cache, under a fingerprint of their recipe.
     cached = sorted(p.name for p in (tmp_path / "models").iterdir())
     assert [name.split("-")[0] for name in cached] == ["srnet", "xunet"]
-    t = runner.task_config(c, "hill", runner.covers(c), print)
+    t = benchmark.task_config(c, "hill", benchmark.covers(c), print)
     assert tasks.fingerprint(t, "srnet") == cached[0]
     t.baseline.steps += 1
     assert tasks.fingerprint(t, "srnet") != cached[0]
@@ -317,7 +319,7 @@ def test_costs_time_every_row_in_turns_in_float32_and_int8(tmp_path):
         paths[key] = str(tmp_path / f"{len(paths)}.keras")
         save(model, paths[key])
     lines = []
-    got = runner.costs(c, str(tmp_path / "task"), paths, log=lines.append)
+    got = benchmark.costs(c, str(tmp_path / "task"), paths, log=lines.append)
     assert lines.count("== timing 3 models in turns") == 1
     for key in paths:
         row = got[key]
@@ -325,10 +327,10 @@ def test_costs_time_every_row_in_turns_in_float32_and_int8(tmp_path):
         assert row["litert_int8_ms"] > 0
         assert row["tflite_int8_bytes"] < row["tflite_float32_bytes"]
     timings = json.loads((tmp_path / "task" / "costs" / "timings.json").read_text())
-    assert timings["rows"] == ["full", "xunet", runner.stage_folder(METHOD, 0.5)]
+    assert timings["rows"] == ["full", "xunet", benchmark.stage_folder(METHOD, 0.5)]
     assert [got[k]["litert_ms"] for k in paths] == timings["litert_ms"]
     lines.clear()
-    assert runner.costs(c, str(tmp_path / "task"), paths, log=lines.append) == got
+    assert benchmark.costs(c, str(tmp_path / "task"), paths, log=lines.append) == got
     assert lines == []  # every stage and the timing reused
 
 

@@ -130,4 +130,4 @@ def test_help_explains_every_flag_and_bad_values_are_one_line(binary, answers):
 def test_every_binary_is_a_console_command():
     scripts = importlib.metadata.entry_points(group="console_scripts")
     for binary in BINARIES:
-        assert scripts[binary].value == f"keras_sasrnet.bin.{binary}:run"
+        assert scripts[binary].value == f"keras_sasrnet.bin.{binary}:entry"

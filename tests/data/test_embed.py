@@ -223,7 +223,7 @@ def held(algorithm, cover, *args):
     return real(algorithm, cover, *args)
 embed.embed_array = held  # workers are forked: they see it too
 sys.argv[0] = "sasrnet_embed"
-sasrnet_embed.run()
+sasrnet_embed.entry()
 """
 
 

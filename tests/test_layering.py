@@ -54,15 +54,20 @@ def part_of(module):
     return parts[1] if len(parts) > 1 else ""
 
 
-def imports(path):
-    """keras_sasrnet modules a file imports (module- and function-level)."""
+def _all_imports(path):
+    """Every module a file imports (absolute names, function level too)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found |= {f"{node.module}.{a.name}" for a in node.names}
-    return {m for m in found if m.startswith("keras_sasrnet.")}
+            found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+    return found
+
+
+def imports(path):
+    """keras_sasrnet modules a file imports (module- and function-level)."""
+    return {m for m in _all_imports(path) if m.startswith("keras_sasrnet.")}
 
 
 def sources():
@@ -109,17 +114,6 @@ def test_an_upward_import_is_caught(tmp_path, monkeypatch, source, target):
     assert upward_imports() == [
         f"keras_sasrnet/{source[:-3]}: {target} (models -> slimming)"
     ]
-
-
-def _all_imports(path):
-    """Every module a file imports (absolute names, function level too)."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
-    return found
 
 
 def library_to_benchmark_imports(root=ROOT):

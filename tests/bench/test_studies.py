@@ -16,6 +16,7 @@ STUDIES = [
     "collapse",
     "jpeg",
     "latency",
+    "latency_budget",
     "round_to",
     "runtimes",
     "sparsity",

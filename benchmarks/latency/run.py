@@ -17,22 +17,20 @@ them. The .tflite files and the timings stay in --workdir (rerunning reuses
 the files; --retime times them again).
 """
 
-import hashlib
 import json
 import os
 import platform
 import statistics
 
-import numpy as np
 from absl import flags
 
 from benchmarks import study
 from benchmarks.latency.report import readme
+from benchmarks.latency.widths import SIZE, build, entries, name_of
 from keras_sasrnet import atomic, cli, models, profile
 from keras_sasrnet.latency import LatencyModel, features
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SIZE = (256, 256)
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string(
@@ -47,44 +45,6 @@ flags.DEFINE_bool("retime", False, "Time the models again (else reuse timings)."
 flags.DEFINE_bool("report_only", False, "Remake README.md from the rows only.")
 
 
-def random_widths(rng, full=None):
-    """SRNet widths as slimming leaves them: each group around one level.
-
-    A global keep level is drawn log-uniformly in [3 %, 100 %]; each group
-    keeps level * a log-normal spread of its reference width (at least 1,
-    at most the reference), the residual stream and each type-3 block's
-    conv2/shortcut pair tied.
-    """
-    full = full or models.srnet_widths()
-    level = float(np.exp(rng.uniform(np.log(0.03), 0.0)))
-
-    def pick(n):
-        return int(np.clip(round(n * level * np.exp(rng.normal(0, 0.6))), 1, n))
-
-    w = dict(full)
-    w["l1_conv"] = pick(full["l1_conv"])
-    stream = pick(full["l2_conv"])
-    for name in ["l2_conv"] + [f"l{k}_conv2" for k in range(3, 8)]:
-        w[name] = stream
-    for k in range(3, 8):
-        w[f"l{k}_conv1"] = pick(full[f"l{k}_conv1"])
-    for k in range(8, 12):
-        w[f"l{k}_conv1"] = pick(full[f"l{k}_conv1"])
-        w[f"l{k}_conv2"] = w[f"l{k}_shortcut_conv"] = pick(full[f"l{k}_conv2"])
-    w["l12_conv1"] = pick(full["l12_conv1"])
-    w["l12_conv2"] = pick(full["l12_conv2"])
-    return w
-
-
-def _name(widths):
-    text = json.dumps(widths, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def build(arch, widths):
-    return models.build(arch, input_shape=(*SIZE, 1), widths=widths)
-
-
 def convert_all(entries, workdir):
     """Writes each entry's float32 .tflite (skipped where it exists)."""
     from keras_sasrnet.export import convert
@@ -92,7 +52,7 @@ def convert_all(entries, workdir):
     folder = os.path.join(workdir, "tflite")
     os.makedirs(folder, exist_ok=True)
     for k, e in enumerate(entries):
-        e["path"] = os.path.join(folder, f"{e['arch']}-{_name(e['widths'])}.tflite")
+        e["path"] = os.path.join(folder, f"{e['arch']}-{name_of(e['widths'])}.tflite")
         if not os.path.exists(e["path"]):
             print(f"converting {k + 1}/{len(entries)} {e['name']}", flush=True)
             convert.export_tflite(
@@ -118,25 +78,6 @@ def machine_name():
     except OSError:
         pass
     return f"{platform.system()} {cpu}, {os.cpu_count()} cores"
-
-
-def entries(n_fit, n_held, seed):
-    rng = np.random.default_rng(seed)
-    found = [
-        {"name": "srnet (full)", "arch": "srnet", "widths": models.srnet_widths()},
-        {"name": "xunet (full)", "arch": "xunet", "widths": models.xunet_widths()},
-    ]
-    for k in range(n_fit + n_held):
-        role = "fit" if k < n_fit else "held_out"
-        found.append(
-            {
-                "name": f"{role} {k}",
-                "arch": "srnet",
-                "role": role,
-                "widths": random_widths(rng),
-            }
-        )
-    return found
 
 
 def time_all(found, workdir, rounds, retime):
@@ -237,7 +178,7 @@ def budget_check(model, workdir, rounds):
             layer.name: layer.filters for layer in m.layers if hasattr(layer, "filters")
         }  # the file is named by what it holds: a new plan, a new file
         paths.append(
-            os.path.join(folder, f"{name.replace(' ', '_')}-{_name(widths)}.tflite")
+            os.path.join(folder, f"{name.replace(' ', '_')}-{name_of(widths)}.tflite")
         )
         if not os.path.exists(paths[-1]):
             print(f"converting {name}", flush=True)

@@ -185,6 +185,31 @@ def test_budget_plan_meets_its_budget_with_the_dear_channels_first():
         slimming.budget_plan(even, table, 1.0, min_fraction=1.0)
 
 
+def test_score_order_removes_the_lowest_scores_and_stops_at_the_budget():
+    model = slimming.randomize_gammas(
+        models.build("srnet", 1 / 4, input_shape=(*SIZE, 1)), seed=3
+    )
+    table = hand_model()
+    budget = 0.6 * table.predict(model)
+    plan = slimming.budget_plan(model, table, budget, order="score")
+    knapsack = slimming.budget_plan(model, table, budget)
+    assert plan.predicted_ms <= budget and plan.keep != knapsack.keep
+    # Every channel cut scores at most every channel kept (a global
+    # threshold), except in groups held at their floor of one channel.
+    groups = [g for g in slimming.find_groups(model, SIZE) if g.prunable]
+    scores = slimming.importance.score("gamma", model, groups, "mean", 0)
+    cut, kept = [], []
+    for g in groups:
+        keep = plan.keep[g.producers[0]]
+        gone = sorted(set(range(g.channels)) - set(keep))
+        cut += list(scores[g.name][gone])
+        if len(keep) > 1:
+            kept += list(scores[g.name][keep])
+    assert cut and max(cut) <= min(kept)
+    with pytest.raises(ValueError, match="order must be one of"):
+        slimming.budget_plan(model, table, budget, order="cheapest")
+
+
 def test_latency_weights_follow_the_marginal_ms_and_their_channels(tmp_path):
     model = models.build("srnet", 1 / 4, input_shape=(*SIZE, 1), weight_decay=None)
     table = hand_model()

@@ -3,6 +3,7 @@ and ``check``, which refuses an impossible ``bench`` value (the library's
 rules skip that section)."""
 
 from keras_sasrnet import slimming
+from keras_sasrnet.slimming.budget import ORDERS
 from keras_sasrnet.train.config import base
 
 TASKS = {"lsbm": "lsbm", "hill": "hill"}  # task name -> conseal algorithm
@@ -46,8 +47,18 @@ def bench():
 
 
 def parse_method(text):
-    """ "gprox_cost:1e-2" -> ("gprox_cost", 0.01), checked."""
-    name, sep, alpha = text.partition(":")
+    """ "gprox_cost:1e-2" -> ("gprox_cost", 0.01), checked.
+
+    A suffix "/per_ms" or "/score" (``slimming.budget.ORDERS``) picks the
+    order of a latency-budget plan for that row (``prune.latency_order``);
+    rows that differ only in it share their sparsity stage."""
+    spec, slash, order = text.partition("/")
+    if slash and order not in ORDERS:
+        raise ValueError(
+            f"bench.methods: {text!r} ends in /{order}: the plan order must be "
+            f"one of {ORDERS}"
+        )
+    name, sep, alpha = spec.partition(":")
     if not sep or name not in slimming.sparsity.METHODS:
         raise ValueError(
             f"bench.methods: {text!r} is not 'method:alpha' with a method of "

@@ -19,12 +19,15 @@ def label(method):
     """A row's name: a baseline, or "sparsity method (alpha)"."""
     if method in BASELINE_LABELS:
         return BASELINE_LABELS[method]
-    name, _, alpha = method.partition(":")
+    spec, _, order = method.partition("/")
+    name, _, alpha = spec.partition(":")
     m = sparsity.method(name)
     kind = "group-lasso" if m.grouped else "L1"
     kind += " proximal" if m.proximal else " in the loss"
     if m.cost_weighted:
         kind += ", latency-weighted" if m.cost == "latency" else ", MAC-weighted"
+    if order:
+        kind += ", |gamma| order" if order == "score" else ", knapsack"
     return f"SASRNet, {kind} ({name}, alpha {float(alpha):g})"
 
 

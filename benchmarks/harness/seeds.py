@@ -68,8 +68,9 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
     full_ms = table.predict(models.load(pretrained)) if table else None
     for text in c.bench.methods:
         method, alpha = parse_method(text)
+        spec, _, order = text.partition("/")  # rows of one spec share a stage
 
-        def sparse(folder, method=method, alpha=alpha, text=text):
+        def sparse(folder, method=method, alpha=alpha, text=spec):
             sp = c.sparsity
             if sp.adaptive:  # alpha is the guard's first rung
                 return {
@@ -90,21 +91,26 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
             )
             return {"stage": "sparse", "method": text}
 
-        name = text.replace(":", "_")
+        name = spec.replace(":", "_")
         r.stage(f"sparse_{name}", sparse)
+        planned = r.c.copy_and_resolve_references()
+        if order:
+            planned.prune.latency_order = order
         for rate in c.bench.rates:
 
-            def prune(folder, name=name, rate=rate, text=text):
+            def prune(folder, name=name, rate=rate, text=text, planned=planned):
                 model = models.load(os.path.join(r.workdir, f"sparse_{name}", MODEL))
                 budget = table and (1 - rate) * full_ms
-                slim, plan = stages.slim_as_configured(model, rate, r.c, r.size, budget)
+                slim, plan = stages.slim_as_configured(
+                    model, rate, planned, r.size, budget
+                )
                 plan.save(os.path.join(folder, "plan.json"))
                 extra = {"stage": text, "rate": rate}
                 if table:
                     extra.update(budget_ms=budget, predicted_ms=plan.predicted_ms)
                 return _finetune(r, slim, folder, extra)
 
-            rows[(text, rate)] = r.stage(f"{name}_{rate:g}", prune)
+            rows[(text, rate)] = r.stage(stage_folder(text, rate), prune)
         first = first or text
     size = baselines.latency_size(table) if table else baselines.params_size
     unit = "target_ms" if table else "target_params"
@@ -225,4 +231,4 @@ def _uniform(c, r, target, rate, size, unit, folder):
 
 def stage_folder(method, rate):
     """The stage folder (under seed_K) of a row of ``run_seed``."""
-    return f"{method.replace(':', '_')}_{rate:g}"
+    return f"{method.replace(':', '_').replace('/', '_')}_{rate:g}"

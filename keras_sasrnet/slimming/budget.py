@@ -19,6 +19,7 @@ from keras_sasrnet.slimming.groups import find_groups
 from keras_sasrnet.slimming.plan import Plan
 
 STEP = 0.01  # fraction of the prunable channels removed between re-pricings
+ORDERS = ("per_ms", "score")
 
 
 def budget_plan(
@@ -31,6 +32,7 @@ def budget_plan(
     round_to=1,
     seed=0,
     min_fraction=0.0,
+    order="per_ms",
 ):
     """A ``Plan`` whose model the latency model predicts at <= ``budget``.
 
@@ -52,6 +54,11 @@ def budget_plan(
             scored 74 % (LSB matching 0.4, seed 0).
         round_to: channels leave a group ``round_to`` at a time (widths stay
             multiples of it where the group's width is).
+        order: "per_ms" (the knapsack: lowest score per ms saved first) or
+            "score" (lowest score first across groups, as a global |gamma|
+            threshold; the latency model only says when to stop). With a
+            latency-weighted sparsity method the cost is already in the
+            scores, and "per_ms" prices it a second time.
 
     Returns:
         A ``Plan`` with ``select="latency"``, ``budget_ms`` and
@@ -69,6 +76,8 @@ def budget_plan(
     for name, value in (("min_channels", min_channels), ("round_to", round_to)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1; received {value!r}")
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}; received {order!r}")
     if not 0 <= min_fraction < 1:
         raise ValueError(f"min_fraction must be in [0, 1); received {min_fraction}")
     groups = find_groups(model, latency_model.input_size)
@@ -79,7 +88,7 @@ def budget_plan(
     full = costs.predict()
     scores = importance_lib.score(importance, model, groups, aggregate, seed)
     # Each group gives up its channels lowest score first.
-    order = {g.name: list(np.argsort(scores[g.name], kind="stable")) for g in prunable}
+    ranked = {g.name: list(np.argsort(scores[g.name], kind="stable")) for g in prunable}
     widths = {g.name: g.channels for g in prunable}
     floors = {
         g.name: min(g.channels, max(min_channels, math.ceil(min_fraction * g.channels)))
@@ -94,9 +103,9 @@ def budget_plan(
         units = []  # (value, group, unit index): every unit a group can give
         for g in prunable:
             name, n = g.name, removed[g.name]
-            saved = max(per_channel[name], 1e-12) * round_to
+            saved = max(per_channel[name], 1e-12) * round_to if order == "per_ms" else 1
             for k in range((widths[name] - floors[name]) // round_to):
-                unit = order[name][n + k * round_to : n + (k + 1) * round_to]
+                unit = ranked[name][n + k * round_to : n + (k + 1) * round_to]
                 units.append((float(np.sum(scores[name][unit])) / saved, name, k))
         if not units:
             raise ValueError(
@@ -113,11 +122,11 @@ def budget_plan(
         predicted = costs.predict(widths)
     keep = {}
     for g in prunable:
-        kept = sorted(int(i) for i in order[g.name][removed[g.name] :])
+        kept = sorted(int(i) for i in ranked[g.name][removed[g.name] :])
         for producer in g.producers:
             keep[producer] = kept
     fraction = sum(removed.values()) / total
-    cut = [scores[g.name][order[g.name][: removed[g.name]]] for g in prunable]
+    cut = [scores[g.name][ranked[g.name][: removed[g.name]]] for g in prunable]
     cut = np.concatenate(cut) if any(len(c) for c in cut) else np.zeros(0)
     return Plan(
         keep=keep,

@@ -96,11 +96,14 @@ def base():
         min_channels=1,
         # prune.select="latency": every group keeps at least this fraction
         min_fraction=0.0,
+        # prune.select="latency": "per_ms" (knapsack) or "score" (|gamma|
+        # order, the latency model says when to stop): budget.ORDERS
+        latency_order="per_ms",
         round_to=1,
         importance="gamma",  # a name of slimming.importance.SCORERS
         # "rate": prune `target` of the channels; "zeros": what sparsity
         # emptied; "latency": cut `target` of the full model's latency, as
-        # latency.table predicts it, cheapest score per ms first
+        # latency.table predicts it, in prune.latency_order
         select="rate",
         zero_threshold=0.0,  # |gamma| counted as zero (select="zeros")
         fold=True,

@@ -18,7 +18,7 @@ import ml_collections
 from keras_sasrnet import models, precision
 from keras_sasrnet.data import embed
 from keras_sasrnet.models.srnet import STEM_INITS
-from keras_sasrnet.slimming import importance, sparsity
+from keras_sasrnet.slimming import budget, importance, sparsity
 from keras_sasrnet.slimming.plan import SELECTIONS
 from keras_sasrnet.slimming.schedule import SCHEDULES
 from keras_sasrnet.train.distribute import STRATEGIES
@@ -146,6 +146,7 @@ RULES = {
     "prune.aggregate": Choice(tuple(sorted(importance.AGGREGATES))),
     "prune.min_channels": Number(lo=1, integer=True),
     "prune.min_fraction": Number(lo=0, hi=1, open_hi=True),
+    "prune.latency_order": Choice(budget.ORDERS),
     "prune.round_to": Number(lo=1, integer=True),
     "prune.importance": Choice(tuple(sorted(importance.SCORERS))),
     "prune.select": Choice((*SELECTIONS, "latency")),

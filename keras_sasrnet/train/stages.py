@@ -110,7 +110,12 @@ def slim_as_configured(model, rate, c, input_size, budget_ms=None):
     )
     if p.select == "latency":
         plan = slimming.budget_plan(
-            model, latency_table(c), budget_ms, min_fraction=p.min_fraction, **common
+            model,
+            latency_table(c),
+            budget_ms,
+            min_fraction=p.min_fraction,
+            order=p.get("latency_order", "per_ms"),
+            **common,
         )
         return slimming.rebuild(model, plan, fold=p.fold), plan
     return slimming.slim(

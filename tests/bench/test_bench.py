@@ -138,6 +138,7 @@ def test_the_shipped_bench_configs_pass_the_check(arg):
         ("methods", ("prox",), "method:alpha"),
         ("methods", ("lasso:1e-2",), "method:alpha"),
         ("methods", ("prox:-1",), "must be > 0"),
+        ("methods", ("gprox_latency:1e-2/cheapest",), "plan order"),
         ("baseline_rates", (0.4,), "not in bench.rates"),
         ("baselines", ("magnitude",), "bench.baselines"),
         ("source", "boss", "bench.source"),
@@ -151,6 +152,23 @@ def test_impossible_bench_values(field, value, message):
     c.bench[field] = value
     with pytest.raises(ValueError, match=message):
         bench.check(c)
+
+
+def test_a_plan_order_suffix_names_its_own_rows_and_label():
+    from benchmarks.harness import seeds
+    from benchmarks.harness.rows import label
+
+    c = bench_cpu.get_config("tiny")
+    c.bench.methods = ("gprox_latency:1e-2", "gprox_latency:1e-2/score")
+    bench.check(c)
+    assert bench.parse_method("gprox_latency:1e-2/score") == ("gprox_latency", 0.01)
+    assert seeds.stage_folder("gprox_latency:1e-2/score", 0.7) == (
+        "gprox_latency_1e-2_score_0.7"
+    )
+    assert label("gprox_latency:1e-2/score").endswith(
+        "latency-weighted, |gamma| order (gprox_latency, alpha 0.01)"
+    )
+    assert "order" not in label("gprox_latency:1e-2")
 
 
 def test_baseline_budgets():

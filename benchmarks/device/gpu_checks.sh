@@ -2,7 +2,7 @@
 # The GPU checks, under Keras on JAX (the lent GPU machine has no TensorFlow).
 # Run from the repo root with, carried: .whl/ (wheels of keras, namex, optree,
 # ml-collections for Python 3.12) and .gpu/ (precision.npz from
-# `benchmarks/precision/run.py --make_data`, entries.json from
+# `python -m benchmarks.precision.run --make_data`, entries.json from
 # `benchmarks.latency.gpu`); see benchmarks/device/README.md. Results in $OUT.
 set -uo pipefail
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
@@ -18,11 +18,11 @@ quiet() { grep -v "^I0000\|^W0000\|^WARNING: All log\|xla_bridge"; }
 #    beside 2. training SRNet in float32, bfloat16 mixed precision and TF32.
 (timeout "${PYTEST_S:-250}" python3 -m pytest -q -n 6 -p no:cacheprovider \
   tests/models tests/slimming > "$OUT/pytest.log" 2>&1) &
-timeout "${PRECISION_S:-250}" python3 benchmarks/precision/run.py \
+timeout "${PRECISION_S:-250}" python3 -m benchmarks.precision.run \
   --data=.gpu/precision.npz --steps="${STEPS:-4000}" --eval_every=500 \
   --modes=float32,mixed_bfloat16,tf32 --out=/tmp/precision 2>&1 | quiet \
   | grep -v "^|" | tee -a "$LOG"
-cp /tmp/precision/results.json "$OUT/precision.json"
+cp /tmp/precision/rows.json "$OUT/precision.json"
 wait
 tail -3 "$OUT/pytest.log" | tee -a "$LOG"
 # 3. Latency of Keras/JAX inference per SRNet widths (batch 1 and 64): shards

@@ -4,27 +4,32 @@ Runs on any Keras backend without TensorFlow (the lent GPU machines have JAX
 and PyTorch only), from a data file made on a machine with the package's
 data tools:
 
-  python benchmarks/precision/run.py --make_data=work/precision/demo.npz
-  KERAS_BACKEND=jax python benchmarks/precision/run.py \
+  python -m benchmarks.precision.run --make_data=work/precision/demo.npz
+  KERAS_BACKEND=jax python -m benchmarks.precision.run \
       --data=work/precision/demo.npz --steps=8000 --eval_every=1000 \
-      --modes=float32,tf32,mixed_bfloat16 --out=benchmarks/precision
+      --modes=float32,tf32,mixed_bfloat16
 
 The demo task (64x64 crops of scikit-image photographs, split by photo, LSB
 matching 0.4 bpp); SRNet from ``models.build``; Adamax 1e-3, 16 pairs per
 batch with the same random rot90/flip for a cover and its stego; validation
 accuracy every ``eval_every`` iterations. One row per mode goes to
-``results.json`` (merged by mode and device), and README.md is generated
-from it. On a CPU the modes only differ in mixed precision: the test runs it
-with a tiny budget so that it keeps working.
+``rows.json`` (merged by mode and device), and README.md is generated
+from the rows (``benchmarks/precision/report.py``). On a CPU the modes
+only differ in mixed precision: the test runs it with a tiny budget so
+that it keeps working.
 """
 
-import json
 import os
 import sys
 import time
 
 import numpy as np
 from absl import app, flags
+
+from benchmarks import study
+from benchmarks.precision.report import readme
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("make_data", None, "Write the demo task to this .npz and stop.")
@@ -36,7 +41,8 @@ flags.DEFINE_integer("eval_every", 1000, "Iterations between validations.")
 flags.DEFINE_integer("pairs", 16, "Cover-stego pairs per batch.", lower_bound=1)
 flags.DEFINE_float("width", 1.0, "SRNet width scale (tests: 1/16).")
 flags.DEFINE_integer("seed", 0, "Seed of initialisation and batches.")
-flags.DEFINE_string("out", None, "Folder for results.json and README.md.")
+flags.DEFINE_string("out", HERE, "Folder of rows.json and README.md.")
+flags.DEFINE_bool("report_only", False, "Remake README.md from the rows only.")
 
 
 def make_data(path, payload):
@@ -136,36 +142,17 @@ def _device():
     return "cpu"
 
 
-def markdown(rows):
-    lines = [
-        "# Convolution precision and SRNet training",
-        "",
-        "Generated from `results.json` by `benchmarks/precision/run.py` (see its",
-        "docstring for the commands). Demo task, LSB matching 0.4 bpp, SRNet,",
-        "Adamax 1e-3, 16 pairs per batch; one seed per row.",
-        "",
-        "| device | backend | precision | iterations | best val | val per eval |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        curve = ", ".join(f"{a * 100:.1f}" for _, a in r["curve"])
-        lines.append(
-            f"| {r['device']} | {r['backend']} | {r['precision']} | {r['steps']:,} | "
-            f"{r['best_val'] * 100:.2f} % | {curve} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
 def main(argv):
     del argv
+    if FLAGS.report_only:
+        print(study.publish(FLAGS.out, readme))
+        return
     if FLAGS.make_data:
         make_data(FLAGS.make_data, FLAGS.payload)
         return
-    if not (FLAGS.data and FLAGS.out):
-        raise app.UsageError("give --data and --out (or --make_data=FILE)")
+    if not FLAGS.data:
+        raise app.UsageError("give --data (or --make_data=FILE, or --report_only)")
     data = dict(np.load(FLAGS.data))
-    path = os.path.join(FLAGS.out, "results.json")
-    rows = json.load(open(path)) if os.path.exists(path) else []
     for mode in FLAGS.modes:
         row = train_one(
             mode,
@@ -176,19 +163,9 @@ def main(argv):
             FLAGS.width,
             FLAGS.seed,
         )
-        rows = [
-            r for r in rows if (r["precision"], r["device"]) != (mode, row["device"])
-        ] + [row]
-        os.makedirs(FLAGS.out, exist_ok=True)
-        for name, text in (
-            ("results.json", json.dumps(rows, indent=1) + "\n"),
-            ("README.md", markdown(rows)),
-        ):
-            tmp = os.path.join(FLAGS.out, name + ".tmp")
-            with open(tmp, "w") as f:
-                f.write(text)
-            os.replace(tmp, os.path.join(FLAGS.out, name))
-    sys.stdout.write(markdown(rows))
+        study.merge(FLAGS.out, [row], lambda r: (r["precision"], r["device"]))
+        text = study.publish(FLAGS.out, readme)
+    sys.stdout.write(text)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ def test_precision_benchmark_runs_and_writes_rows(tmp_path):
     result = subprocess.run(
         [
             sys.executable,
-            os.path.join(ROOT, "benchmarks", "precision", "run.py"),
+            "-m",
+            "benchmarks.precision.run",
             f"--data={tmp_path / 'd.npz'}",
             "--steps=4",
             "--eval_every=2",
@@ -38,9 +39,10 @@ def test_precision_benchmark_runs_and_writes_rows(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    rows = json.loads((out / "results.json").read_text())
+    rows = json.loads((out / "rows.json").read_text())
     assert [r["precision"] for r in rows] == ["float32", "mixed_bfloat16"]
     for r in rows:
         assert [s for s, _ in r["curve"]] == [2, 4]
@@ -49,6 +51,6 @@ def test_precision_benchmark_runs_and_writes_rows(tmp_path):
             hits = accuracy * 8
             assert 0 <= hits <= 8 and hits == pytest.approx(round(hits)), accuracy
         assert r["device"] == "cpu" and r["backend"] == "tensorflow"
-    assert (
-        "| cpu | tensorflow | mixed_bfloat16 | 4 |" in (out / "README.md").read_text()
-    )
+    text = (out / "README.md").read_text()
+    assert "| cpu | tensorflow | mixed_bfloat16 | 4 |" in text
+    assert text.startswith("> Generated from the rows by `KERAS_BACKEND=jax python -m")

@@ -57,11 +57,13 @@ def define_split_flags():
     flags.DEFINE_string(
         "split",
         None,
-        "How to split: 'paper' (4000/1000/5000 images, the default), counts "
-        "'train,val,test' as whole numbers, or fractions with a decimal point or "
-        "percent sign ('0.8,0.1,0.1', '80%,10%,10%'). With --group_by, counts and "
-        "fractions count groups. Not allowed when --src has train/val/test "
-        "subfolders (their split is kept).",
+        "How to split: 'proportional' (the default: 40/10/50 % of the images, "
+        "the paper's shares, on a folder of any size; every split gets one image "
+        "or more from 3 images up), 'paper' (BOSSbase's 4000/1000/5000 images), "
+        "counts 'train,val,test' as whole numbers, or fractions with a decimal "
+        "point or percent sign ('0.8,0.1,0.1', '80%,10%,10%'). With --group_by, "
+        "counts and fractions count groups. Not allowed when --src has "
+        "train/val/test subfolders (their split is kept; all three are needed).",
     )
     flags.DEFINE_string(
         "group_by",

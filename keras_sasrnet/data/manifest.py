@@ -16,6 +16,8 @@ from keras_sasrnet import atomic
 
 FILENAME = "manifest.json"
 SPLITS = ("train", "val", "test")
+# The default split of a source folder: the paper's 4000/1000/5000 as shares
+PROPORTIONAL = (0.4, 0.1, 0.5)
 
 
 @dataclasses.dataclass
@@ -98,8 +100,10 @@ def split_names(names, split, seed=0, groups=None):
     Args:
         names: the file names to split.
         split: integer counts (train, val, test) summing to at most the
-            number of groups, float fractions summing to 1, or "paper" for
-            4000/1000/5000.
+            number of groups, float fractions summing to 1, "paper" for
+            4000/1000/5000 (BOSSbase's), or "proportional" for the paper's
+            proportions, 40/10/50 %, of any number of groups (each split
+            gets at least one group when there are three or more).
         seed: permutation seed.
         groups: {name: group}; every name of a group lands in one split and
             counts and fractions count groups (e.g. source photos). None:
@@ -113,8 +117,11 @@ def split_names(names, split, seed=0, groups=None):
         >>> split_names(["a", "b", "c", "d"], (0.5, 0.25, 0.25))["a"]
         'train'
     """
+    proportional = split == "proportional"
     if split == "paper":
         split = (4000, 1000, 5000)
+    elif proportional:
+        split = PROPORTIONAL
     split = tuple(split)
     if len(split) != 3 or any(not v >= 0 for v in split):
         raise ValueError(
@@ -137,6 +144,9 @@ def split_names(names, split, seed=0, groups=None):
             raise ValueError(f"split fractions must sum to 1; received {split}")
         counts = [int(round(f * n)) for f in split[:2]]
         counts.append(n - sum(counts))
+        while proportional and n >= 3 and min(counts) == 0:
+            counts[counts.index(max(counts))] -= 1
+            counts[counts.index(0)] += 1
     order = np.random.default_rng(seed).permutation(sorted(members))
     result, start = {}, 0
     for part, count in zip(SPLITS, counts, strict=True):
@@ -148,17 +158,19 @@ def split_names(names, split, seed=0, groups=None):
 
 
 def parse_split(text):
-    """ "paper", counts "4000,1000,5000" or fractions "0.8,0.1,0.1" / "80%,10%,10%".
+    """ "proportional", "paper", counts "4000,1000,5000" or fractions
+    "0.8,0.1,0.1" / "80%,10%,10%".
 
     Fractions are written with a decimal point or a percent sign, counts as
     whole numbers. Whole numbers that are all 0 or 1 ("0,0,1") read as
     either, so they are refused (fractions: "0,0,1.0").
     """
-    if text == "paper":
+    if text in ("paper", "proportional"):
         return text
     parts = [p.strip() for p in str(text).split(",")]
     bad = ValueError(
-        f"split must be 'paper', 3 counts (4000,1000,5000) or 3 fractions "
+        f"split must be 'proportional', 'paper', 3 counts (4000,1000,5000) or 3 "
+        f"fractions "
         f"(0.8,0.1,0.1 or 80%,10%,10%); received {text!r}"
     )
     if len(parts) != 3:

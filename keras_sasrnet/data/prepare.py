@@ -74,6 +74,14 @@ def presplit(src, skipped=None):
     found = [s for s in SPLITS if os.path.isdir(os.path.join(src, s))]
     if not found:
         return None
+    if found != list(SPLITS):
+        missing = [s for s in SPLITS if s not in found]
+        raise ValueError(
+            f"{src} is split into {'/, '.join(found)}/ but has no "
+            f"{'/, '.join(missing)}/ subfolder: a pre-split source needs all of "
+            "train/, val/ and test/ (move some images into the missing one), or "
+            "point at a flat folder and let --split split it"
+        )
     parts = {}
     for part in found:
         for name in source_names(os.path.join(src, part), skipped):
@@ -98,7 +106,8 @@ def _plan(src, split, seed, group_by, skipped):
     names = sorted(given) if given is not None else source_names(src, skipped)
     groups = None if group_by is None else {n: group_of(n, group_by) for n in names}
     if given is None:
-        return names, None, split_names(names, split or "paper", seed, groups), groups
+        parts = split_names(names, split or "proportional", seed, groups)
+        return names, None, parts, groups
     if groups is not None:
         where = {}
         for n in names:
@@ -133,9 +142,10 @@ def prepare_dataset(
             must then all be equal).
         jpeg_quality: compress at this quality factor (1-100), or None.
         split: see ``manifest.split_names``; None: the source's own
-            train/val/test subfolders if it has them (``presplit``), else
-            "paper" (4000/1000/5000). Giving a split for a pre-split source
-            is an error.
+            train/val/test subfolders if it has them (``presplit``; all
+            three), else "proportional" (40/10/50 % of the images or groups,
+            the paper's shares). Giving a split for a pre-split source is an
+            error.
         seed: seed of the split permutation.
         convert_color: convert colour sources to luma instead of failing.
         skip_bad: record unreadable sources (and files ``images.scan_folder``
@@ -223,7 +233,7 @@ def prepare_dataset(
         if given is not None:
             how = "presplit"
         elif split is None or isinstance(split, str):
-            how = split or "paper"
+            how = split or "proportional"
         else:
             how = list(split)
         for f in files:

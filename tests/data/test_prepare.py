@@ -243,6 +243,42 @@ def test_config_errors(cover_folder, tmp_path):
         prepare.prepare_dataset(str(tmp_path / "none"), str(tmp_path / "o"))
 
 
+def test_prepare_binary_with_default_flags_splits_a_folder_of_24_images(tmp_path):
+    # The default split once was BOSSbase's 4000/1000/5000 images: a folder
+    # of 24 stopped with "needs 10000 images".
+    _tiles(tmp_path / "src", ["p"], 24)
+    result = run_binary(
+        "sasrnet_prepare", f"--src={tmp_path / 'src'}", f"--out={tmp_path / 'out'}"
+    )
+    assert result.code == 0, result.stderr[-2000:]
+    m = Manifest.load(str(tmp_path / "out"))
+    counts = [len(m.names(s)) for s in ("train", "val", "test")]
+    assert counts == [10, 2, 12] and m.info["split"] == "proportional"
+    assert (
+        "'proportional' (the default"
+        in run_binary("sasrnet_prepare", "--helpfull").stdout
+    )
+
+
+def test_proportional_split_gives_every_split_an_image_from_three_up():
+    for n, expected in ((3, [1, 1, 1]), (4, [1, 1, 2]), (10, [4, 1, 5])):
+        parts = list(
+            split_names([f"{i}.pgm" for i in range(n)], "proportional").values()
+        )
+        assert [parts.count(s) for s in ("train", "val", "test")] == expected, n
+    assert parse_split("proportional") == "proportional"
+
+
+def test_a_pre_split_source_without_val_is_an_error_naming_it(tmp_path):
+    nested = {"a": "train", "b": "test"}
+    _tiles(tmp_path / "src", list(nested), 2, nested=nested)
+    with pytest.raises(ValueError, match="has no val/ subfolder"):
+        prepare.prepare_dataset(
+            str(tmp_path / "src"), str(tmp_path / "out"), workers=1, progress=False
+        )
+    assert not (tmp_path / "out").exists()
+
+
 def test_prepare_binary_cuts_demo_crops(tmp_path):
     out = tmp_path / "demo"
     result = run_binary(

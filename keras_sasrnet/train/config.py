@@ -87,6 +87,10 @@ def base():
         adaptive=False,
         rungs=4,
         factor=2.0,
+        # > 0: each rung is judged by a probe, its zeros pruned and the rest
+        # fine-tuned this many iterations without the penalty (the question
+        # the schedule asks: can the model get back without these channels?)
+        probe_steps=0,
     )
     c.prune = dict(
         target=0.6,

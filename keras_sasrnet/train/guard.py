@@ -59,7 +59,9 @@ def rung_iterations(steps, rungs):
     return [base + (k < extra) for k in range(rungs)]
 
 
-def guarded_sparsity(r, folder, start_path, baseline_val, zero_fraction, build):
+def guarded_sparsity(
+    r, folder, start_path, baseline_val, zero_fraction, build, probe=None
+):
     """Runs the ladder in ``folder``; returns (kept model, the path).
 
     Args:
@@ -71,6 +73,10 @@ def guarded_sparsity(r, folder, start_path, baseline_val, zero_fraction, build):
         zero_fraction: ``f(model) -> fraction of channels at zero``.
         build: ``build(path, alpha, first) -> model`` with the penalty on
             (``first``: the first rung, where ``sparsity.gamma_init`` applies).
+        probe: ``probe(rung_path, k) -> validation accuracy`` of the rung's
+            model pruned of its zeros and briefly fine-tuned without the
+            penalty (``sparsity.probe_steps``); the rung is judged by it.
+            None: by the sparse model's own validation accuracy.
 
     The path is a list of {rung, alpha, iterations, zero_fraction,
     val_accuracy, drop, accepted}; it is also written to folder/guard.json.
@@ -96,7 +102,9 @@ def guarded_sparsity(r, folder, start_path, baseline_val, zero_fraction, build):
             optimizer=method.optimizer,
             momentum=s.momentum,
         )
-        val = r.val_accuracy(model)
+        val = sparse_val = r.val_accuracy(model)
+        if probe is not None:
+            val = probe(os.path.join(folder, out), k)
         drop = baseline_val - val
         accepted = drop <= c.tolerance
         path.append(
@@ -106,6 +114,7 @@ def guarded_sparsity(r, folder, start_path, baseline_val, zero_fraction, build):
                 "iterations": n,
                 "zero_fraction": zero_fraction(model),
                 "val_accuracy": val,
+                "val_sparse": sparse_val,
                 "reference": baseline_val,
                 "drop": drop,
                 "accepted": accepted,
@@ -113,7 +122,9 @@ def guarded_sparsity(r, folder, start_path, baseline_val, zero_fraction, build):
         )
         r.log(
             f"guard rung {k}: alpha {alpha:g}, {path[-1]['zero_fraction']:.1%} "
-            f"of the channels at zero, val accuracy {val:.4f} ({drop:+.4f} "
+            f"of the channels at zero, val accuracy {val:.4f}"
+            + (f" after a probe fine-tune (sparse {sparse_val:.4f})" if probe else "")
+            + f" ({drop:+.4f} "
             f"below the baseline's level {baseline_val:.4f}; tolerance "
             f"{c.tolerance:g}): "
             + ("accepted" if accepted else "rejected, keeping the last accepted")

@@ -65,8 +65,9 @@ def sparse_stage(r, folder):
         with open(os.path.join(r.workdir, "baseline", "done.json")) as f:
             best = json.load(f)["val_accuracy"]
         level = guard.reference(os.path.join(r.workdir, "baseline", "train"), best)
+        probe = probe_fn(r, folder) if s.probe_steps else None
         model, extra["guard"] = guard.guarded_sparsity(
-            r, folder, start_path, level, zeros, build
+            r, folder, start_path, level, zeros, build, probe
         )
     else:
         model = train_stage(
@@ -127,6 +128,45 @@ def slim_as_configured(model, rate, c, input_size, budget_ms=None):
         input_size=input_size,
         **common,
     )
+
+
+def probe_fn(r, folder):
+    """The guard's probe: ``probe(rung_path, k) -> val accuracy`` of the rung's
+    model with its zeros pruned, fine-tuned ``sparsity.probe_steps`` at
+    ``finetune.lr`` without the penalty (its lr lowered for the last quarter),
+    in folder/rung_k_probe/ (resumable)."""
+    c = r.c
+
+    def probe(rung_path, k):
+        sub = os.path.join(folder, f"rung_{k}_probe")
+        os.makedirs(sub, exist_ok=True)
+        with r.strategy.scope():
+            slim, _ = slimming.slim(
+                r.load(rung_path),
+                0.0,
+                select="zeros",
+                zero_threshold=c.prune.zero_threshold,
+                aggregate=c.prune.aggregate,
+                min_channels=c.prune.min_channels,
+                input_size=r.size,
+                fold=c.prune.fold,
+            )
+        pruned = os.path.join(sub, "pruned.keras")
+        loop.save(slim, pruned)
+        steps = c.sparsity.probe_steps
+        model = train_stage(
+            r,
+            lambda: slimming.without_sparsity(models.load(pruned)),
+            steps,
+            c.finetune.lr,
+            guard.settle_step(steps),
+            sub,
+            "model.keras",
+            keep="last",
+        )
+        return r.val_accuracy(model)
+
+    return probe
 
 
 def tuning_model(pruned_path, c):

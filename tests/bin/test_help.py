@@ -51,8 +51,9 @@ BAD = {
         ),
         (
             ["--src={tmp}", "--out={tmp}/x", "--split=a,b,c"],
-            "error: split must be 'proportional', 'paper', 3 counts (4000,1000,5000) or 3 fractions "
-            "(0.8,0.1,0.1 or 80%,10%,10%); received 'a,b,c'",
+            "error: split must be 'proportional', 'paper', 3 counts "
+            "(4000,1000,5000) or 3 fractions (0.8,0.1,0.1 or 80%,10%,10%); "
+            "received 'a,b,c'",
         ),
         (
             ["--src={tmp}", "--out={tmp}/y", "--jpeg_quality=101"],

@@ -76,3 +76,44 @@ def test_the_guard_climbs_within_tolerance_and_undoes_the_first_rung_below(tmp_p
     baseline = models.load(str(work / "baseline" / "best.keras"))
     for a, b in zip(kept.get_weights(), baseline.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_with_a_probe_a_rung_is_judged_after_its_zeros_go_and_a_short_fine_tune(
+    tmp_path,
+):
+    """sparsity.probe_steps: the rung's own validation accuracy is recorded
+    (val_sparse) but the verdict is the probe's: the rung's model pruned of
+    its zeros, fine-tuned without the penalty. The kept model is the sparse
+    rung, not the probe."""
+    c = demo_config.get_config("tiny")
+    c.model.arch, c.model.width_scale = "xunet", 0.5
+    c.sparsity.adaptive = True
+    c.sparsity.rungs, c.sparsity.steps, c.sparsity.probe_steps = 2, 2, 2
+    c.sparsity.alpha, c.sparsity.factor = 1e-3, 3.0
+    c.tolerance = 0.01
+    work = tmp_path / "run"
+    r = pipeline.open_run(c, str(work), lambda line: None)
+    base = r.stage("baseline", functools.partial(stages.baseline_stage, r))
+    level = base["val_accuracy"]
+    # per rung: the sparse model's accuracy, then the probe's
+    script = [level - 0.05, level - 0.005, level - 0.004, level - 0.05]
+    real = r.val_accuracy
+    r.val_accuracy = lambda m: script.pop(0) if script else real(m)
+    row = r.stage("sparse", functools.partial(stages.sparse_stage, r))
+    path = row["guard"]
+    assert [p["accepted"] for p in path] == [True, False]
+    assert [p["val_sparse"] for p in path] == pytest.approx(
+        [level - 0.05, level - 0.004]
+    )
+    assert [p["val_accuracy"] for p in path] == pytest.approx(
+        [level - 0.005, level - 0.05]
+    )
+    for k in (1, 2):
+        probe = work / "sparse" / f"rung_{k}_probe"
+        assert (probe / "pruned.keras").exists() and (probe / "model.keras").exists()
+        assert not _alphas(models.load(str(probe / "model.keras")))  # no penalty
+    kept = models.load(str(work / "sparse" / "model.keras"))
+    rung_1 = models.load(str(work / "sparse" / "rung_1.keras"))
+    for a, b in zip(kept.get_weights(), rung_1.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

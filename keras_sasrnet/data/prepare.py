@@ -167,17 +167,7 @@ def prepare_dataset(
     Example:
         >>> prepare_dataset("BOSSbase_1.01", "boss256_q75", (256, 256), 75)
     """
-    if jpeg_quality is not None and not 1 <= jpeg_quality <= 100:
-        raise ValueError(f"jpeg_quality must be in [1, 100]; received {jpeg_quality}")
-    if size is not None and (len(size) != 2 or min(size) < 1):
-        raise ValueError(f"size must be (H, W) with positive sides; received {size}")
-    if jpeg_quality is not None and size is not None and (size[0] % 8 or size[1] % 8):
-        raise ValueError(f"JPEG data sets need sides divisible by 8; received {size}")
-    if group_by is not None:
-        try:
-            re.compile(group_by)
-        except re.error as e:
-            raise ValueError(f"--group_by {group_by!r} is not a regex: {e}") from None
+    _check_settings(size, jpeg_quality, group_by)
     skipped = {} if skip_bad else None
     names, given, parts, groups = _plan(src, split, seed, group_by, skipped)
     suffix = ".jpg" if jpeg_quality else ".pgm"
@@ -187,11 +177,12 @@ def prepare_dataset(
     clash = {s: v for s, v in stems.items() if len(v) > 1}
     if clash:
         raise ValueError(f"source names differ only by suffix: {clash}")
+    split_setting = split if split is None or isinstance(split, str) else list(split)
     settings = {
         "source": os.path.abspath(src),
         "size": list(size) if size else None,
         "jpeg_quality": jpeg_quality,
-        "split": split if split is None or isinstance(split, str) else list(split),
+        "split": split_setting,
         "seed": seed,
         "group_by": group_by,
         "convert_color": convert_color,
@@ -213,42 +204,24 @@ def prepare_dataset(
             if n in parts
         ]
         sources = {os.path.splitext(n)[0] + suffix: n for n in names}
-        files, failed = [], dict(skipped or {})
-        for (name, digest, error), job in zip(
-            map_files(_prepare_one, jobs, workers, "prepare" if progress else ""),
-            jobs,
-            strict=True,
-        ):
-            if error:
-                if not skip_bad:
-                    raise images.ImageError(job.src, error.split(": ", 1)[-1])
-                failed[os.path.basename(job.src)] = error
-            else:
-                files.append(
-                    {"name": name, "sha256": digest, "bytes": os.path.getsize(job.dst)}
-                )
+        files, failed = _convert(jobs, workers, progress, skip_bad, skipped)
         if not files:
             raise ValueError(f"no usable image in {src}")
-        out_size = tuple(size) if size else _common_size(work, files, sources, src)
-        if given is not None:
-            how = "presplit"
-        elif split is None or isinstance(split, str):
-            how = split or "proportional"
-        else:
-            how = list(split)
         for f in files:
             f["split"] = parts[sources[f["name"]]]
             if groups is not None:
                 f["group"] = groups[sources[f["name"]]]
         manifest = Manifest(
             domain="jpeg" if jpeg_quality else "spatial",
-            size=out_size,
+            size=tuple(size) if size else _common_size(work, files, sources, src),
             files=files,
             info={
                 "source": os.path.abspath(src),
                 "resize": list(size) if size else None,
                 "jpeg_quality": jpeg_quality,
-                "split": how,
+                "split": "presplit"
+                if given is not None
+                else (split_setting or "proportional"),
                 "seed": seed,
                 "group_by": group_by,
                 "left_out": len(names) - len(parts),
@@ -257,6 +230,41 @@ def prepare_dataset(
         )
         manifest.save(work)
     return manifest
+
+
+def _check_settings(size, jpeg_quality, group_by):
+    """Raises ValueError naming an impossible size, quality or regex."""
+    if jpeg_quality is not None and not 1 <= jpeg_quality <= 100:
+        raise ValueError(f"jpeg_quality must be in [1, 100]; received {jpeg_quality}")
+    if size is not None and (len(size) != 2 or min(size) < 1):
+        raise ValueError(f"size must be (H, W) with positive sides; received {size}")
+    if jpeg_quality is not None and size is not None and (size[0] % 8 or size[1] % 8):
+        raise ValueError(f"JPEG data sets need sides divisible by 8; received {size}")
+    if group_by is not None:
+        try:
+            re.compile(group_by)
+        except re.error as e:
+            raise ValueError(f"--group_by {group_by!r} is not a regex: {e}") from None
+
+
+def _convert(jobs, workers, progress, skip_bad, skipped):
+    """Runs the conversions: (manifest file entries, {source: error}). A
+    failure stops it unless ``skip_bad`` (then it is recorded)."""
+    files, failed = [], dict(skipped or {})
+    for (name, digest, error), job in zip(
+        map_files(_prepare_one, jobs, workers, "prepare" if progress else ""),
+        jobs,
+        strict=True,
+    ):
+        if error:
+            if not skip_bad:
+                raise images.ImageError(job.src, error.split(": ", 1)[-1])
+            failed[os.path.basename(job.src)] = error
+        else:
+            files.append(
+                {"name": name, "sha256": digest, "bytes": os.path.getsize(job.dst)}
+            )
+    return files, failed
 
 
 def _common_size(folder, files, sources, src):

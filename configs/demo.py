@@ -47,13 +47,17 @@ def get_config(arg=None):
     c.sparsity.method = "prox"
     # The strength is chosen from the data (issue 29): 4 rungs of 500
     # iterations at alpha 2.5e-3, 5e-3, 1e-2, 2e-2, each kept only while
-    # validation accuracy stays within c.tolerance (1 pp) of the baseline's.
+    # validation accuracy stays within c.tolerance (1 pp) of the baseline's,
+    # measured on a probe: the rung's zeros pruned, 250 iterations of
+    # fine-tuning (judged on the sparse model itself, seed 1 stopped at
+    # 1.6 % of the channels: a 1.6 pp dip that fine-tuning wins back).
     # A fixed alpha: --config.sparsity.adaptive=False (1e-2 is the previous
     # demo's; the paper's 1e-4 needs its 100k+ iterations).
     c.sparsity.adaptive = True
     c.sparsity.alpha = 2.5e-3
     c.sparsity.rungs = 4
     c.sparsity.factor = 2.0
+    c.sparsity.probe_steps = 250
     c.sparsity.steps = 2000
     c.sparsity.decay_step = 1500  # with adaptive=False
     c.prune.select = "zeros"
@@ -82,6 +86,7 @@ def tiny(c):
     c.baseline.steps = 2
     c.baseline.decay_step = 0
     c.sparsity.adaptive = False
+    c.sparsity.probe_steps = 0
     c.sparsity.steps = 2
     c.sparsity.decay_step = 0
     c.prune.select = "rate"

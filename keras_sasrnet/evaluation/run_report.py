@@ -111,20 +111,31 @@ def write_report(workdir, rows, table, log=print):
 
 
 def guard_table(path):
-    """The sparsity guard's ladder (``guard.guarded_sparsity``) as Markdown."""
+    """The sparsity guard's ladder (``guard.guarded_sparsity``) as Markdown;
+    with a probe (``sparsity.probe_steps``), the sparse model's own accuracy
+    beside the probe's, which the verdict reads."""
+    probed = any(
+        "val_sparse" in p and p["val_sparse"] != p["val_accuracy"] for p in path
+    )
     cells = [
         [
             str(p["rung"]),
             f"{p['alpha']:g}",
             str(p["iterations"]),
             f"{100 * p['zero_fraction']:.1f} %",
+            *(
+                [f"{100 * p.get('val_sparse', p['val_accuracy']):.2f} %"]
+                if probed
+                else []
+            ),
             f"{100 * p['val_accuracy']:.2f} %",
             f"{100 * p['drop']:+.2f} pp",
             "kept" if p["accepted"] else "undone, stop",
         ]
         for p in path
     ]
-    header = ["rung", "alpha", "iterations", "at zero", "val accuracy"]
+    header = ["rung", "alpha", "iterations", "at zero"]
+    header += ["val sparse", "val after probe"] if probed else ["val accuracy"]
     return markdown.table([*header, "below baseline", "verdict"], cells)
 
 

@@ -109,6 +109,9 @@ def test_with_a_probe_a_rung_is_judged_after_its_zeros_go_and_a_short_fine_tune(
     assert [p["val_accuracy"] for p in path] == pytest.approx(
         [level - 0.005, level - 0.05]
     )
+    table = run_report.guard_table(path)
+    assert "| val sparse | val after probe |" in table
+    assert f"| {100 * (level - 0.05):.2f} % | {100 * (level - 0.005):.2f} % |" in table
     for k in (1, 2):
         probe = work / "sparse" / f"rung_{k}_probe"
         assert (probe / "pruned.keras").exists() and (probe / "model.keras").exists()

@@ -5,6 +5,7 @@ import pathlib
 import setuptools
 
 HERE = pathlib.Path(__file__).parent
+DOCS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.27"]
 BINARIES = sorted(p.stem for p in (HERE / "bin").glob("sasrnet_*.py"))
 
 setuptools.setup(
@@ -46,7 +47,9 @@ setuptools.setup(
     extras_require={
         # keras-hub: its CNN backbones are functional subclasses (tests/slimming);
         # jax: models and slimming are tested under the JAX backend too
-        "test": ["pytest", "pytest-xdist", "ruff", "keras-hub", "jax"],
+        # docs: the site (mkdocs.yml), built --strict by the test command
+        "test": ["pytest", "pytest-xdist", "ruff", "keras-hub", "jax", *DOCS],
+        "docs": DOCS,
         "cuda": ["tensorflow[and-cuda]>=2.16"],
     },
     entry_points={

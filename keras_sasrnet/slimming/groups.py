@@ -118,7 +118,7 @@ def find_groups(model_or_graph, input_size=None):
         A list of ``Group`` in topological order of their first producer.
 
     Example:
-        >>> [g.bns for g in find_groups(srnet()) if len(g.bns) > 1][0]
+        >>> next(g.bns for g in find_groups(srnet()) if len(g.bns) > 1)
         ('l2_bn', 'l3_bn2', 'l4_bn2', 'l5_bn2', 'l6_bn2', 'l7_bn2')
     """
     g = model_or_graph

@@ -38,8 +38,8 @@ def round_rates(cumulative):
     """Per-round rates relative to the model entering each round.
 
     Example:
-        >>> [round(r, 3) for r in round_rates([0.5, 0.75])]
-        [0.5, 0.5]
+        >>> [round(r, 3) for r in round_rates([0.5, 0.75])] == [0.5, 0.5]
+        True
     """
     rates, previous = [], 0.0
     for rate in cumulative:

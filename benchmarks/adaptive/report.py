@@ -63,8 +63,8 @@ def readme(folder):
             f"alpha {p['alpha']:g} -> {100 * p['zero_fraction']:.0f} % at zero, "
             + (
                 f"val {100 * p['val_sparse']:.2f} % sparse, "
-                f"{100 * p['val_accuracy']:.2f} % after the probe"
-                if "val_sparse" in p and p["val_sparse"] != p["val_accuracy"]
+                f"{100 * p['val_probe']:.2f} % after the probe"
+                if "val_probe" in p
                 else f"val {100 * p['val_accuracy']:.2f} %"
             )
             + ("" if p["accepted"] else " (undone)")

@@ -113,10 +113,8 @@ def write_report(workdir, rows, table, log=print):
 def guard_table(path):
     """The sparsity guard's ladder (``guard.guarded_sparsity``) as Markdown;
     with a probe (``sparsity.probe_steps``), the sparse model's own accuracy
-    beside the probe's, which the verdict reads."""
-    probed = any(
-        "val_sparse" in p and p["val_sparse"] != p["val_accuracy"] for p in path
-    )
+    and the probe's beside the better of them, which the verdict reads."""
+    probed = any("val_probe" in p for p in path)
     cells = [
         [
             str(p["rung"]),
@@ -124,7 +122,7 @@ def guard_table(path):
             str(p["iterations"]),
             f"{100 * p['zero_fraction']:.1f} %",
             *(
-                [f"{100 * p.get('val_sparse', p['val_accuracy']):.2f} %"]
+                [f"{100 * p['val_sparse']:.2f} %", f"{100 * p['val_probe']:.2f} %"]
                 if probed
                 else []
             ),
@@ -135,7 +133,9 @@ def guard_table(path):
         for p in path
     ]
     header = ["rung", "alpha", "iterations", "at zero"]
-    header += ["val sparse", "val after probe"] if probed else ["val accuracy"]
+    header += (
+        ["val sparse", "val after probe", "judged"] if probed else ["val accuracy"]
+    )
     return markdown.table([*header, "below baseline", "verdict"], cells)
 
 

@@ -87,9 +87,10 @@ def base():
         adaptive=False,
         rungs=4,
         factor=2.0,
-        # > 0: each rung is judged by a probe, its zeros pruned and the rest
-        # fine-tuned this many iterations without the penalty (the question
-        # the schedule asks: can the model get back without these channels?)
+        # > 0: each rung is also judged by a probe, its zeros pruned and the
+        # rest fine-tuned this many iterations without the penalty (can the
+        # model get back without these channels?); the better of the sparse
+        # model and the probe decides
         probe_steps=0,
     )
     c.prune = dict(

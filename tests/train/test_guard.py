@@ -83,9 +83,9 @@ def test_with_a_probe_a_rung_is_judged_after_its_zeros_go_and_a_short_fine_tune(
     tmp_path,
 ):
     """sparsity.probe_steps: the rung's own validation accuracy is recorded
-    (val_sparse) but the verdict is the probe's: the rung's model pruned of
-    its zeros, fine-tuned without the penalty. The kept model is the sparse
-    rung, not the probe."""
+    (val_sparse) beside the probe's (the rung's model pruned of its zeros,
+    fine-tuned without the penalty); the better of the two decides. The kept
+    model is the sparse rung, not the probe."""
     c = demo_config.get_config("tiny")
     c.model.arch, c.model.width_scale = "xunet", 0.5
     c.sparsity.adaptive = True
@@ -96,18 +96,22 @@ def test_with_a_probe_a_rung_is_judged_after_its_zeros_go_and_a_short_fine_tune(
     r = pipeline.open_run(c, str(work), lambda line: None)
     base = r.stage("baseline", functools.partial(stages.baseline_stage, r))
     level = base["val_accuracy"]
-    # per rung: the sparse model's accuracy, then the probe's
-    script = [level - 0.05, level - 0.005, level - 0.004, level - 0.05]
+    # per rung: the sparse model's accuracy, then the probe's; rung 2: both
+    # below (the better one, -0.02, decides)
+    script = [level - 0.05, level - 0.005, level - 0.02, level - 0.05]
     real = r.val_accuracy
     r.val_accuracy = lambda m: script.pop(0) if script else real(m)
     row = r.stage("sparse", functools.partial(stages.sparse_stage, r))
     path = row["guard"]
     assert [p["accepted"] for p in path] == [True, False]
     assert [p["val_sparse"] for p in path] == pytest.approx(
-        [level - 0.05, level - 0.004]
+        [level - 0.05, level - 0.02]
+    )
+    assert [p["val_probe"] for p in path] == pytest.approx(
+        [level - 0.005, level - 0.05]
     )
     assert [p["val_accuracy"] for p in path] == pytest.approx(
-        [level - 0.005, level - 0.05]
+        [level - 0.005, level - 0.02]
     )
     table = run_report.guard_table(path)
     assert "| val sparse | val after probe |" in table

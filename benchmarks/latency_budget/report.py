@@ -5,14 +5,30 @@ from keras_sasrnet import markdown
 
 COMMAND = (
     "python -m benchmarks.latency_budget.run --workdir=/work/exp/bench28/work "
-    "--cache=/work/exp/bench28/cache --task=lsbm"
+    "--cache=/work/exp/bench28/cache --task=TASK"
 )
 
 
 def readme(folder):
-    """README.md from ``folder/rows.json``: per seed, every row's test
+    """README.md from ``folder/rows.json``: per task and seed, every row's test
     accuracy in float32 and int8 at each latency budget."""
     rows = study.load(folder)
+    parts = [
+        "# Slimming to a latency budget: the benchmark's rows per seed (issue 28)\n\n"
+        "Budgets are fractions of full SRNet's LiteRT float32 latency as "
+        "benchmarks/latency/table.json predicts it; test accuracy of each "
+        "seed's model, float32 and int8 (float stem). A method ending in "
+        "`/score` prunes the same sparse model in plain |gamma| order to the "
+        "budget instead of the knapsack (score per ms). The benchmark's own "
+        "report of a finished task (means, spreads, measured latency, "
+        "verdicts) is `<task>/BENCHMARKS.md` here.\n"
+    ]
+    for task in dict.fromkeys(r["task"] for r in rows):
+        parts.append(_task_table([r for r in rows if r["task"] == task], task))
+    return study.header(COMMAND) + "\n".join(parts)
+
+
+def _task_table(rows, task):
     full = [r for r in rows if r["method"] in ("full", "xunet")]
     pruned = [r for r in rows if r["method"] not in ("full", "xunet")]
     seeds = sorted({r["seed"] for r in pruned})
@@ -35,12 +51,8 @@ def readme(folder):
         for m in methods
     ]
     lines = ", ".join(f"{r['method']} {100 * r['test']:.2f} %" for r in full)
-    return study.header(COMMAND) + (
-        "# Slimming to a latency budget: the benchmark's rows so far (issue 28)\n\n"
-        f"Task {rows[0]['task']}; full models (trained once): {lines}. Budgets "
-        "are fractions of full SRNet's LiteRT float32 latency as "
-        "benchmarks/latency/table.json predicts it; test accuracy of each "
-        "seed's model, float32 and int8 (float stem). The benchmark's own "
-        "report (means, spreads, measured latency) comes when all seeds are "
-        "done.\n\n" + markdown.table(header, body) + "\n"
+    return (
+        f"## {task}\n\nFull models (trained once): {lines}.\n\n"
+        + markdown.table(header, body)
+        + "\n"
     )

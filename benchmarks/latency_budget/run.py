@@ -36,6 +36,9 @@ def collect(workdir, cache, task):
     """Rows: the full models, then every finished (seed, row) with int8."""
     rows = []
     for done in sorted(glob.glob(os.path.join(cache, "*", "full", "done.json"))):
+        stegos = _load(os.path.join(os.path.dirname(done), "config.json"))["data"]
+        if f"_{task}_" not in os.path.basename(stegos["stegos"]):
+            continue  # another task's full model
         d = _load(done)
         name = "full" if d["arch"] == "srnet" else d["arch"]
         rows.append({"task": task, "method": name, "test": d["test_accuracy"]})
@@ -67,7 +70,8 @@ def main(argv):
         if not FLAGS.workdir or not FLAGS.cache:
             raise ValueError("--workdir and --cache are required unless --report_only")
         rows = collect(FLAGS.workdir, FLAGS.cache, FLAGS.task)
-        study.merge(HERE, rows, lambda r: (r["method"], r.get("seed"), r.get("budget")))
+        key = lambda r: (r["task"], r["method"], r.get("seed"), r.get("budget"))  # noqa: E731
+        study.merge(HERE, rows, key)
     print(study.publish(HERE, readme))
 
 

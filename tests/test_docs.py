@@ -29,3 +29,15 @@ def test_the_slimming_example_in_the_docs_runs(tmp_path, capsys):
     out = capsys.readouterr().out
     assert re.search(r"^\d+% of the channels removed$", out, re.M), out
     assert (tmp_path / "mobilenet_plan.json").exists()
+
+
+def test_readme_docs_and_ci_run_the_same_test_command():
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert ci.startswith("pip install -e '.[test]' && ")
+    for page in ("README.md", "docs/getting-started.md"):
+        blocks = re.findall(r"```bash\n(.*?)\n```", (ROOT / page).read_text(), re.S)
+        assert blocks[:2] == [
+            "pip install . && sasrnet_slim --config=configs/demo.py "
+            "--workdir=work/demo",
+            ci,
+        ], page

@@ -19,8 +19,10 @@ in ~100 iterations, benchmarks/srnet_learning) and XuNet are trained once
 per task for baseline.steps and cached. Per seed (issue 28): group-lasso
 proximal sparsity, latency-weighted (each channel's penalty is its marginal
 LiteRT float32 ms under benchmarks/latency/table.json), then pruned to 30 %
-and to 20 % of the full SRNet's predicted latency (a knapsack: cheapest
-score per ms first) and fine-tuned; L1-norm and random pruning to the same
+and to 20 % of the full SRNet's predicted latency (lowest |gamma| first, the
+latency model saying when to stop: the "/score" of the method) and
+fine-tuned; "gprox_latency:1e-2" alone is the knapsack (cheapest score per
+ms first), which drained the full-resolution layers; L1-norm and random pruning to the same
 predicted latency, fine-tuned alike; a uniformly thinner SRNet of that
 latency from scratch, as long as the full model. Issue 13's recipe (MAC-
 weighted, 80 % of the channels by |gamma|, baselines at its params):
@@ -66,7 +68,7 @@ def get_config(arg=None):
     c.bench.baseline_budget = "own"
     c.latency.table = TABLE
     c.prune.select = "latency"
-    c.bench.methods = ("gprox_latency:1e-2",)
+    c.bench.methods = ("gprox_latency:1e-2/score",)
     c.bench.rates = (0.7, 0.8)
     c.bench.baseline_rates = (0.7, 0.8)
     c.report.latency_size = 256

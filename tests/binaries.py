@@ -17,7 +17,8 @@ import json
 import sys
 import traceback
 
-from absl import app, flags
+from absl import flags
+from keras_sasrnet.bin import reference
 
 
 @dataclasses.dataclass
@@ -35,16 +36,7 @@ class Result:
 def _forget_binary_flags():
     """Removes every flag not defined by absl itself (a binary imported
     outside ``run_binary``)."""
-    app.define_help_flags()
-    names = {
-        flag.name
-        for module, defined in flags.FLAGS.flags_by_module_dict().items()
-        if not module.startswith("absl")
-        for flag in defined
-    }
-    for name in names & set(flags.FLAGS):
-        delattr(flags.FLAGS, name)
-    flags.FLAGS.unparse_flags()
+    reference.forget_flags()
     # ml_collections loads --config=FILE as module "<flag>_config" and, when
     # that name is taken, executes the next file into the old module: a file
     # without get_config would then find the previous file's.

@@ -22,10 +22,11 @@ LiteRT float32 ms under benchmarks/latency/table.json), then pruned to 30 %
 and to 20 % of the full SRNet's predicted latency (lowest |gamma| first, the
 latency model saying when to stop: the "/score" of the method) and
 fine-tuned; "gprox_latency:1e-2" alone is the knapsack (cheapest score per
-ms first), which drained the full-resolution layers; L1-norm and random pruning to the same
-predicted latency, fine-tuned alike; a uniformly thinner SRNet of that
-latency from scratch, as long as the full model. Issue 13's recipe (MAC-
-weighted, 80 % of the channels by |gamma|, baselines at its params):
+ms first), which drained the full-resolution layers; L1-norm and random
+pruning to the same predicted latency, fine-tuned alike; a uniformly
+thinner SRNet of that latency from scratch, as long as the full model.
+Issue 13's recipe (MAC-weighted, 80 % of the channels by |gamma|,
+baselines at its params):
 --config.prune.select=rate --config.bench.methods='("gprox_cost:1e-2",)'
 --config.bench.rates='(0.8,)' --config.bench.baseline_rates='(0.8,)'.
 """

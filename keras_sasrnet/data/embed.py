@@ -159,6 +159,50 @@ def _read_pair(job):
     return jpeg.read_coefficients(job.cover)[0], jpeg.read_coefficients(job.stego)[0]
 
 
+def _settings(covers, cover_set, algorithm, payload, seed, split):
+    """What makes a stego set: a rerun with other settings is another set."""
+    return {
+        "covers": os.path.abspath(covers),
+        # the covers' content: a cover set rebuilt under the same names
+        # (sasrnet_prepare --overwrite from another source) is another set
+        "cover_content": hashlib.sha256(
+            "".join(f"{f['name']}:{f['sha256']};" for f in cover_set.files).encode()
+        ).hexdigest()[:16],
+        "algorithm": algorithm,
+        "payload": float(payload),
+        "seed": seed,
+        "split": split,
+    }
+
+
+def _embed_all(files, jobs, workers, label):
+    """Runs the jobs: (manifest entries, {name: error}, {name: why skipped})."""
+    results, failed, skipped = [], {}, {}
+    for cover, result, job in zip(
+        files, map_files(_embed_one, jobs, workers, label), jobs, strict=True
+    ):
+        if "error" in result:
+            failed[result["name"]] = result["error"]
+            continue
+        if "skipped" in result:
+            skipped[result["name"]] = result["skipped"]
+            continue
+        results.append(
+            {
+                "name": result["name"],
+                "split": cover["split"],
+                "sha256": result["sha256"],
+                "bytes": os.path.getsize(job.stego),
+                "seed": job.seed,
+                "changes": result["changes"],
+                "change_rate": result["changes"] / result["elements"],
+            }
+        )
+        if result["warnings"]:
+            results[-1]["warnings"] = result["warnings"]
+    return results, failed, skipped
+
+
 def embed_dataset(
     covers,
     out,
@@ -207,18 +251,7 @@ def embed_dataset(
             f"{algorithm} embeds into {wanted} covers; {covers} holds "
             f"{cover_set.domain} images"
         )
-    settings = {
-        "covers": os.path.abspath(covers),
-        # the covers' content: a cover set rebuilt under the same names
-        # (sasrnet_prepare --overwrite from another source) is another set
-        "cover_content": hashlib.sha256(
-            "".join(f"{f['name']}:{f['sha256']};" for f in cover_set.files).encode()
-        ).hexdigest()[:16],
-        "algorithm": algorithm,
-        "payload": float(payload),
-        "seed": seed,
-        "split": split,
-    }
+    settings = _settings(covers, cover_set, algorithm, payload, seed, split)
     with atomic.staged_folder(out) as work:
         _adopt_older_set(work, settings, covers, cover_set)
         fingerprint.claim(work, settings, "stegos", overwrite)
@@ -239,30 +272,8 @@ def embed_dataset(
             )
             for f in files
         ]
-        results, failed, skipped = [], {}, {}
         label = f"{algorithm} {payload}" if progress else ""
-        for cover, result, job in zip(
-            files, map_files(_embed_one, jobs, workers, label), jobs, strict=True
-        ):
-            if "error" in result:
-                failed[result["name"]] = result["error"]
-                continue
-            if "skipped" in result:
-                skipped[result["name"]] = result["skipped"]
-                continue
-            results.append(
-                {
-                    "name": result["name"],
-                    "split": cover["split"],
-                    "sha256": result["sha256"],
-                    "bytes": os.path.getsize(job.stego),
-                    "seed": job.seed,
-                    "changes": result["changes"],
-                    "change_rate": result["changes"] / result["elements"],
-                }
-            )
-            if result["warnings"]:
-                results[-1]["warnings"] = result["warnings"]
+        results, failed, skipped = _embed_all(files, jobs, workers, label)
         manifest = Manifest(
             domain=cover_set.domain,
             size=cover_set.size,

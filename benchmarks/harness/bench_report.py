@@ -57,40 +57,9 @@ def write(workdir, tasks, command, minutes, c):
         os.path.join(workdir, "figures", "accuracy_vs_latency.png"),
     )
     atomic.write_json(os.path.join(workdir, "summary.json"), summary(tasks))
+    parts = _header(c, command, minutes)
+    first = c.bench.methods[0]
     b = c.bench
-    parts = [
-        "# Benchmarks: sparsity methods and baselines on two tasks",
-        "",
-        f"Command: `{command}`  ",
-        f"Machine: {machine()}  ",
-        f"Time: {minutes:.0f} min of stage time in all, summed over invocations "
-        "(the full models' training included, whichever run trained them; "
-        "making the covers and stegos not included). " + time_target(minutes),
-        "",
-        f"Data: {b.source} covers, {c.bench.photo_size}x{c.bench.photo_size} tiles "
-        f"split by photo; payload {b.payload:g} bpp. Full models: "
-        f"{c.baseline.steps} iterations, trained once. Every other row: seeds "
-        f"{list(b.seeds)}, mean ± sample std over seeds; params, MACs (at "
-        "256x256) and batch-1 LiteRT latency (float32, and int8 with a float "
-        "stem; 256x256, this CPU, every model timed in turns with full SRNet "
-        "and XuNet, median of at least 21 calls) of the first seed's model. "
-        + (
-            "Rows pruned to a latency budget ('budget 30%': 30 % of the full "
-            "SRNet's LiteRT float32 latency as the latency model "
-            f"{os.path.relpath(c.latency.table)} predicts it). "
-            if c.prune.select == "latency"
-            else ""
-        )
-        + f"Methods: {method_recipe(c)}; {baseline_recipe(c)}",
-        "",
-        "![learning curves](figures/learning_curves.png)",
-        "",
-        "![test accuracy against MACs](figures/accuracy_vs_macs.png)",
-        "",
-        "![test accuracy against LiteRT latency](figures/accuracy_vs_latency.png)",
-        "",
-    ]
-    first = b.methods[0]
     for task in tasks:
         rs = rows(task)
         parts += [
@@ -129,3 +98,41 @@ def write(workdir, tasks, command, minutes, c):
     text = "\n".join(parts)
     atomic.write_text(os.path.join(workdir, "BENCHMARKS.md"), text)
     return text
+
+
+def _header(c, command, minutes):
+    """The report's first lines: command, machine, time, recipe, figures."""
+    b = c.bench
+    parts = [
+        "# Benchmarks: sparsity methods and baselines on two tasks",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine()}  ",
+        f"Time: {minutes:.0f} min of stage time in all, summed over invocations "
+        "(the full models' training included, whichever run trained them; "
+        "making the covers and stegos not included). " + time_target(minutes),
+        "",
+        f"Data: {b.source} covers, {c.bench.photo_size}x{c.bench.photo_size} tiles "
+        f"split by photo; payload {b.payload:g} bpp. Full models: "
+        f"{c.baseline.steps} iterations, trained once. Every other row: seeds "
+        f"{list(b.seeds)}, mean ± sample std over seeds; params, MACs (at "
+        "256x256) and batch-1 LiteRT latency (float32, and int8 with a float "
+        "stem; 256x256, this CPU, every model timed in turns with full SRNet "
+        "and XuNet, median of at least 21 calls) of the first seed's model. "
+        + (
+            "Rows pruned to a latency budget ('budget 30%': 30 % of the full "
+            "SRNet's LiteRT float32 latency as the latency model "
+            f"{os.path.relpath(c.latency.table)} predicts it). "
+            if c.prune.select == "latency"
+            else ""
+        )
+        + f"Methods: {method_recipe(c)}; {baseline_recipe(c)}",
+        "",
+        "![learning curves](figures/learning_curves.png)",
+        "",
+        "![test accuracy against MACs](figures/accuracy_vs_macs.png)",
+        "",
+        "![test accuracy against LiteRT latency](figures/accuracy_vs_latency.png)",
+        "",
+    ]
+    return parts

@@ -21,6 +21,10 @@ def base():
     minimised by a proximal step (``sparsity.method="prox"``), which leaves
     exact zeros; ``--config.sparsity.method=l1`` is the paper's optimisation
     (the penalty in the loss), kept for reproduction.
+
+    Long by design: one declaration of every field with the comment that
+    says what it does, in the order a reader meets them (the configs page of
+    the docs is generated from it and ``train/rules.py``).
     """
     c = ml_collections.ConfigDict()
     c.seed = 0

@@ -133,7 +133,8 @@ def slim_as_configured(model, rate, c, input_size, budget_ms=None):
 def probe_fn(r, folder):
     """The guard's probe: ``probe(rung_path, k) -> val accuracy`` of the rung's
     model with its zeros pruned, fine-tuned ``sparsity.probe_steps`` at
-    ``finetune.lr`` without the penalty (its lr lowered for the last quarter),
+    ``sparsity.lr`` (``finetune.lr`` where that is unset) without the
+    penalty (its lr lowered for the last quarter),
     in folder/rung_k_probe/ (resumable)."""
     c = r.c
 
@@ -158,7 +159,7 @@ def probe_fn(r, folder):
             r,
             lambda: slimming.without_sparsity(models.load(pruned)),
             steps,
-            c.finetune.lr,
+            c.sparsity.lr or c.finetune.lr,
             guard.settle_step(steps),
             sub,
             "model.keras",

@@ -1,10 +1,17 @@
-"""The README's compact benchmark table, written from summary.json.
+"""The README's compact benchmark tables, written from summary.json.
 
 python -m benchmarks.summary_table benchmarks/summary.json
+python -m benchmarks.summary_table benchmarks/latency_budget/lsbm/summary.json 0.7
+
+With a rate (a latency budget's cut: 0.7 is a budget of 30 %), the latency
+table of that budget: float32 and int8 test accuracy and LiteRT latency of
+every row, full SRNet and XuNet first.
 """
 
 import json
 import sys
+
+from benchmarks.harness.rows import label
 
 NAMES = {
     "full": "SRNet, no slimming",
@@ -41,6 +48,37 @@ def table(summary):
     return "\n".join(lines)
 
 
+def _pct(mean, std=None):
+    return f"{100 * mean:.2f} %" if not std else f"{100 * mean:.2f} ± {100 * std:.2f} %"
+
+
+def latency_table(summary, rate):
+    """Markdown rows: per task, the rows at ``rate`` beside full SRNet and XuNet."""
+    lines = [
+        f"| task | row ({1 - rate:.0%} latency budget) | test float32 | test int8 "
+        "| LiteRT float32 ms | LiteRT int8 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for task, t in summary["tasks"].items():
+        full = t["rows"][0]["litert_ms"]
+        for r in t["rows"]:
+            if r["method"] not in ("full", "xunet") and r["rate"] != rate:
+                continue
+            int8 = r.get("int8_test_mean")
+            lines.append(
+                f"| {task} | {label(r['method']).replace('|', chr(92) + '|')} "
+                f"| {_pct(r['test_mean'], r['test_std'])} "
+                f"| {'' if int8 is None else _pct(int8, r.get('int8_test_std'))} "
+                f"| {r['litert_ms']:.1f} ({full / r['litert_ms']:.2f}x) "
+                f"| {r['litert_int8_ms']:.1f} |"
+            )
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     with open(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/summary.json") as f:
-        print(table(json.load(f)))
+        summary = json.load(f)
+    if len(sys.argv) > 2:
+        print(latency_table(summary, float(sys.argv[2])))
+    else:
+        print(table(summary))

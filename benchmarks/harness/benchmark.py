@@ -147,10 +147,10 @@ def _test_groups(covers_dir):
     ]
 
 
-def stage_minutes(workdir, extra=()):
-    """Minutes summed over every stage under ``workdir`` and ``extra``."""
+def stage_minutes(folders):
+    """Minutes summed over every stage under ``folders``."""
     total = 0.0
-    for top in (workdir, *extra):
+    for top in folders:
         for folder, _, files in os.walk(top):
             if run.DONE in files:
                 with open(os.path.join(folder, run.DONE)) as f:
@@ -192,7 +192,10 @@ def run_bench(config, workdir, command="", log=print, out=None):
         for t in tasks
         for a in ("srnet", "xunet")
     }
-    minutes = stage_minutes(workdir, sorted(full))
+    # this command's tasks only: another task run into the same work folder
+    # (one command per task) is not this command's time
+    own = [os.path.join(workdir, task) for task in c.bench.tasks]
+    minutes = stage_minutes([*own, *sorted(full)])
     out = out or workdir
     os.makedirs(out, exist_ok=True)
     atomic.write_json(os.path.join(out, "config.json"), c.to_dict())

@@ -119,11 +119,7 @@ def summary(tasks, keys=("method", "rate", "test_mean", "test_std", "val_mean"))
                     k: r[k]
                     for k in (*keys, "params", "macs", "litert_ms", "litert_int8_ms")
                 }
-                | (
-                    {"int8_test_mean": r["int8_test_mean"]}
-                    if "int8_test_mean" in r
-                    else {}
-                )
+                | {k: r[k] for k in ("int8_test_mean", "int8_test_std") if k in r}
                 for r in rs
             ],
         }

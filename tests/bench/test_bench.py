@@ -1,6 +1,7 @@
 """The benchmark: rows over seeds, targets, verdicts, and a tiny run end to end."""
 
 import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -367,3 +368,57 @@ def test_compact_table_names_xunet_once_with_or_without_its_row():
     text = summary_table.table(old)
     assert text.count("XuNet, no slimming") == 1
     assert "| lsbm | XuNet, no slimming | 75.00 % | | | |" in text
+
+
+def test_stage_minutes_count_only_the_folders_given(tmp_path):
+    from benchmarks.harness.benchmark import stage_minutes
+
+    for task, seconds in (("lsbm", 120.0), ("hill", 600.0)):
+        stage = tmp_path / task / "seed_0" / "l1_0.7"
+        stage.mkdir(parents=True)
+        (stage / "done.json").write_text(json.dumps({"seconds": seconds}))
+    assert stage_minutes([str(tmp_path / "lsbm")]) == 2.0
+    assert stage_minutes([str(tmp_path / "lsbm"), str(tmp_path / "hill")]) == 12.0
+
+
+def test_latency_table_lists_one_budget_beside_full_srnet_and_xunet():
+    from benchmarks import summary_table
+
+    def row(method, rate, test, ms, **more):
+        return {
+            "method": method,
+            "rate": rate,
+            "test_mean": test,
+            "test_std": 0,
+            "litert_ms": ms,
+            "litert_int8_ms": ms / 2,
+            **more,
+        }
+
+    rows = [
+        row("full", 0.0, 0.75, 60.0),
+        row("xunet", 0.0, 0.72, 4.0),
+        row("l1", 0.7, 0.74, 15.0, int8_test_mean=0.73, int8_test_std=0.01),
+        row("l1", 0.8, 0.64, 9.0),
+    ]
+    text = summary_table.latency_table({"tasks": {"lsbm": {"rows": rows}}}, 0.7)
+    assert "| task | row (30% latency budget) |" in text
+    assert (
+        "| lsbm | L1-norm filter pruning | 74.00 % | 73.00 ± 1.00 % "
+        "| 15.0 (4.00x) | 7.5 |" in text
+    )
+    assert "64.00" not in text and text.count("\n") == 4
+
+
+def test_the_readme_and_docs_tables_are_the_ones_the_summary_gives():
+    from benchmarks import summary_table
+
+    root = pathlib.Path(__file__).parents[2]
+    summary = json.loads(
+        (root / "benchmarks" / "latency_budget" / "lsbm" / "summary.json").read_text()
+    )
+    readme = (root / "README.md").read_text()
+    docs = (root / "docs" / "benchmarks.md").read_text()
+    assert summary_table.latency_table(summary, 0.7) in readme
+    for rate in (0.7, 0.8):
+        assert summary_table.latency_table(summary, rate) in docs

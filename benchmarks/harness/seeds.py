@@ -145,7 +145,8 @@ def _guarded(r, folder, pretrained, method, alpha):
     """The sparsity guard (``train.guard``) from the full SRNet: its ladder.
 
     The reference is the full model's validation level (its training's last
-    quarter of epochs); the kept model is folder/model.keras."""
+    quarter of epochs); with ``sparsity.probe_steps`` each rung is also judged
+    by its probe, as in the schedule; the kept model is folder/model.keras."""
     from keras_sasrnet.train import guard
 
     c = r.c.copy_and_resolve_references()
@@ -164,7 +165,10 @@ def _guarded(r, folder, pretrained, method, alpha):
 
     seed_config, r.c = r.c, c  # the guard reads this method's recipe from r.c
     try:
-        _, path = guard.guarded_sparsity(r, folder, pretrained, level, zeros, build)
+        probe = stages.probe_fn(r, folder) if c.sparsity.probe_steps else None
+        _, path = guard.guarded_sparsity(
+            r, folder, pretrained, level, zeros, build, probe
+        )
     finally:
         r.c = seed_config
     return path

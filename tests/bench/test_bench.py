@@ -422,3 +422,26 @@ def test_the_readme_and_docs_tables_are_the_ones_the_summary_gives():
     assert summary_table.latency_table(summary, 0.7) in readme
     for rate in (0.7, 0.8):
         assert summary_table.latency_table(summary, rate) in docs
+
+
+@pytest.mark.slow
+def test_the_benchmark_guard_judges_rungs_with_the_probe_when_asked(tmp_path):
+    """bench.methods with sparsity.adaptive: the sparsity stage is the guard's
+    ladder from the full SRNet, and with sparsity.probe_steps each rung has
+    its probe (pruned of its zeros, fine-tuned) as in the schedule."""
+    c = bench_cpu.get_config("tiny")
+    c.bench.data_dir = str(tmp_path / "data")
+    c.bench.cache = str(tmp_path / "models")
+    c.bench.tasks, c.bench.seeds, c.bench.baselines = ("lsbm",), (0,), ()
+    c.bench.litert = c.bench.int8 = False
+    c.sparsity.adaptive = True
+    c.sparsity.rungs, c.sparsity.steps, c.sparsity.probe_steps = 2, 2, 1
+    c.tolerance = 1.0  # every rung kept: the test checks the wiring
+    work = tmp_path / "bench"
+    bench.run_bench(c, str(work), "python -m benchmarks.slimming ...", log=print)
+    sparse = work / "lsbm" / "seed_0" / f"sparse_{TINY.split('/')[0].replace(':', '_')}"
+    path = json.loads((sparse / "done.json").read_text())["guard"]
+    assert [p["rung"] for p in path] == [1, 2] and all(p["accepted"] for p in path)
+    for p in path:
+        assert p["val_accuracy"] == max(p["val_sparse"], p["val_probe"])
+        assert (sparse / f"rung_{p['rung']}_probe" / "model.keras").exists()

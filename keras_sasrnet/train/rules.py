@@ -158,6 +158,7 @@ RULES = {
     "finetune.lr": LR,
     "finetune.decay_step": STEPS,
     "finetune.sparsity": Flag(),
+    "finetune.start_competes": Flag(),
     "distribute.strategy": Choice(STRATEGIES),
     "distribute.logical_cpus": Number(lo=0, integer=True),
     "report.latency_size": Number(lo=16, integer=True),

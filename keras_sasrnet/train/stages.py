@@ -6,10 +6,11 @@ Each takes the ``Run`` and its stage folder and returns the stage's metrics
 
 import json
 import os
+import shutil
 
 import numpy as np
 
-from keras_sasrnet import models, slimming
+from keras_sasrnet import atomic, models, slimming
 from keras_sasrnet.latency import LatencyModel
 from keras_sasrnet.train import guard, loop
 from keras_sasrnet.train.run import train_stage
@@ -221,8 +222,21 @@ def prune_round(r, k, source, total, rate, folder):
         "model.keras",
         "finetune",
     )
+    kept = "fine-tuned"
+    if c.finetune.start_competes and c.finetune.steps:
+        best = loop.load_state(os.path.join(folder, "finetune"))["best_val_accuracy"]
+        if after_prune > best:
+            kept = "pruned"  # no fine-tuned epoch beat the model it started from
+            with atomic.replacing(os.path.join(folder, "model.keras"), ".keras") as tmp:
+                shutil.copyfile(pruned_path, tmp)
+            tuned = r.load(os.path.join(folder, "model.keras"))
+            r.log(
+                f"round {k}: keeping the pruned model (val {after_prune:.4f}; the "
+                f"best fine-tuned epoch {best:.4f})"
+            )
     return {
         "name": f"SASRNet round {k}",
+        "kept": kept,
         "rate": total,
         "round_rate": rate,
         "val_accuracy_pruned": after_prune,

@@ -1,7 +1,7 @@
 """The README's compact benchmark tables, written from summary.json.
 
 python -m benchmarks.summary_table benchmarks/summary.json
-python -m benchmarks.summary_table benchmarks/latency_budget/lsbm/summary.json 0.7
+python -m benchmarks.summary_table benchmarks/summary.json 0.7
 
 With a rate (a latency budget's cut: 0.7 is a budget of 30 %), the latency
 table of that budget: float32 and int8 test accuracy and LiteRT latency of

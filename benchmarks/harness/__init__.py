@@ -2,7 +2,8 @@
 
 ``benchmark`` runs the tasks (resumable stages): ``tasks`` makes each task's
 data and full models, ``seeds`` every row of a seed, ``costs`` times them;
-``bench_report`` writes BENCHMARKS.md, summary.json and figures from
+``bench_report`` keeps the rows (rows.json) and makes README.md,
+summary.json and figures from them with
 ``rows``, ``tables``, ``targets``, ``latency_report`` and ``figures``;
 ``baselines`` prunes by L1 norm or at random and sizes a thinner network;
 ``config`` is the benchmark's config and its check.

@@ -1,13 +1,16 @@
-"""The benchmark's report: BENCHMARKS.md, summary.json and figures.
+"""The benchmark's report: README.md, summary.json and figures, from rows.json.
 
-``write`` puts together the rows (``rows``), the tables (``tables``), the
-targets of issue 13 (``targets``) and 28 (``latency_report``) and the
-figures (``figures``).
+``record`` is what the benchmark keeps of a finished run (rows.json);
+``readme`` makes the README from it alone, ``publish`` the README, the
+figures and summary.json. ``text`` puts together the rows (``rows``), the
+tables (``tables``), the targets of issue 13 (``targets``) and 28
+(``latency_report``); ``figures`` draws.
 """
 
 import os
 import platform
 
+from benchmarks import study
 from benchmarks.harness import figures, latency_report
 from benchmarks.harness.budgets import baseline_recipe, method_recipe
 from benchmarks.harness.rows import label, rows, summary
@@ -29,7 +32,11 @@ __all__ = [
     "targets",
     "time_target",
     "verdicts",
-    "write",
+    "load",
+    "publish",
+    "readme",
+    "record",
+    "text",
 ]
 
 
@@ -43,21 +50,87 @@ def machine():
     )
 
 
-def write(workdir, tasks, command, minutes, c):
-    """Writes BENCHMARKS.md, summary.json and figures/; returns the text."""
-    os.makedirs(os.path.join(workdir, "figures"), exist_ok=True)
-    figures.curves_figure(
-        tasks, os.path.join(workdir, "figures", "learning_curves.png")
+def record(tasks, c, command, minutes):
+    """The benchmark's rows.json: everything its report is made from (the
+    task dicts with their (method, rate) keys as lists, the config, the
+    command, the stage minutes, the machine)."""
+    return {
+        "command": command,
+        "minutes": minutes,
+        "machine": machine(),
+        "config": c.to_dict(),
+        "tasks": [
+            {
+                **t,
+                **{k: _listed(t[k]) for k in KEYED},
+                "per_seed": [_listed(s) for s in t["per_seed"]],
+            }
+            for t in tasks
+        ],
+    }
+
+
+KEYED = ("costs", "photos")  # task fields keyed by (method, rate)
+
+
+def _listed(d):
+    """{(method, rate): v} -> [{"method", "rate", "value"}] for JSON."""
+    return [{"method": k[0], "rate": k[1], "value": v} for k, v in d.items()]
+
+
+def _keyed(items):
+    return {(i["method"], i["rate"]): i["value"] for i in items}
+
+
+def load(folder):
+    """``folder/rows.json`` with its task dicts keyed by (method, rate) again."""
+    import ml_collections
+
+    rec = study.load(folder)
+    tasks = [
+        {
+            **t,
+            **{k: _keyed(t[k]) for k in KEYED},
+            "per_seed": [_keyed(s) for s in t["per_seed"]],
+        }
+        for t in rec["tasks"]
+    ]
+    return {**rec, "tasks": tasks, "config": ml_collections.ConfigDict(rec["config"])}
+
+
+def readme(folder):
+    """README.md from ``folder/rows.json`` alone (a pure function of it)."""
+    rec = load(folder)
+    return study.header(rec["command"]) + text(
+        rec["tasks"], rec["config"], rec["command"], rec["minutes"], rec["machine"]
     )
+
+
+def publish(folder, summary_path=None):
+    """Writes README.md, config.json, figures/ and summary.json (to
+    ``summary_path``, default ``folder/summary.json``) from
+    ``folder/rows.json``; returns the README text."""
+    rec = load(folder)
+    tasks = rec["tasks"]
+    os.makedirs(os.path.join(folder, "figures"), exist_ok=True)
+    figures.curves_figure(tasks, os.path.join(folder, "figures", "learning_curves.png"))
     figures.tradeoff_figure(
-        tasks, os.path.join(workdir, "figures", "accuracy_vs_macs.png")
+        tasks, os.path.join(folder, "figures", "accuracy_vs_macs.png")
     )
     latency_report.frontier_figure(
         [(t["task"], rows(t)) for t in tasks],
-        os.path.join(workdir, "figures", "accuracy_vs_latency.png"),
+        os.path.join(folder, "figures", "accuracy_vs_latency.png"),
     )
-    atomic.write_json(os.path.join(workdir, "summary.json"), summary(tasks))
-    parts = _header(c, command, minutes)
+    atomic.write_json(
+        summary_path or os.path.join(folder, "summary.json"), summary(tasks)
+    )
+    atomic.write_json(os.path.join(folder, "config.json"), rec["config"].to_dict())
+    return study.publish(folder, readme)
+
+
+def text(tasks, c, command, minutes, machine_line):
+    """The report's markdown: per task, the tables, targets and verdicts."""
+    parts = _header(c, command, minutes, machine_line)
     first = c.bench.methods[0]
     b = c.bench
     for task in tasks:
@@ -95,19 +168,17 @@ def write(workdir, tasks, command, minutes, c):
             ]
     with open(HISTORY) as f:
         parts += [f.read()]
-    text = "\n".join(parts)
-    atomic.write_text(os.path.join(workdir, "BENCHMARKS.md"), text)
-    return text
+    return "\n".join(parts)
 
 
-def _header(c, command, minutes):
+def _header(c, command, minutes, machine_line):
     """The report's first lines: command, machine, time, recipe, figures."""
     b = c.bench
     parts = [
         "# Benchmarks: sparsity methods and baselines on two tasks",
         "",
         f"Command: `{command}`  ",
-        f"Machine: {machine()}  ",
+        f"Machine: {machine_line}  ",
         f"Time: {minutes:.0f} min of stage time in all, summed over invocations "
         "(the full models' training included, whichever run trained them; "
         "making the covers and stegos not included). " + time_target(minutes),

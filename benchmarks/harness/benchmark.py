@@ -26,8 +26,8 @@ photographs, tiles split by photo) or the demo crops (``"demo"``, for tests):
                      quiet machine)
 
 Layout: workdir/config.json, workdir/<task>/{stegos, full/, seed_K/<stage>/,
-costs/}, tasks.json; the report (summary.json, BENCHMARKS.md,
-figures/) goes to --out. Every stage is
+costs/}, tasks.json; the rows (rows.json) and the report made from them
+(README.md, summary.json, figures/) go to --out. Every stage is
 resumable (done.json); rerunning the command resumes.
 """
 
@@ -158,11 +158,13 @@ def stage_minutes(folders):
     return total / 60
 
 
-def run_bench(config, workdir, command="", log=print, out=None):
+def run_bench(config, workdir, command="", log=print, out=None, summary_path=None):
     """The whole benchmark (resumable); returns the task dicts.
 
-    The report (BENCHMARKS.md, summary.json, config.json, figures/) goes
-    to ``out`` (default: the work folder)."""
+    Its rows (``bench_report.record``) go to ``out/rows.json`` (default
+    ``out``: the work folder) and the report made from them (README.md,
+    config.json, figures/, summary.json at ``summary_path``, default
+    ``out/summary.json``) beside them."""
     from benchmarks.harness import bench_report
 
     c = config.copy_and_resolve_references()
@@ -175,18 +177,6 @@ def run_bench(config, workdir, command="", log=print, out=None):
     atomic.write_json(os.path.join(workdir, "config.json"), c.to_dict())
     cover_dir = covers(c, log)
     tasks = [run_task(c, task, cover_dir, workdir, log) for task in c.bench.tasks]
-    atomic.write_json(
-        os.path.join(workdir, "tasks.json"),
-        [
-            {
-                **t,
-                "per_seed": [_listed(s) for s in t["per_seed"]],
-                "costs": _listed(t["costs"]),
-                "photos": _listed(t["photos"]),
-            }
-            for t in tasks
-        ],
-    )
     full = {
         os.path.dirname(t["full"][a]["folder"])
         for t in tasks
@@ -196,14 +186,10 @@ def run_bench(config, workdir, command="", log=print, out=None):
     # (one command per task) is not this command's time
     own = [os.path.join(workdir, task) for task in c.bench.tasks]
     minutes = stage_minutes([*own, *sorted(full)])
+    record = bench_report.record(tasks, c, command, minutes)
+    atomic.write_json(os.path.join(workdir, "tasks.json"), record["tasks"])
     out = out or workdir
     os.makedirs(out, exist_ok=True)
-    atomic.write_json(os.path.join(out, "config.json"), c.to_dict())
-    text = bench_report.write(out, tasks, command, minutes, c)
-    log(text)
+    atomic.write_json(os.path.join(out, "rows.json"), record)
+    log(bench_report.publish(out, summary_path))
     return tasks
-
-
-def _listed(d):
-    """{(method, rate): v} -> [{"method", "rate", "value"}] for JSON."""
-    return [{"method": k[0], "rate": k[1], "value": v} for k, v in d.items()]

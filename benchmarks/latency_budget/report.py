@@ -20,8 +20,8 @@ def readme(folder):
         "seed's model, float32 and int8 (float stem). A method ending in "
         "`/score` prunes the same sparse model in plain |gamma| order to the "
         "budget instead of the knapsack (score per ms). The benchmark's own "
-        "report of a finished task (means, spreads, measured latency, "
-        "verdicts) is `<task>/BENCHMARKS.md` here.\n"
+        "report (means, spreads, measured latency, verdicts) is "
+        "benchmarks/slimming/README.md.\n"
     ]
     for task in dict.fromkeys(r["task"] for r in rows):
         parts.append(_task_table([r for r in rows if r["task"] == task], task))

@@ -19,6 +19,7 @@ STUDIES = [
     "latency_budget",
     "round_to",
     "runtimes",
+    "slimming",
     "sparsity",
     "srnet_learning",
 ]

@@ -60,78 +60,18 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
     s = c.copy_and_resolve_references()
     s.seed = seed
     r = run.Run(s, os.path.join(task_dir, f"seed_{seed}"), log)
-    rows = {}
-    first = None
     # prune.select="latency": a rate is the cut of the full model's predicted
     # latency; the baselines are matched to that budget, not to params
     table = stages.latency_table(c) if c.prune.select == "latency" else None
     full_ms = table.predict(models.load(pretrained)) if table else None
+    rows = {}
     for text in c.bench.methods:
-        method, alpha = parse_method(text)
-        spec, _, order = text.partition("/")  # rows of one spec share a stage
-
-        def sparse(folder, method=method, alpha=alpha, text=spec):
-            sp = c.sparsity
-            if sp.adaptive:  # alpha is the guard's first rung
-                return {
-                    "stage": "sparse",
-                    "method": text,
-                    "guard": _guarded(r, folder, pretrained, method, alpha),
-                }
-            _train(
-                r,
-                _loader(pretrained, alpha, method, r.size, stages.latency_table(c)),
-                sp.steps,
-                sp.lr or c.train.lr,
-                folder,
-                sp.decay_step,
-                optimizer=slimming.sparsity.method(method).optimizer,
-                momentum=sp.momentum,
-                keep="last",
-            )
-            return {"stage": "sparse", "method": text}
-
-        name = spec.replace(":", "_")
-        r.stage(f"sparse_{name}", sparse)
-        planned = r.c.copy_and_resolve_references()
-        if order:
-            planned.prune.latency_order = order
-        for rate in c.bench.rates:
-
-            def prune(folder, name=name, rate=rate, text=text, planned=planned):
-                model = models.load(os.path.join(r.workdir, f"sparse_{name}", MODEL))
-                budget = table and (1 - rate) * full_ms
-                slim, plan = stages.slim_as_configured(
-                    model, rate, planned, r.size, budget
-                )
-                plan.save(os.path.join(folder, "plan.json"))
-                extra = {"stage": text, "rate": rate}
-                if table:
-                    extra.update(budget_ms=budget, predicted_ms=plan.predicted_ms)
-                return _finetune(r, slim, folder, extra)
-
-            rows[(text, rate)] = r.stage(stage_folder(text, rate), prune)
-        first = first or text
-    size = baselines.latency_size(table) if table else baselines.params_size
-    unit = "target_ms" if table else "target_params"
+        rows.update(_method_rows(c, r, pretrained, text, table, full_ms))
+    first = c.bench.methods[0]  # the baselines match its params
     for rate in c.bench.baseline_rates:
         target = (1 - rate) * full_ms if table else rows[(first, rate)]["params"]
         for criterion in c.bench.baselines:
-            if criterion == "uniform":
-                work = functools.partial(_uniform, c, r, target, rate, size, unit)
-            else:
-
-                def work(folder, criterion=criterion, rate=rate, target=target):
-                    model = models.load(pretrained)
-                    slim, plan = baselines.matched_prune(
-                        model, target, criterion, seed, size
-                    )
-                    plan.save(os.path.join(folder, "plan.json"))
-                    extra = {"stage": criterion, "rate": rate, unit: target}
-                    if table:
-                        extra["predicted_ms"] = table.predict(slim)
-                    return _finetune(r, slim, folder, extra, extra_steps(c))
-
+            work = _baseline_work(c, r, pretrained, criterion, rate, target, table)
             rows[(criterion, rate)] = r.stage(f"{criterion}_{rate:g}", work)
     if c.bench.get("int8", False):
         for key in rows:
@@ -139,6 +79,82 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
             work = functools.partial(_int8, r, row_dir)
             rows[key] = {**rows[key], **r.stage(f"int8_{stage_folder(*key)}", work)}
     return rows
+
+
+def _method_rows(c, r, pretrained, text, table, full_ms):
+    """A sparsity method's rows ("method:alpha[/order]"): its sparsity stage
+    (shared by the rows of one "method:alpha"), then one pruned and
+    fine-tuned row per rate of ``bench.rates``."""
+    method, alpha = parse_method(text)
+    spec, _, order = text.partition("/")
+    name = spec.replace(":", "_")
+    r.stage(
+        f"sparse_{name}",
+        functools.partial(_sparse, c, r, pretrained, method, alpha, spec),
+    )
+    planned = r.c.copy_and_resolve_references()
+    if order:
+        planned.prune.latency_order = order
+    rows = {}
+    for rate in c.bench.rates:
+
+        def prune(folder, rate=rate):
+            model = models.load(os.path.join(r.workdir, f"sparse_{name}", MODEL))
+            budget = table and (1 - rate) * full_ms
+            slim, plan = stages.slim_as_configured(model, rate, planned, r.size, budget)
+            plan.save(os.path.join(folder, "plan.json"))
+            extra = {"stage": text, "rate": rate}
+            if table:
+                extra.update(budget_ms=budget, predicted_ms=plan.predicted_ms)
+            return _finetune(r, slim, folder, extra)
+
+        rows[(text, rate)] = r.stage(stage_folder(text, rate), prune)
+    return rows
+
+
+def _sparse(c, r, pretrained, method, alpha, text, folder):
+    """The sparsity stage from the full SRNet (the guard's ladder with
+    ``sparsity.adaptive``, alpha its first rung)."""
+    sp = c.sparsity
+    if sp.adaptive:
+        return {
+            "stage": "sparse",
+            "method": text,
+            "guard": _guarded(r, folder, pretrained, method, alpha),
+        }
+    _train(
+        r,
+        _loader(pretrained, alpha, method, r.size, stages.latency_table(c)),
+        sp.steps,
+        sp.lr or c.train.lr,
+        folder,
+        sp.decay_step,
+        optimizer=slimming.sparsity.method(method).optimizer,
+        momentum=sp.momentum,
+        keep="last",
+    )
+    return {"stage": "sparse", "method": text}
+
+
+def _baseline_work(c, r, pretrained, criterion, rate, target, table):
+    """The stage of one baseline row: pruned from the full SRNet by
+    ``criterion`` to ``target`` (params, or ms with a latency ``table``) and
+    fine-tuned, or (``"uniform"``) a thinner SRNet from scratch."""
+    size = baselines.latency_size(table) if table else baselines.params_size
+    unit = "target_ms" if table else "target_params"
+    if criterion == "uniform":
+        return functools.partial(_uniform, c, r, target, rate, size, unit)
+
+    def work(folder):
+        model = models.load(pretrained)
+        slim, plan = baselines.matched_prune(model, target, criterion, r.c.seed, size)
+        plan.save(os.path.join(folder, "plan.json"))
+        extra = {"stage": criterion, "rate": rate, unit: target}
+        if table:
+            extra["predicted_ms"] = table.predict(slim)
+        return _finetune(r, slim, folder, extra, extra_steps(c))
+
+    return work
 
 
 def _guarded(r, folder, pretrained, method, alpha):

@@ -205,6 +205,36 @@ def photo_covers(
     except (FileNotFoundError, NotADirectoryError):
         pass
     extract = fetch(cache, log=log)
+    rows, kept = _kept_photos(extract, side)
+    groups = sorted(kept)
+    parts = split_names(groups, _counts(split, len(groups)), seed)
+    os.makedirs(folder, exist_ok=True)
+    atomic.remove_stale(folder)
+    files = []
+    for group in groups:
+        if group not in parts:
+            continue
+        tiles = _tiles(kept[group], size, stride, min_std)
+        if max_per_photo and len(tiles) > max_per_photo:
+            rng = np.random.default_rng([seed, groups.index(group)])
+            pick = sorted(rng.choice(len(tiles), max_per_photo, replace=False))
+            tiles = [tiles[i] for i in pick]
+        for k, r, c, crop in tiles:
+            name = f"{group}_{k}_{r:04d}_{c:04d}.pgm"
+            entry = demo.write_tile(folder, name, crop)
+            files.append({**entry, "split": parts[group], "group": group})
+    atomic.write_text(
+        os.path.join(folder, "sources.json"), json.dumps(rows, indent=1) + "\n"
+    )
+    manifest = Manifest("spatial", (size, size), files, info)
+    manifest.save(folder)
+    return manifest
+
+
+def _kept_photos(extract, side):
+    """(sources.json rows, {photo: [gray images]}): every candidate photo,
+    flat wallpapers left out, the Debian ones downsampled to a short side of
+    ``side``."""
     sources = [
         (os.path.join(demo.photo_dir(), p), "scikit-image") for p in demo.PHOTOS
     ] + candidates(extract)
@@ -230,39 +260,28 @@ def photo_covers(
                 shape = (round(gray.shape[0] * scale), round(gray.shape[1] * scale))
                 gray = resize.imresize(gray, shape)
             kept.setdefault(group_name(path), []).append(gray)
-    groups = sorted(kept)
-    if split[0] is None:
-        n_train = len(groups) - split[1] - split[2]
-        if n_train < 1:
-            raise ValueError(
-                f"{len(groups)} photos kept; too few for {split[1]} val and "
-                f"{split[2]} test photos"
-            )
-        split = (n_train, split[1], split[2])
-    parts = split_names(groups, split, seed)
-    os.makedirs(folder, exist_ok=True)
-    atomic.remove_stale(folder)
-    files = []
-    for group in groups:
-        if group not in parts:
-            continue
-        windows = [
-            (k, r, c, w)
-            for k, gray in enumerate(kept[group])
-            for r, c, w in demo.crops(gray, size, stride)
-            if w.std() >= min_std
-        ]
-        if max_per_photo and len(windows) > max_per_photo:
-            rng = np.random.default_rng([seed, groups.index(group)])
-            pick = sorted(rng.choice(len(windows), max_per_photo, replace=False))
-            windows = [windows[i] for i in pick]
-        for k, r, c, crop in windows:
-            name = f"{group}_{k}_{r:04d}_{c:04d}.pgm"
-            entry = demo.write_tile(folder, name, crop)
-            files.append({**entry, "split": parts[group], "group": group})
-    atomic.write_text(
-        os.path.join(folder, "sources.json"), json.dumps(rows, indent=1) + "\n"
-    )
-    manifest = Manifest("spatial", (size, size), files, info)
-    manifest.save(folder)
-    return manifest
+    return rows, kept
+
+
+def _counts(split, n_photos):
+    """``split`` with a None train count made the photos left after val and
+    test."""
+    if split[0] is not None:
+        return split
+    n_train = n_photos - split[1] - split[2]
+    if n_train < 1:
+        raise ValueError(
+            f"{n_photos} photos kept; too few for {split[1]} val and "
+            f"{split[2]} test photos"
+        )
+    return (n_train, split[1], split[2])
+
+
+def _tiles(images, size, stride, min_std):
+    """[(image index, row, col, tile)] of a photo's images, flat tiles out."""
+    return [
+        (k, r, c, w)
+        for k, gray in enumerate(images)
+        for r, c, w in demo.crops(gray, size, stride)
+        if w.std() >= min_std
+    ]

@@ -4,6 +4,7 @@ import json
 import os
 
 from benchmarks import study
+from benchmarks.latency import xunet_widths
 from keras_sasrnet import markdown
 from keras_sasrnet.latency import LatencyModel
 
@@ -88,6 +89,17 @@ def readme(folder):
     lines += markdown.table(
         ["model", "MACs of full", "measured ms", "predicted ms", "error"], table
     ).splitlines()
+    xunet = os.path.join(folder, "xunet_rows.json")
+    if os.path.exists(xunet):
+        lines += [
+            "",
+            "How far slimming can speed up XuNet (the demo's model): chosen",
+            "widths, batch 1 at 256x256, Keras and LiteRT float32 timed in",
+            "turns (`python -m benchmarks.latency.xunet_widths`,",
+            "`xunet_rows.json`):",
+            "",
+        ]
+        lines += xunet_widths.table(study.load(folder, "xunet_rows.json")).splitlines()
     return "\n".join(lines) + "\n"
 
 

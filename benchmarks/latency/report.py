@@ -4,7 +4,7 @@ import json
 import os
 
 from benchmarks import study
-from benchmarks.latency import xunet_widths
+from benchmarks.latency import int8_widths, xunet_widths
 from keras_sasrnet import markdown
 from keras_sasrnet.latency import LatencyModel
 
@@ -100,6 +100,23 @@ def readme(folder):
             "",
         ]
         lines += xunet_widths.table(study.load(folder, "xunet_rows.json")).splitlines()
+    int8 = os.path.join(folder, "int8_rows.json")
+    if os.path.exists(int8):
+        lines += [
+            "",
+            "Why slimmed SRNets are not faster in int8: SRNet with every layer",
+            "at one width, float32 and fully integer int8 in LiteRT, batch 1 at",
+            "256x256, timed in turns (`python -m benchmarks.latency.int8_widths`,",
+            "`int8_rows.json`; speed-ups against full SRNet in float32). int8",
+            "costs about the same at 4, 8 and 16 channels: thin layers do not",
+            "get cheaper in int8 (XNNPACK's int8 kernels; fully integer or",
+            "with a float stem alike), so with the benchmark's floor of 4",
+            "channels per group a slimmed SRNet's int8 model runs no faster",
+            "than the first row: about 2.8x full SRNet in float32, against",
+            "issue 28's 8x.",
+            "",
+        ]
+        lines += int8_widths.table(study.load(folder, "int8_rows.json")).splitlines()
     return "\n".join(lines) + "\n"
 
 

@@ -91,6 +91,10 @@ def base():
         adaptive=False,
         rungs=4,
         factor=2.0,
+        # "ladder": each rung starts from the last accepted one (above);
+        # "sweep": every rung starts from the baseline with its own alpha,
+        # and the accepted rung with the most channels at zero is kept
+        search="ladder",
         # > 0: each rung is also judged by a probe, its zeros pruned and the
         # rest fine-tuned this many iterations without the penalty (can the
         # model get back without these channels?); the better of the sparse

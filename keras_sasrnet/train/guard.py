@@ -14,9 +14,12 @@ validation set and stood 1.3 pp above the baseline's level on the demo):
 within ``tolerance`` (the config's one tolerance, also the prune rounds')
 the rung is accepted and the ladder climbs; below it the rung is rejected
 and the ladder stops, keeping the last accepted model (the baseline itself
-if the first rung fails). With proximal methods the channels at exactly
-zero are what pruning with ``prune.select="zeros"`` removes, losslessly, so
-the kept model's validation accuracy is the pruned model's.
+if the first rung fails). ``sparsity.search="sweep"`` runs every rung from
+the baseline instead, each at its own alpha, judges each alike and keeps
+the accepted rung with the most channels at zero. With proximal methods
+the channels at exactly zero are what pruning with ``prune.select="zeros"``
+removes, losslessly, so the kept model's validation accuracy is the pruned
+model's.
 """
 
 import json
@@ -85,16 +88,18 @@ def guarded_sparsity(
     val_accuracy, drop, accepted}; it is also written to folder/guard.json.
     """
     c, s = r.c, r.c.sparsity
+    sweep = s.search == "sweep"
     method = slimming.sparsity.method(s.method)
     path, current, alpha = [], start_path, s.alpha
-    kept_model = None
+    kept_model = kept_zeros = None
     for k, n in enumerate(rung_iterations(s.steps, s.rungs), 1):
         if n == 0:
             break
         out = f"rung_{k}.keras"
+        start, first = (start_path, True) if sweep else (current, k == 1)
         model = train_stage(
             r,
-            lambda p=current, a=alpha, first=(k == 1): build(p, a, first),
+            lambda p=start, a=alpha, first=first: build(p, a, first),
             n,
             s.lr or c.train.lr,
             settle_step(n),
@@ -137,12 +142,22 @@ def guarded_sparsity(
             + f" ({drop:+.4f} "
             f"below the baseline's level {baseline_val:.4f}; tolerance "
             f"{c.tolerance:g}): "
-            + ("accepted" if accepted else "rejected, keeping the last accepted")
+            + (
+                "accepted"
+                if accepted
+                else "rejected" + ("" if sweep else ", keeping the last accepted")
+            )
         )
+        alpha *= s.factor
+        if sweep:  # every rung runs; the most zeros among the accepted is kept
+            zeros = path[-1]["zero_fraction"]
+            if accepted and (kept_zeros is None or zeros > kept_zeros):
+                current, kept_model = os.path.join(folder, out), model
+                kept_zeros = zeros
+            continue
         if not accepted:
             break
         current, kept_model = os.path.join(folder, out), model
-        alpha *= s.factor
     final = os.path.join(folder, "model.keras")
     if kept_model is None:  # not one rung held: the baseline as it was
         with r.strategy.scope():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from configs import demo as demo_config
-from keras_sasrnet import models
+from keras_sasrnet import models, slimming
 from keras_sasrnet.evaluation import run_report
 from keras_sasrnet.train import guard, pipeline, stages
 
@@ -123,4 +123,44 @@ def test_with_a_probe_a_rung_is_judged_after_its_zeros_go_and_a_short_fine_tune(
     kept = models.load(str(work / "sparse" / "model.keras"))
     rung_1 = models.load(str(work / "sparse" / "rung_1.keras"))
     for a, b in zip(kept.get_weights(), rung_1.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_sweep_starts_every_rung_from_the_baseline_and_keeps_the_most_zeros(
+    tmp_path,
+):
+    """search="sweep": every rung from the baseline at its own alpha, none
+    stops the search; of the accepted rungs the one with the most channels at
+    zero is kept (a rejected rung with more is not)."""
+    c = demo_config.get_config("tiny")
+    c.model.arch, c.model.width_scale = "xunet", 0.5
+    c.sparsity.adaptive, c.sparsity.search = True, "sweep"
+    c.sparsity.rungs, c.sparsity.steps = 3, 3
+    c.sparsity.alpha, c.sparsity.factor = 1e-3, 2.0
+    c.tolerance = 0.01
+    work = tmp_path / "run"
+    r = pipeline.open_run(c, str(work), lambda *_: None)
+    base = r.stage("baseline", functools.partial(stages.baseline_stage, r))
+    start = str(work / "baseline" / "best.keras")
+    starts = []
+
+    def build(path, alpha, first):
+        starts.append((path, first))
+        return slimming.with_sparsity(r.load(path), alpha, method=c.sparsity.method)
+
+    zeros = iter([0.1, 0.5, 0.3])
+    level = base["val_accuracy"]
+    script = [level - 0.005, level - 0.05, level]  # accepted, rejected, accepted
+    r.val_accuracy = lambda m: script.pop(0)
+    folder = work / "sparse"
+    folder.mkdir()
+    _, path = guard.guarded_sparsity(
+        r, str(folder), start, level, lambda m: next(zeros), build
+    )
+    assert [p["accepted"] for p in path] == [True, False, True]
+    assert [p["alpha"] for p in path] == pytest.approx([1e-3, 2e-3, 4e-3])
+    assert starts == [(start, True)] * 3
+    kept = models.load(str(folder / "model.keras"))
+    rung_3 = models.load(str(folder / "rung_3.keras"))
+    for a, b in zip(kept.get_weights(), rung_3.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)

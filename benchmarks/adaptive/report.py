@@ -40,11 +40,17 @@ def readme(folder):
             )
             and min(removed) >= 0.2  # on every seed
         )
+        levels = [r["guard"][0]["reference"] for r in rs if r["guard"]]
         body.append(
             [
                 task,
                 str(len(rs)),
-                f"{100 * mean('val_baseline'):.2f} %",
+                f"{100 * mean('val_baseline'):.2f} %"
+                + (
+                    f" ({100 * statistics.fmean(levels):.2f} %)"
+                    if len(levels) == len(rs)
+                    else ""
+                ),
                 f"{100 * mean('val_slim'):.2f} % ({_pp(dval)})",
                 f"{100 * mean('test_baseline'):.2f} %",
                 f"{100 * mean('test_slim'):.2f} % ({_pp(statistics.fmean(dtest))}"
@@ -54,7 +60,7 @@ def readme(folder):
                 "met" if ok else "missed",
             ]
         )
-    header = ["task", "seeds", "val baseline", "val slimmed", "test baseline"]
+    header = ["task", "seeds", "val baseline (level)", "val slimmed", "test baseline"]
     header += ["test slimmed (mean diff ± seed std)", "channels removed (per seed)"]
     header += ["MACs kept"]
     ladders = [
@@ -83,6 +89,13 @@ def readme(folder):
             "removed on every seed.",
             "",
             markdown.table([*header, "target"], body),
+            "",
+            "`val baseline` is the validation accuracy of the baseline kept "
+            "(its best epoch, the highest of all its validations); in "
+            "brackets its level, the median of the last quarter of its "
+            "validations, which the guard compares each rung with. The gap "
+            "between the two is how much the best epoch owes to the noise of "
+            "one validation set.",
             "",
             "## The guard's ladder per run",
             "",

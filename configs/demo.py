@@ -45,16 +45,21 @@ def get_config(arg=None):
     c.baseline.steps = 3000
     c.baseline.decay_step = 2250
     c.sparsity.method = "prox"
-    # The strength is chosen from the data (issue 29): 4 rungs of 500
-    # iterations at alpha 2.5e-3, 5e-3, 1e-2, 2e-2, each kept only while
-    # validation accuracy stays within c.tolerance (1 pp) of the baseline's,
-    # measured on a probe: the rung's zeros pruned, 250 iterations of
-    # fine-tuning (judged on the sparse model itself, seed 1 stopped at
-    # 1.6 % of the channels: a 1.6 pp dip that fine-tuning wins back).
-    # A fixed alpha: --config.sparsity.adaptive=False (1e-2 is the previous
-    # demo's; the paper's 1e-4 needs its 100k+ iterations).
+    # The strength is chosen from the data (issue 29; benchmarks/adaptive):
+    # a sweep of 4 rungs of 500 iterations, each from the baseline at its own
+    # alpha (2.5e-2, 5e-2, 1e-1, 2e-1), judged by validation accuracy against
+    # the baseline's level (c.tolerance, 1 pp), also on a probe (the rung's
+    # zeros pruned, 250 iterations of fine-tuning); the accepted rung with
+    # the most channels at zero is kept. At the baseline's final lr (1e-4):
+    # at 1e-3 the rungs re-heated a model annealed to 1e-4 and validation
+    # swung 4-10 pp from epoch to epoch; the same lr x alpha per proximal step
+    # as 1e-3 x 2.5e-3. Against the ladder (each rung from the last accepted,
+    # --config.sparsity.search=ladder) the sweep kept test accuracy closer on
+    # the study's 4 tasks. A fixed alpha: --config.sparsity.adaptive=False.
     c.sparsity.adaptive = True
-    c.sparsity.alpha = 2.5e-3
+    c.sparsity.search = "sweep"
+    c.sparsity.lr = 1e-4
+    c.sparsity.alpha = 2.5e-2
     c.sparsity.rungs = 4
     c.sparsity.factor = 2.0
     c.sparsity.probe_steps = 250
@@ -65,7 +70,11 @@ def get_config(arg=None):
     c.prune.rounds = 1
     c.finetune.steps = 1500
     c.finetune.sparsity = False  # recover accuracy; nothing more is zeroed
-    c.finetune.lr = 1e-3
+    # at the baseline's final lr too, and the pruned model competes with the
+    # fine-tuned epochs (at 1e-3 fine-tuning lowered validation accuracy on
+    # photos, LSB matching 1.0, from 87.83 to 85.57 %)
+    c.finetune.lr = 1e-4
+    c.finetune.start_competes = True
     c.finetune.decay_step = 1000
     c.report.latency_size = 256
     return tiny(c) if arg == "tiny" else c

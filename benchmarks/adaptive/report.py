@@ -16,9 +16,59 @@ def _pp(x):
 
 
 def readme(folder):
-    """README.md: per task, the mean over seeds against the 1 pp promise."""
+    """README.md: per search and task, the mean over seeds against the 1 pp
+    promise, then every run's path."""
     rows = study.load(folder)
     (tolerance,) = {r["tolerance"] for r in rows}  # one config for all
+    searches = list(dict.fromkeys(r.get("search", "ladder") for r in rows))
+    parts = [
+        "# Sparsity strength chosen from the data (issue 29)",
+        "",
+        "One config (configs/demo.py, the sparsity guard on), no per-task "
+        "tuning; the target: the slimmed model within "
+        f"{100 * tolerance:g} pp of the baseline on validation and on test "
+        "(or within the seeds' spread), with at least 20 % of the channels "
+        "removed on every seed. Two ways to choose the strength, each judged "
+        "against the baseline's level: the ladder (each rung from the last "
+        "accepted one, alpha doubling; the first rejected rung is undone and "
+        "ends the search) and the sweep (every rung from the baseline at its "
+        "own alpha; the accepted rung with the most channels at zero is kept).",
+        "",
+    ]
+    for search in searches:
+        rs = [r for r in rows if r.get("search", "ladder") == search]
+        parts += [f"## {search}", "", _table(rs, tolerance), ""]
+    parts += [
+        "`val baseline` is the validation accuracy of the baseline kept "
+        "(its best epoch, the highest of all its validations); in "
+        "brackets its level, the median of the last quarter of its "
+        "validations, which the guard compares each rung with. The gap "
+        "between the two is how much the best epoch owes to the noise of "
+        "one validation set.",
+        "",
+        "## The guard's path per run",
+        "",
+    ]
+    parts += [
+        f"- {r.get('search', 'ladder')}, {r['task']}, seed {r['seed']}: "
+        + ", ".join(
+            f"alpha {p['alpha']:g} -> {100 * p['zero_fraction']:.0f} % at zero, "
+            + (
+                f"val {100 * p['val_sparse']:.2f} % sparse, "
+                f"{100 * p['val_probe']:.2f} % after the probe"
+                if "val_probe" in p
+                else f"val {100 * p['val_accuracy']:.2f} %"
+            )
+            + ("" if p["accepted"] else " (rejected)")
+            for p in r["guard"]
+        )
+        for r in rows
+    ]
+    return study.header(COMMAND) + "\n".join([*parts, ""])
+
+
+def _table(rows, tolerance):
+    """One search's table: a line per task, means over its seeds."""
     by_task = {}
     for r in rows:
         by_task.setdefault(r["task"], []).append(r)
@@ -62,44 +112,5 @@ def readme(folder):
         )
     header = ["task", "seeds", "val baseline (level)", "val slimmed", "test baseline"]
     header += ["test slimmed (mean diff ± seed std)", "channels removed (per seed)"]
-    header += ["MACs kept"]
-    ladders = [
-        f"- {r['task']}, seed {r['seed']}: "
-        + ", ".join(
-            f"alpha {p['alpha']:g} -> {100 * p['zero_fraction']:.0f} % at zero, "
-            + (
-                f"val {100 * p['val_sparse']:.2f} % sparse, "
-                f"{100 * p['val_probe']:.2f} % after the probe"
-                if "val_probe" in p
-                else f"val {100 * p['val_accuracy']:.2f} %"
-            )
-            + ("" if p["accepted"] else " (undone)")
-            for p in r["guard"]
-        )
-        for r in rows
-    ]
-    return study.header(COMMAND) + "\n".join(
-        [
-            "# Sparsity strength chosen from the data (issue 29)",
-            "",
-            "One config (configs/demo.py, the sparsity guard on), no per-task "
-            "tuning; the target: the slimmed model within "
-            f"{100 * tolerance:g} pp of the baseline on validation and on test "
-            "(or within the seeds' spread), with at least 20 % of the channels "
-            "removed on every seed.",
-            "",
-            markdown.table([*header, "target"], body),
-            "",
-            "`val baseline` is the validation accuracy of the baseline kept "
-            "(its best epoch, the highest of all its validations); in "
-            "brackets its level, the median of the last quarter of its "
-            "validations, which the guard compares each rung with. The gap "
-            "between the two is how much the best epoch owes to the noise of "
-            "one validation set.",
-            "",
-            "## The guard's ladder per run",
-            "",
-            *ladders,
-            "",
-        ]
-    )
+    header += ["MACs kept", "target"]
+    return markdown.table(header, body)

@@ -6,10 +6,12 @@
 The demo's schedule (XuNet; configs/demo.py, whose sparsity phase is the
 guard: ``sparsity.adaptive``) with no per-task change but the data: the
 demo crops (LSB matching 1.0) and the benchmark's photo tiles (64x64, split
-by photo) at LSB matching 0.4, LSB matching 1.0 and HILL 0.4, --seeds each.
+by photo) at LSB matching 0.4, LSB matching 1.0 and HILL 0.4, --seeds each,
+once per way of choosing the strength (--searches: the guard's ladder, each
+rung from the last accepted, and the sweep, each rung from the baseline).
 Per run: the baseline's and the slimmed model's validation and test
-accuracy, the fraction of channels removed, the guard's ladder. Writes
-rows.json (one row per task and seed) and README.md generated from them to
+accuracy, the fraction of channels removed, the guard's path. Writes
+rows.json (one row per search, task and seed) and README.md generated from them to
 --out; each run is a resumable ``sasrnet_slim`` work folder under
 --workdir (rerunning resumes; --report_only rewrites the README).
 """
@@ -42,6 +44,12 @@ flags.DEFINE_string(
 flags.DEFINE_string("out", HERE, "Folder of rows.json and README.md.")
 flags.DEFINE_list("tasks", list(TASKS), f"Tasks, of {list(TASKS)}.")
 flags.DEFINE_list("seeds", ["0", "1"], "Seeds (each task runs once per seed).")
+flags.DEFINE_list(
+    "searches",
+    ["sweep", "ladder"],
+    "sparsity.search values to compare (the config's own first): each task "
+    "and seed runs once per search, in WORKDIR/<search>/<task>/seed_K.",
+)
 flags.DEFINE_string("config", os.path.join(ROOT, "configs", "demo.py"), "Config.")
 flags.DEFINE_bool("report_only", False, "Rewrite README.md from rows.json only.")
 
@@ -73,12 +81,13 @@ def task_config(base, task, data_dir, seed):
     return validate(c)
 
 
-def row(task, seed, table, tolerance):
+def row(task, seed, table, tolerance, search="ladder"):
     """One row of rows.json from a run's Table 5 rows."""
     base, sparse, last = table[0], table[1], table[-1]
     return {
         "task": task,
         "seed": seed,
+        "search": search,
         "val_baseline": base["val_accuracy"],
         "val_slim": last["val_accuracy"],
         "test_baseline": base["test_accuracy"],
@@ -93,6 +102,15 @@ def row(task, seed, table, tolerance):
     }
 
 
+def _order(r):
+    search = r.get("search", "ladder")
+    return (
+        FLAGS.searches.index(search) if search in FLAGS.searches else 99,
+        list(TASKS).index(r["task"]),
+        r["seed"],
+    )
+
+
 def main(argv):
     del argv
     base = load_config(FLAGS.config)
@@ -100,20 +118,27 @@ def main(argv):
         for task in FLAGS.tasks:
             if task not in TASKS:
                 raise ValueError(f"--tasks: {task!r} is not one of {list(TASKS)}")
-        order = list(TASKS)
-        for task in FLAGS.tasks:
-            for seed in map(int, FLAGS.seeds):
-                c = task_config(base, task, FLAGS.data_dir, seed)
-                work = os.path.join(FLAGS.workdir, task, f"seed_{seed}")
-                print(f"=== {task}, seed {seed}")
-                table = pipeline.run_slimming(c, work)
-                rows = study.merge(
-                    FLAGS.out,
-                    [row(task, seed, table, c.tolerance)],
-                    lambda r: (r["task"], r["seed"]),
-                )
-                rows.sort(key=lambda r: (order.index(r["task"]), r["seed"]))
-                atomic.write_json(os.path.join(FLAGS.out, study.ROWS), rows)
+        for search in FLAGS.searches:
+            if search not in ("ladder", "sweep"):
+                raise ValueError(f"--searches: {search!r} is not ladder or sweep")
+        for search, task, seed in (
+            (search, task, int(seed))
+            for search in FLAGS.searches
+            for task in FLAGS.tasks
+            for seed in FLAGS.seeds
+        ):
+            c = task_config(base, task, FLAGS.data_dir, seed)
+            c.sparsity.search = search
+            work = os.path.join(FLAGS.workdir, search, task, f"seed_{seed}")
+            print(f"=== {search}: {task}, seed {seed}")
+            table = pipeline.run_slimming(c, work)
+            rows = study.merge(
+                FLAGS.out,
+                [row(task, seed, table, c.tolerance, search)],
+                lambda r: (r.get("search", "ladder"), r["task"], r["seed"]),
+            )
+            rows.sort(key=_order)
+            atomic.write_json(os.path.join(FLAGS.out, study.ROWS), rows)
     print(study.publish(FLAGS.out, readme))
 
 

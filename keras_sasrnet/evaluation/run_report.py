@@ -92,7 +92,7 @@ def write_report(workdir, rows, table, log=print):
     guarded = [r["guard"] for r in rows if r.get("guard")]
     if guarded:
         lines += [
-            "## Sparsity strength (the guard's ladder)",
+            "## Sparsity strength (the guard's rungs)",
             "",
             guard_table(guarded[0]),
             "",
@@ -111,10 +111,12 @@ def write_report(workdir, rows, table, log=print):
 
 
 def guard_table(path):
-    """The sparsity guard's ladder (``guard.guarded_sparsity``) as Markdown;
+    """The sparsity guard's rungs (``guard.guarded_sparsity``) as Markdown
+    (a sweep keeps the accepted rung with the most zeros, a ladder the last);
     with a probe (``sparsity.probe_steps``), the sparse model's own accuracy
     and the probe's beside the better of them, which the verdict reads."""
     probed = any("val_probe" in p for p in path)
+    sweep = path[0].get("search") == "sweep"  # every rung from the baseline
     cells = [
         [
             str(p["rung"]),
@@ -128,7 +130,9 @@ def guard_table(path):
             ),
             f"{100 * p['val_accuracy']:.2f} %",
             f"{100 * p['drop']:+.2f} pp",
-            "kept" if p["accepted"] else "undone, stop",
+            ("accepted" if p["accepted"] else "rejected")
+            if sweep
+            else ("kept" if p["accepted"] else "undone, stop"),
         ]
         for p in path
     ]

@@ -120,6 +120,7 @@ def guarded_sparsity(
         path.append(
             {
                 "rung": k,
+                "search": s.search,
                 "alpha": alpha,
                 "iterations": n,
                 "zero_fraction": zero_fraction(model),

@@ -43,7 +43,7 @@ def test_the_guard_climbs_within_tolerance_and_undoes_the_first_rung_below(tmp_p
     rung 1's model, penalty and all; if rung 1 fails, the baseline is kept."""
     c = demo_config.get_config("tiny")
     c.model.arch, c.model.width_scale = "xunet", 0.5  # traces faster than SRNet
-    c.sparsity.adaptive = True
+    c.sparsity.adaptive, c.sparsity.search = True, "ladder"
     c.sparsity.rungs, c.sparsity.steps = 3, 3
     c.sparsity.alpha, c.sparsity.factor = 1e-3, 3.0
     c.tolerance = 0.01
@@ -160,6 +160,8 @@ def test_a_sweep_starts_every_rung_from_the_baseline_and_keeps_the_most_zeros(
     assert [p["accepted"] for p in path] == [True, False, True]
     assert [p["alpha"] for p in path] == pytest.approx([1e-3, 2e-3, 4e-3])
     assert starts == [(start, True)] * 3
+    assert [p["search"] for p in path] == ["sweep"] * 3
+    assert "| rejected |" in run_report.guard_table(path)
     kept = models.load(str(folder / "model.keras"))
     rung_3 = models.load(str(folder / "rung_3.keras"))
     for a, b in zip(kept.get_weights(), rung_3.get_weights(), strict=True):

@@ -40,6 +40,16 @@ __all__ = [
 ]
 
 
+def repo_path(path):
+    """``path`` relative to the repository when it is inside it (as the
+    report shows it wherever the repository is checked out), else as is."""
+    if not path:
+        return ""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    rel = os.path.relpath(os.path.abspath(path), root)
+    return path if rel.startswith("..") else rel
+
+
 def machine():
     """One line about where the figures were measured."""
     import tensorflow as tf
@@ -58,6 +68,7 @@ def record(tasks, c, command, minutes):
         "command": command,
         "minutes": minutes,
         "machine": machine(),
+        "latency_table": repo_path(c.latency.table),
         "config": c.to_dict(),
         "tasks": [
             {
@@ -102,7 +113,12 @@ def readme(folder):
     """README.md from ``folder/rows.json`` alone (a pure function of it)."""
     rec = load(folder)
     return study.header(rec["command"]) + text(
-        rec["tasks"], rec["config"], rec["command"], rec["minutes"], rec["machine"]
+        rec["tasks"],
+        rec["config"],
+        rec["command"],
+        rec["minutes"],
+        rec["machine"],
+        rec.get("latency_table", ""),
     )
 
 
@@ -128,9 +144,9 @@ def publish(folder, summary_path=None):
     return study.publish(folder, readme)
 
 
-def text(tasks, c, command, minutes, machine_line):
+def text(tasks, c, command, minutes, machine_line, table_name=""):
     """The report's markdown: per task, the tables, targets and verdicts."""
-    parts = _header(c, command, minutes, machine_line)
+    parts = _header(c, command, minutes, machine_line, table_name)
     first = c.bench.methods[0]
     b = c.bench
     for task in tasks:
@@ -171,7 +187,7 @@ def text(tasks, c, command, minutes, machine_line):
     return "\n".join(parts)
 
 
-def _header(c, command, minutes, machine_line):
+def _header(c, command, minutes, machine_line, table_name):
     """The report's first lines: command, machine, time, recipe, figures."""
     b = c.bench
     parts = [
@@ -193,7 +209,7 @@ def _header(c, command, minutes, machine_line):
         + (
             "Rows pruned to a latency budget ('budget 30%': 30 % of the full "
             "SRNet's LiteRT float32 latency as the latency model "
-            f"{os.path.relpath(c.latency.table)} predicts it). "
+            f"{table_name} predicts it). "
             if c.prune.select == "latency"
             else ""
         )

@@ -63,11 +63,13 @@ def load_config(path):
     return module.get_config()
 
 
-def task_config(base, task, data_dir, seed):
-    """The config of one run: ``base`` with only the data and seed changed."""
+def task_config(base, task, data_dir, seed, search=None):
+    """The config of one run: ``base`` with only the data, the seed and (if
+    given) ``sparsity.search`` changed."""
     source, algorithm, payload = TASKS[task]
     c = base.copy_and_resolve_references()
     c.seed = seed
+    c.sparsity.search = search or c.sparsity.search
     if source == "demo":
         c.data.demo.algorithm, c.data.demo.payload = algorithm, payload
         return validate(c)
@@ -118,17 +120,13 @@ def main(argv):
         for task in FLAGS.tasks:
             if task not in TASKS:
                 raise ValueError(f"--tasks: {task!r} is not one of {list(TASKS)}")
-        for search in FLAGS.searches:
-            if search not in ("ladder", "sweep"):
-                raise ValueError(f"--searches: {search!r} is not ladder or sweep")
         for search, task, seed in (
             (search, task, int(seed))
             for search in FLAGS.searches
             for task in FLAGS.tasks
             for seed in FLAGS.seeds
         ):
-            c = task_config(base, task, FLAGS.data_dir, seed)
-            c.sparsity.search = search
+            c = task_config(base, task, FLAGS.data_dir, seed, search)
             work = os.path.join(FLAGS.workdir, search, task, f"seed_{seed}")
             print(f"=== {search}: {task}, seed {seed}")
             table = pipeline.run_slimming(c, work)

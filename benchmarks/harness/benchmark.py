@@ -26,7 +26,7 @@ photographs, tiles split by photo) or the demo crops (``"demo"``, for tests):
                      quiet machine)
 
 Layout: workdir/config.json, workdir/<task>/{stegos, full/, seed_K/<stage>/,
-costs/}, tasks.json; the rows (rows.json) and the report made from them
+costs/}; the rows (rows.json) and the report made from them
 (README.md, summary.json, figures/) go to --out. Every stage is
 resumable (done.json); rerunning the command resumes.
 """
@@ -36,6 +36,7 @@ import os
 
 import numpy as np
 
+from benchmarks.harness import bench_report
 from benchmarks.harness.config import (
     BASELINES,
     BUDGETS,
@@ -165,8 +166,6 @@ def run_bench(config, workdir, command="", log=print, out=None, summary_path=Non
     ``out``: the work folder) and the report made from them (README.md,
     config.json, figures/, summary.json at ``summary_path``, default
     ``out/summary.json``) beside them."""
-    from benchmarks.harness import bench_report
-
     c = config.copy_and_resolve_references()
     probe = c.copy_and_resolve_references()
     probe.data.demo.use = True  # each task's data are checked when made
@@ -186,10 +185,9 @@ def run_bench(config, workdir, command="", log=print, out=None, summary_path=Non
     # (one command per task) is not this command's time
     own = [os.path.join(workdir, task) for task in c.bench.tasks]
     minutes = stage_minutes([*own, *sorted(full)])
-    record = bench_report.record(tasks, c, command, minutes)
-    atomic.write_json(os.path.join(workdir, "tasks.json"), record["tasks"])
     out = out or workdir
     os.makedirs(out, exist_ok=True)
+    record = bench_report.record(tasks, c, command, minutes)
     atomic.write_json(os.path.join(out, "rows.json"), record)
     log(bench_report.publish(out, summary_path))
     return tasks

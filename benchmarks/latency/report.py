@@ -89,35 +89,39 @@ def readme(folder):
     lines += markdown.table(
         ["model", "MACs of full", "measured ms", "predicted ms", "error"], table
     ).splitlines()
-    xunet = os.path.join(folder, "xunet_rows.json")
-    if os.path.exists(xunet):
-        lines += [
-            "",
-            "How far slimming can speed up XuNet (the demo's model): chosen",
-            "widths, batch 1 at 256x256, Keras and LiteRT float32 timed in",
-            "turns (`python -m benchmarks.latency.xunet_widths`,",
-            "`xunet_rows.json`):",
-            "",
-        ]
-        lines += xunet_widths.table(study.load(folder, "xunet_rows.json")).splitlines()
-    int8 = os.path.join(folder, "int8_rows.json")
-    if os.path.exists(int8):
-        lines += [
-            "",
-            "Why slimmed SRNets are not faster in int8: SRNet with every layer",
-            "at one width, float32 and fully integer int8 in LiteRT, batch 1 at",
-            "256x256, timed in turns (`python -m benchmarks.latency.int8_widths`,",
-            "`int8_rows.json`; speed-ups against full SRNet in float32). int8",
-            "costs about the same at 4, 8 and 16 channels: thin layers do not",
-            "get cheaper in int8 (XNNPACK's int8 kernels; fully integer or",
-            "with a float stem alike), so with the benchmark's floor of 4",
-            "channels per group a slimmed SRNet's int8 model runs no faster",
-            "than the first row: about 2.8x full SRNet in float32, against",
-            "issue 28's 8x.",
-            "",
-        ]
-        lines += int8_widths.table(study.load(folder, "int8_rows.json")).splitlines()
+    lines += _extra(
+        folder,
+        "xunet_rows.json",
+        xunet_widths.table,
+        "How far slimming can speed up XuNet (the demo's model): chosen",
+        "widths, batch 1 at 256x256, Keras and LiteRT float32 timed in",
+        "turns (`python -m benchmarks.latency.xunet_widths`,",
+        "`xunet_rows.json`):",
+    )
+    lines += _extra(
+        folder,
+        "int8_rows.json",
+        int8_widths.table,
+        "Why slimmed SRNets are not faster in int8: SRNet with every layer",
+        "at one width, float32 and fully integer int8 in LiteRT, batch 1 at",
+        "256x256, timed in turns (`python -m benchmarks.latency.int8_widths`,",
+        "`int8_rows.json`; speed-ups against full SRNet in float32). int8",
+        "costs about the same at 4, 8 and 16 channels: thin layers do not",
+        "get cheaper in int8 (XNNPACK's int8 kernels; fully integer or",
+        "with a float stem alike), so with the benchmark's floor of 4",
+        "channels per group a slimmed SRNet's int8 model runs no faster",
+        "than the first row: about 2.8x full SRNet in float32, against",
+        "issue 28's 8x.",
+    )
     return "\n".join(lines) + "\n"
+
+
+def _extra(folder, name, table, *intro):
+    """A side measurement's section: ``intro`` lines, then ``table`` of the
+    rows in ``folder/name`` (nothing if that file is absent)."""
+    if not os.path.exists(os.path.join(folder, name)):
+        return []
+    return ["", *intro, "", *table(study.load(folder, name)).splitlines()]
 
 
 def _short(widths):

@@ -46,7 +46,7 @@ from benchmarks.harness.config import (
     parse_method,  # noqa: F401 (its old home)
 )
 from benchmarks.harness.costs import costs
-from benchmarks.harness.seeds import MODEL, run_seed, stage_folder
+from benchmarks.harness.seeds import MODEL, run_seed, stage_folder, stage_folders
 from benchmarks.harness.tasks import covers, full_model, task_config
 from keras_sasrnet import atomic
 from keras_sasrnet.data import demo, pairs
@@ -114,8 +114,22 @@ def run_task(c, task, cover_dir, workdir, log=print):
         k: os.path.join(f, "best.keras" if k[0] in ("full", "xunet") else MODEL)
         for k, f in folders.items()
     }
+    measured = costs(t, task_dir, paths, log)
+    cost_dirs = ["full", "xunet", *(stage_folder(*k) for k in per_seed[0])]
+    own = [
+        *(
+            os.path.join(task_dir, f"seed_{seed}", name)
+            for seed in c.bench.seeds
+            for name in stage_folders(c)
+        ),
+        *(os.path.join(task_dir, "costs", name) for name in cost_dirs),
+        srnet_dir,
+        xunet_dir,
+    ]
     return {
         "task": task,
+        # this config's stages only, the full models' training included
+        "minutes": stage_minutes([f for f in own if os.path.isdir(f)]),
         "seeds": list(c.bench.seeds),
         "covers": t.data.covers,
         "stegos": t.data.stegos,
@@ -125,7 +139,7 @@ def run_task(c, task, cover_dir, workdir, log=print):
             "xunet": _curve(os.path.join(xunet_dir, "train"), xunet["every"]),
         },
         "per_seed": per_seed,
-        "costs": costs(t, task_dir, paths, log),
+        "costs": measured,
         "photos": per_photo(t.data.covers, t.data.stegos, folders),
         "test_photos": len(set(_test_groups(t.data.covers))),
     }
@@ -176,15 +190,9 @@ def run_bench(config, workdir, command="", log=print, out=None, summary_path=Non
     atomic.write_json(os.path.join(workdir, "config.json"), c.to_dict())
     cover_dir = covers(c, log)
     tasks = [run_task(c, task, cover_dir, workdir, log) for task in c.bench.tasks]
-    full = {
-        os.path.dirname(t["full"][a]["folder"])
-        for t in tasks
-        for a in ("srnet", "xunet")
-    }
     # this command's tasks only: another task run into the same work folder
     # (one command per task) is not this command's time
-    own = [os.path.join(workdir, task) for task in c.bench.tasks]
-    minutes = stage_minutes([*own, *sorted(full)])
+    minutes = sum(t["minutes"] for t in tasks)
     out = out or workdir
     os.makedirs(out, exist_ok=True)
     record = bench_report.record(tasks, c, command, minutes)

@@ -249,6 +249,22 @@ def _uniform(c, r, target, rate, size, unit, folder):
     }
 
 
+def stage_folders(c):
+    """The stage folders (under seed_K) that ``run_seed`` makes for config
+    ``c``: what this config's time is summed over (a work folder can also
+    hold stages of methods since dropped from the config)."""
+    names = []
+    for text in c.bench.methods:
+        names.append("sparse_" + text.partition("/")[0].replace(":", "_"))
+    keys = [(m, rate) for m in c.bench.methods for rate in c.bench.rates]
+    keys += [(b, rate) for rate in c.bench.baseline_rates for b in c.bench.baselines]
+    rows = [stage_folder(*k) for k in keys]
+    names += rows
+    if c.bench.get("int8", False):
+        names += [f"int8_{row}" for row in rows]
+    return names
+
+
 def stage_folder(method, rate):
     """The stage folder (under seed_K) of a row of ``run_seed``."""
     return f"{method.replace(':', '_').replace('/', '_')}_{rate:g}"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from benchmarks import harness as bench
-from benchmarks.harness import bench_report, benchmark, budgets, tasks
+from benchmarks.harness import bench_report, benchmark, budgets, seeds, tasks
 from configs import bench_cpu
 from keras_sasrnet.data import pairs
 from keras_sasrnet.evaluation.metrics import stego_probability
@@ -306,9 +306,22 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     row = work / "hill" / "seed_0" / benchmark.stage_folder(TINY, 0.3)
     assert _penalties(row / "pruned.keras") and not _penalties(row / "model.keras")
 
+    # The task's time is this config's stages: the folders the run made are
+    # the ones stage_folders names, and a stage left in the work folder by an
+    # earlier config (a method since dropped) is not counted.
+    seed_dir = work / "hill" / "seed_0"
+    made = {p.name for p in seed_dir.iterdir() if p.is_dir()}
+    assert made == set(seeds.stage_folders(c))
+    minutes = json.loads((work / "rows.json").read_text())["tasks"][0]["minutes"]
+    assert minutes > 0
+    (seed_dir / "dropped_0.7").mkdir()
+    (seed_dir / "dropped_0.7" / "done.json").write_text('{"seconds": 6000.0}')
+
     lines = []
     bench.run_bench(c, str(work), "python -m benchmarks.slimming ...", log=lines.append)
     assert "uniform_0.3: done already" in lines
+    rows = json.loads((work / "rows.json").read_text())
+    assert rows["tasks"][0]["minutes"] == minutes == rows["minutes"]
     assert not [line for line in lines if line.startswith("== ")]
     # The full models live in the cache, under a fingerprint of their recipe.
     cached = sorted(p.name for p in (tmp_path / "models").iterdir())

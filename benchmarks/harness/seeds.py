@@ -160,9 +160,11 @@ def _baseline_work(c, r, pretrained, criterion, rate, target, table):
 def _guarded(r, folder, pretrained, method, alpha):
     """The sparsity guard (``train.guard``) from the full SRNet: its ladder.
 
-    The reference is the full model's validation level (its training's last
-    quarter of epochs); with ``sparsity.probe_steps`` each rung is also judged
-    by its probe, as in the schedule; the kept model is folder/model.keras."""
+    The reference is the full model's validation accuracy as
+    ``sparsity.reference`` says (its best epoch's, or the level of its
+    training's last quarter of epochs); with ``sparsity.probe_steps`` each
+    rung is also judged by its probe, as in the schedule; the kept model is
+    folder/model.keras."""
     from keras_sasrnet.train import guard
 
     c = r.c.copy_and_resolve_references()
@@ -171,7 +173,9 @@ def _guarded(r, folder, pretrained, method, alpha):
     full_dir = os.path.dirname(pretrained)
     with open(os.path.join(full_dir, run.DONE)) as f:
         best = json.load(f)["val_accuracy"]
-    level = guard.reference(os.path.join(full_dir, "train"), best)
+    level = guard.baseline_reference(
+        c.sparsity.reference, os.path.join(full_dir, "train"), best
+    )
 
     def build(path, a, first):
         return _loader(path, a, method, r.size, table)()

@@ -114,33 +114,53 @@ def guard_table(path):
     """The sparsity guard's rungs (``guard.guarded_sparsity``) as Markdown
     (a sweep keeps the accepted rung with the most zeros, a ladder the last);
     with a probe (``sparsity.probe_steps``), the sparse model's own accuracy
-    and the probe's beside the better of them, which the verdict reads."""
+    and the probe's beside the better of them, which the verdict reads; the
+    rung's best epoch beside, and which of the two the verdict kept."""
     probed = any("val_probe" in p for p in path)
+    epochs = any("val_best_epoch" in p for p in path)
     sweep = path[0].get("search") == "sweep"  # every rung from the baseline
-    cells = [
-        [
-            str(p["rung"]),
-            f"{p['alpha']:g}",
-            str(p["iterations"]),
-            f"{100 * p['zero_fraction']:.1f} %",
-            *(
-                [f"{100 * p['val_sparse']:.2f} %", f"{100 * p['val_probe']:.2f} %"]
-                if probed
-                else []
-            ),
-            f"{100 * p['val_accuracy']:.2f} %",
-            f"{100 * p['drop']:+.2f} pp",
+    cells = []
+    for p in path:
+        verdict = (
             ("accepted" if p["accepted"] else "rejected")
             if sweep
-            else ("kept" if p["accepted"] else "undone, stop"),
-        ]
-        for p in path
-    ]
+            else ("kept" if p["accepted"] else "undone, stop")
+        )
+        if p["accepted"] and p.get("kept"):
+            verdict += f" ({p['kept']})"
+        cells.append(
+            [
+                str(p["rung"]),
+                f"{p['alpha']:g}",
+                str(p["iterations"]),
+                f"{100 * p['zero_fraction']:.1f} %",
+                *(
+                    [f"{100 * p['val_sparse']:.2f} %", f"{100 * p['val_probe']:.2f} %"]
+                    if probed
+                    else []
+                ),
+                f"{100 * p['val_accuracy']:.2f} %",
+                f"{100 * p['drop']:+.2f} pp",
+                *(
+                    [
+                        f"{100 * p['zero_fraction_best_epoch']:.1f} %, "
+                        f"{100 * p['val_best_epoch']:.2f} %"
+                        if "val_best_epoch" in p
+                        else ""
+                    ]
+                    if epochs
+                    else []
+                ),
+                verdict,
+            ]
+        )
     header = ["rung", "alpha", "iterations", "at zero"]
     header += (
         ["val sparse", "val after probe", "judged"] if probed else ["val accuracy"]
     )
-    return markdown.table([*header, "below baseline", "verdict"], cells)
+    header += ["below baseline"]
+    header += ["best epoch: at zero, val"] if epochs else []
+    return markdown.table([*header, "verdict"], cells)
 
 
 def table5(rows, tolerance=None):

@@ -141,6 +141,7 @@ RULES = {
     "sparsity.rungs": Number(lo=1, integer=True),
     "sparsity.factor": Number(lo=1, open_lo=True),
     "sparsity.search": Choice(("ladder", "sweep")),  # train/guard.py
+    "sparsity.reference": Choice(("best", "level")),  # train/guard.py
     "sparsity.probe_steps": Number(lo=0, integer=True),
     "prune.target": RATE,
     "prune.rounds": Number(lo=1, integer=True),

@@ -65,7 +65,9 @@ def sparse_stage(r, folder):
     if s.adaptive:
         with open(os.path.join(r.workdir, "baseline", "done.json")) as f:
             best = json.load(f)["val_accuracy"]
-        level = guard.reference(os.path.join(r.workdir, "baseline", "train"), best)
+        level = guard.baseline_reference(
+            s.reference, os.path.join(r.workdir, "baseline", "train"), best
+        )
         probe = probe_fn(r, folder) if s.probe_steps else None
         model, extra["guard"] = guard.guarded_sparsity(
             r, folder, start_path, level, zeros, build, probe

@@ -18,7 +18,7 @@ def test_rungs_split_the_steps_and_settle_for_their_last_quarter():
     assert guard.settle_step(500) == 375 and guard.settle_step(3) == 0
 
 
-def test_the_reference_is_the_baselines_level_not_its_best_epoch(tmp_path):
+def test_the_level_is_the_median_of_the_last_quarter_of_epochs(tmp_path):
     from keras_sasrnet import atomic
 
     vals = [0.80, 0.90, 0.93, 0.91, 0.90, 0.92, 0.89, 0.91]  # best: 0.93
@@ -166,3 +166,56 @@ def test_a_sweep_starts_every_rung_from_the_baseline_and_keeps_the_most_zeros(
     rung_3 = models.load(str(folder / "rung_3.keras"))
     for a, b in zip(kept.get_weights(), rung_3.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_reference_is_the_best_epoch_by_default_or_the_level():
+    assert demo_config.get_config().sparsity.reference == "best"
+    assert guard.baseline_reference("best", "/nowhere", 0.93) == 0.93
+    with pytest.raises(ValueError, match="'best' or 'level'"):
+        guard.baseline_reference("median", "/nowhere", 0.93)
+
+
+def test_a_rung_keeps_its_best_epoch_when_only_that_is_within_tolerance(tmp_path):
+    """A rung offers its last epoch and its best epoch on validation: the one
+    within tolerance is kept; where both are, the one with more zeros; where
+    the best epoch is the last, it is not evaluated twice."""
+    import types
+
+    import ml_collections
+
+    from keras_sasrnet import atomic
+
+    model = models.build("xunet", 0.5, input_shape=(16, 16, 1))
+    train_dir = tmp_path / "rung_1"
+    train_dir.mkdir()
+    model.save(str(train_dir / "best.keras"))
+    atomic.write_json(str(train_dir / "state.json"), {"epoch": 4, "best_epoch": 2})
+    script = []
+    r = types.SimpleNamespace(
+        c=ml_collections.ConfigDict({"tolerance": 0.01}),
+        load=models.load,
+        val_accuracy=lambda m: script.pop(0),
+    )
+
+    def choose(drop, best_val, zeros_best):
+        step = {"drop": drop, "reference": 0.90, "zero_fraction": 0.4}
+        script[:] = [best_val]
+        chosen, kept = guard._rung_choice(
+            r, step, "last.keras", "LAST", str(tmp_path), 1, lambda m: zeros_best
+        )
+        return step, chosen, kept
+
+    step, chosen, kept = choose(0.03, 0.895, 0.2)  # last out, best epoch in
+    assert chosen == ("best epoch", str(train_dir / "best.keras"), 0.2)
+    assert kept is not None and kept != "LAST"
+    assert step["val_best_epoch"] == 0.895 and step["zero_fraction_best_epoch"] == 0.2
+    assert choose(0.005, 0.91, 0.2)[1][0] == "last"  # both in: more zeros
+    assert choose(0.005, 0.91, 0.5)[1][0] == "best epoch"
+    assert choose(0.03, 0.88, 0.2)[1:] == (None, "LAST")  # neither
+    atomic.write_json(str(train_dir / "state.json"), {"epoch": 4, "best_epoch": 4})
+    step = {"drop": 0.005, "reference": 0.90, "zero_fraction": 0.4}
+    script[:] = []  # no evaluation: popping would fail
+    chosen, kept = guard._rung_choice(
+        r, step, "last.keras", "LAST", str(tmp_path), 1, lambda m: 0.0
+    )
+    assert chosen == ("last", "last.keras", 0.4) and "val_best_epoch" not in step

@@ -3,7 +3,8 @@
 from benchmarks import study
 from keras_sasrnet import markdown
 
-COMMAND = (
+COMMAND = "python -m benchmarks.precision.run --report_only"
+GPU_COMMAND = (
     "KERAS_BACKEND=jax python -m benchmarks.precision.run --data=.gpu/precision.npz"
     " --steps=4000 --eval_every=500 --modes=float32,mixed_bfloat16,tf32"
 )
@@ -13,22 +14,41 @@ def readme(folder):
     """README.md from ``folder/rows.json``."""
     rows = study.load(folder)
     table = markdown.table(
-        ["device", "backend", "precision", "iterations", "best val", "val per eval"],
+        [
+            "device",
+            "backend",
+            "SRNet width",
+            "precision",
+            "iterations",
+            "best val",
+            "val per eval",
+            "seconds",
+        ],
         [
             [
                 r["device"],
                 r["backend"],
+                f"{r['width']:g}",
                 r["precision"],
                 f"{r['steps']:,}",
                 f"{r['best_val'] * 100:.2f} %",
                 ", ".join(f"{a * 100:.1f}" for _, a in r["curve"]),
+                f"{r['seconds']:.0f}",
             ]
             for r in rows
         ],
     )
+    commands = sorted({r["command"] for r in rows if r.get("command")})
+    if commands:
+        table += "\n\nMade by:\n\n" + "\n".join(f"- `{c}`" for c in commands)
     return (
         study.header(COMMAND) + "# Convolution precision and SRNet training\n\n"
         "Demo task (64x64 crops of scikit-image photographs, split by photo), LSB\n"
         "matching 0.4 bpp, SRNet, Adamax 1e-3, 16 pairs per batch; one seed per\n"
-        "row, every precision from the same seed.\n\n" + table + "\n"
+        "row, every precision from the same seed; `best val`: the best of the\n"
+        "validations (52 pairs, 104 images: one image is about 1 pp).\n\n"
+        + table
+        + "\n\nTF32 exists on GPUs only (on a CPU `tf32` is float32); the GPU\n"
+        "rows come from `benchmarks/device/gpu_checks.sh` on a lent machine\n"
+        f"(`{GPU_COMMAND}`), the CPU rows from the commands above.\n"
     )

@@ -129,7 +129,17 @@ def train_one(mode, data, steps, eval_every, pairs, width, seed, log=print):
         "curve": curve,
         "best_val": max(a for _, a in curve),
         "seconds": round(time.time() - start, 1),
+        "command": _command(),
     }
+
+
+def _command():
+    """The command line of this run, as a user would type it."""
+    import keras
+
+    args = " ".join(a for a in sys.argv[1:] if not a.startswith("--out="))
+    backend = keras.backend.backend()
+    return f"KERAS_BACKEND={backend} python -m benchmarks.precision.run {args}"
 
 
 def _device():

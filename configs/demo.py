@@ -48,9 +48,10 @@ def get_config(arg=None):
     # The strength is chosen from the data (issue 29; benchmarks/adaptive):
     # a sweep of 4 rungs of 500 iterations, each from the baseline at its own
     # alpha (2.5e-2, 5e-2, 1e-1, 2e-1), judged by validation accuracy against
-    # the baseline's level (c.tolerance, 1 pp), also on a probe (the rung's
-    # zeros pruned, 250 iterations of fine-tuning); the accepted rung with
-    # the most channels at zero is kept. At the baseline's final lr (1e-4):
+    # the baseline's best epoch (c.tolerance, 1 pp; sparsity.reference), its
+    # last epoch also on a probe (the rung's zeros pruned, 250 iterations of
+    # fine-tuning), its best epoch beside; the accepted model with the most
+    # channels at zero is kept. At the baseline's final lr (1e-4):
     # at 1e-3 the rungs re-heated a model annealed to 1e-4 and validation
     # swung 4-10 pp from epoch to epoch; the same lr x alpha per proximal step
     # as 1e-3 x 2.5e-3. Against the ladder (each rung from the last accepted,

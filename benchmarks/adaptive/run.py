@@ -7,8 +7,9 @@ The demo's schedule (XuNet; configs/demo.py, whose sparsity phase is the
 guard: ``sparsity.adaptive``) with no per-task change but the data: the
 demo crops (LSB matching 1.0) and the benchmark's photo tiles (64x64, split
 by photo) at LSB matching 0.4, LSB matching 1.0 and HILL 0.4, --seeds each,
-once per way of choosing the strength (--searches: the guard's ladder, each
-rung from the last accepted, and the sweep, each rung from the baseline).
+once per way of choosing the strength (--searches: the sweep, each rung
+from the baseline, the config's own; with sweep,ladder also the ladder,
+each rung from the last accepted).
 Per run: the baseline's and the slimmed model's validation and test
 accuracy, the fraction of channels removed, the guard's path. Writes
 rows.json (one row per search, task and seed) and README.md generated from them to
@@ -46,9 +47,10 @@ flags.DEFINE_list("tasks", list(TASKS), f"Tasks, of {list(TASKS)}.")
 flags.DEFINE_list("seeds", ["0", "1"], "Seeds (each task runs once per seed).")
 flags.DEFINE_list(
     "searches",
-    ["sweep", "ladder"],
-    "sparsity.search values to compare (the config's own first): each task "
-    "and seed runs once per search, in WORKDIR/<search>/<task>/seed_K.",
+    ["sweep"],
+    "sparsity.search values to compare (the config's own first; "
+    "sweep,ladder: both): each task and seed runs once per search, in "
+    "WORKDIR/<search>/<task>/seed_K.",
 )
 flags.DEFINE_string("config", os.path.join(ROOT, "configs", "demo.py"), "Config.")
 flags.DEFINE_bool("report_only", False, "Rewrite README.md from rows.json only.")

@@ -38,6 +38,7 @@ def readme(folder):
             for r in rows
         ],
     )
+    table += _differences(rows)
     commands = sorted({r["command"] for r in rows if r.get("command")})
     if commands:
         table += "\n\nMade by:\n\n" + "\n".join(f"- `{c}`" for c in commands)
@@ -50,5 +51,32 @@ def readme(folder):
         + table
         + "\n\nTF32 exists on GPUs only (on a CPU `tf32` is float32); the GPU\n"
         "rows come from `benchmarks/device/gpu_checks.sh` on a lent machine\n"
-        f"(`{GPU_COMMAND}`), the CPU rows from the commands above.\n"
+        f"(`{GPU_COMMAND}`), the CPU rows from the commands above; the\n"
+        "data file of either: `python -m benchmarks.precision.run "
+        "--make_data=FILE`.\n"
+    )
+
+
+def _differences(rows):
+    """Per device and width: each precision's best val against float32's."""
+    lines = []
+    for r in rows:
+        base = [
+            b
+            for b in rows
+            if b["precision"] == "float32"
+            and (b["device"], b["width"], b["steps"])
+            == (r["device"], r["width"], r["steps"])
+        ]
+        if r["precision"] == "float32" or not base:
+            continue
+        diff = r["best_val"] - base[0]["best_val"]
+        lines.append(
+            f"- {r['device']}, width {r['width']:g}: {r['precision']} "
+            f"{100 * diff:+.2f} pp against float32"
+        )
+    return (
+        "\n\nBest val against float32 (one seed each):\n\n" + "\n".join(lines)
+        if lines
+        else ""
     )

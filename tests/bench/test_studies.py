@@ -8,28 +8,20 @@ import pytest
 from benchmarks import study
 
 ROOT = pathlib.Path(__file__).parents[2] / "benchmarks"
-# the studies in the shape of benchmarks/study.py (the others follow: issue 31)
-STUDIES = [
-    "adaptive",
-    "applications",
-    "backends",
-    "collapse",
-    "jpeg",
-    "latency",
-    "latency_budget",
-    "round_to",
-    "runtimes",
-    "slimming",
-    "sparsity",
-    "srnet_learning",
-]
+# every study: a folder of benchmarks/ with a run.py (device/ holds the GPU
+# scripts, harness/ the slimming benchmark's code)
+STUDIES = sorted(p.parent.name for p in ROOT.glob("*/run.py"))
+
+
+def test_the_studies_are_found():
+    assert {"adaptive", "precision", "slimming"} <= set(STUDIES)
 
 
 @pytest.mark.parametrize("name", STUDIES)
 def test_the_readme_is_remade_from_the_rows(name):
     report = importlib.import_module(f"benchmarks.{name}.report")
     folder = ROOT / name
-    assert (folder / study.ROWS).exists()
+    assert (folder / study.ROWS).exists() and (folder / "run.py").exists()
     text = report.readme(str(folder))
     assert text.startswith("> Generated from the rows by `python -m benchmarks.")
     assert text == (folder / study.README).read_text()

@@ -61,8 +61,9 @@ def readme(folder):
             )
             + (
                 (
-                    f" (kept its best epoch: {100 * p['zero_fraction_best_epoch']:.0f}"
-                    f" % at zero, val {100 * p['val_best_epoch']:.2f} %)"
+                    f" (accepted on its best epoch: "
+                    f"{100 * p['zero_fraction_best_epoch']:.0f} % at zero, val "
+                    f"{100 * p['val_best_epoch']:.2f} %)"
                     if p.get("kept") == "best epoch"
                     else ""
                 )
@@ -76,14 +77,18 @@ def readme(folder):
     return study.header(COMMAND) + "\n".join([*parts, ""])
 
 
+def _against_best(r):
+    """Whether a run's rungs were judged against the baseline's best epoch."""
+    if not r["guard"]:
+        return False
+    return abs(r["guard"][0]["reference"] - r["val_baseline"]) < 1e-9
+
+
 def _judged(rows):
     """What the rungs were judged against, from the rows."""
-    best = all(
-        abs(r["guard"][0]["reference"] - r["val_baseline"]) < 1e-9
-        for r in rows
-        if r["guard"]
-    )
-    if best:
+    if not any(r["guard"] for r in rows):
+        return ""
+    if all(_against_best(r) for r in rows if r["guard"]):
         return (
             "Every rung is judged against the baseline's best epoch "
             '(`sparsity.reference="best"`, the default since 2026-12-06), and '
@@ -121,7 +126,7 @@ def _table(rows, tolerance):
             and min(removed) >= 0.2  # on every seed
         )
         levels = [r["guard"][0]["reference"] for r in rs if r["guard"]]
-        if levels == [r["val_baseline"] for r in rs]:
+        if all(_against_best(r) for r in rs):
             levels = []  # judged against the best epoch itself
         body.append(
             [

@@ -18,6 +18,7 @@ def readme(folder):
             "device",
             "backend",
             "SRNet width",
+            "stem",
             "precision",
             "iterations",
             "best val",
@@ -29,6 +30,7 @@ def readme(folder):
                 r["device"],
                 r["backend"],
                 f"{r['width']:g}",
+                r.get("stem_init", "he_normal"),
                 r["precision"],
                 f"{r['steps']:,}",
                 f"{r['best_val'] * 100:.2f} %",
@@ -58,15 +60,17 @@ def readme(folder):
 
 
 def _differences(rows):
-    """Per device and width: each precision's best val against float32's."""
+    """Each precision's best val against float32's of the same setting
+    (device, backend, width, stem, iterations)."""
+
+    def setting(r):
+        stem = r.get("stem_init", "he_normal")
+        return (r["device"], r["backend"], r["width"], stem, r["steps"])
+
     lines = []
     for r in rows:
         base = [
-            b
-            for b in rows
-            if b["precision"] == "float32"
-            and (b["device"], b["width"], b["steps"])
-            == (r["device"], r["width"], r["steps"])
+            b for b in rows if b["precision"] == "float32" and setting(b) == setting(r)
         ]
         if r["precision"] == "float32" or not base:
             continue

@@ -20,6 +20,7 @@ that it keeps working.
 """
 
 import os
+import shlex
 import sys
 import time
 
@@ -150,9 +151,28 @@ def _command():
     """The command line of this run, as a user would type it."""
     import keras
 
-    args = " ".join(a for a in sys.argv[1:] if not a.startswith("--out="))
+    argv, args = sys.argv[1:], []
+    while argv:  # --out is where the rows went, not what was measured
+        a = argv.pop(0)
+        if a == "--out" and argv:
+            argv.pop(0)
+        elif not a.startswith("--out="):
+            args.append(a)
+    args = shlex.join(args)
     backend = keras.backend.backend()
     return f"KERAS_BACKEND={backend} python -m benchmarks.precision.run {args}"
+
+
+def _key(row):
+    """A row's identity: what it measured, on what, with which model."""
+    return (
+        row["precision"],
+        row["device"],
+        row["backend"],
+        row["width"],
+        row.get("stem_init", "he_normal"),
+        row["steps"],
+    )
 
 
 def _device():
@@ -187,7 +207,7 @@ def main(argv):
             FLAGS.seed,
             stem_init=FLAGS.stem_init,
         )
-        study.merge(FLAGS.out, [row], lambda r: (r["precision"], r["device"]))
+        study.merge(FLAGS.out, [row], _key)
         text = study.publish(FLAGS.out, readme)
     sys.stdout.write(text)
 

@@ -32,7 +32,7 @@ import os
 import shutil
 import statistics
 
-from keras_sasrnet import atomic, slimming
+from keras_sasrnet import atomic, models, slimming
 from keras_sasrnet.train import loop
 from keras_sasrnet.train.run import train_stage
 
@@ -88,7 +88,8 @@ def guarded_sparsity(
         folder: the sparsity stage's folder (rung k trains in ``rung_k/``,
             resumable like any training).
         start_path: the baseline model (``.keras``).
-        baseline_val: the baseline's validation level (``reference``).
+        baseline_val: what rungs are judged against
+            (``baseline_reference``).
         zero_fraction: ``f(model) -> fraction of channels at zero``.
         build: ``build(path, alpha, first) -> model`` with the penalty on
             (``first``: the first rung, where ``sparsity.gamma_init`` applies).
@@ -100,8 +101,12 @@ def guarded_sparsity(
             its sparse model, and another rose 1.8 pp above it). None: by the
             sparse model's own validation accuracy.
 
-    The path is a list of {rung, alpha, iterations, zero_fraction,
-    val_accuracy, drop, accepted}; it is also written to folder/guard.json.
+    The path is a list of {rung, search, alpha, iterations, zero_fraction,
+    val_accuracy, val_sparse, (val_probe), reference, drop: the last
+    epoch's, judged with its probe; val_best_epoch, zero_fraction_best_epoch,
+    drop_best_epoch: the best epoch's, where that is an earlier one, judged
+    alone (it is not probed); accepted, kept: "last", "best epoch" or None};
+    it is also written to folder/guard.json.
     """
     c, s = r.c, r.c.sparsity
     sweep = s.search == "sweep"
@@ -148,7 +153,9 @@ def guarded_sparsity(
             r, step, os.path.join(folder, out), model, folder, k, zero_fraction
         )
         accepted = chosen is not None
-        path.append({**step, "accepted": accepted, "kept": chosen and chosen[0]})
+        path.append(
+            {**step, "accepted": accepted, "kept": chosen[0] if chosen else None}
+        )
         r.log(
             f"guard rung {k}: alpha {alpha:g}, {path[-1]['zero_fraction']:.1%} "
             f"of the channels at zero, val accuracy {val:.4f}"
@@ -187,6 +194,8 @@ def guarded_sparsity(
             loop.save(build(start_path, s.alpha, False), final)
     else:
         shutil.copyfile(current, final)
+    # a best epoch's checkpoint (and the rebuilt baseline) carry no metadata
+    models.io.write_metadata(final, r.metadata())
     atomic.write_json(os.path.join(folder, PATH), path)
     return r.load(final), path
 
@@ -203,11 +212,13 @@ def _rung_choice(r, step, last_path, last, folder, k, zero_fraction):
     train_dir = os.path.join(folder, f"rung_{k}")
     best_path = os.path.join(train_dir, "best.keras")
     state = loop.load_state(train_dir) or {}
-    if state.get("best_epoch", state.get("epoch")) != state.get("epoch"):
+    best_epoch = state.get("best_epoch")  # 0 or absent: no epoch validated
+    if best_epoch and best_epoch != state.get("epoch") and os.path.exists(best_path):
         best = r.load(best_path)
         step["val_best_epoch"] = r.val_accuracy(best)
         step["zero_fraction_best_epoch"] = zero_fraction(best)
-        if step["reference"] - step["val_best_epoch"] <= tolerance:
+        step["drop_best_epoch"] = step["reference"] - step["val_best_epoch"]
+        if step["drop_best_epoch"] <= tolerance:
             options.append(
                 (("best epoch", best_path, step["zero_fraction_best_epoch"]), best)
             )

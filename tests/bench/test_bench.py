@@ -312,6 +312,10 @@ def test_tiny_bench_runs_every_row_caches_and_resumes(tmp_path):
     seed_dir = work / "hill" / "seed_0"
     made = {p.name for p in seed_dir.iterdir() if p.is_dir()}
     assert made == set(seeds.stage_folders(c))
+    c2 = c.copy_and_resolve_references()
+    c2.bench.methods = ("gprox_latency:1e-2", "gprox_latency:1e-2/score")
+    names = seeds.stage_folders(c2)  # one sparsity stage for the two orders
+    assert names.count("sparse_gprox_latency_1e-2") == 1
     minutes = json.loads((work / "rows.json").read_text())["tasks"][0]["minutes"]
     assert minutes > 0
     (seed_dir / "dropped_0.7").mkdir()

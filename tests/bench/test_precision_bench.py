@@ -51,8 +51,9 @@ def test_precision_benchmark_runs_and_writes_rows(tmp_path):
             hits = accuracy * 8
             assert 0 <= hits <= 8 and hits == pytest.approx(round(hits)), accuracy
         assert r["device"] == "cpu" and r["backend"] == "tensorflow"
+        assert "--steps=4" in r["command"] and "--out" not in r["command"]
     text = (out / "README.md").read_text()
-    assert "| cpu | tensorflow | 0.0625 | mixed_bfloat16 | 4 |" in text
+    assert "| cpu | tensorflow | 0.0625 | he_normal | mixed_bfloat16 | 4 |" in text
     assert text.startswith("> Generated from the rows by `python -m benchmarks.")
     made_by = "- `KERAS_BACKEND=tensorflow python -m benchmarks.precision.run --data="
     assert made_by in text

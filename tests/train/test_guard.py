@@ -209,6 +209,12 @@ def test_a_rung_keeps_its_best_epoch_when_only_that_is_within_tolerance(tmp_path
     assert chosen == ("best epoch", str(train_dir / "best.keras"), 0.2)
     assert kept is not None and kept != "LAST"
     assert step["val_best_epoch"] == 0.895 and step["zero_fraction_best_epoch"] == 0.2
+    assert step["drop_best_epoch"] == pytest.approx(0.005)
+    row = {"rung": 1, "search": "sweep", "alpha": 1e-3, "iterations": 3}
+    row.update(step, val_accuracy=0.87, accepted=True, kept="best epoch")
+    table = run_report.guard_table([row])
+    assert "| best epoch: at zero, val | verdict |" in table
+    assert "| 20.0 %, 89.50 % | accepted (best epoch) |" in table
     assert choose(0.005, 0.91, 0.2)[1][0] == "last"  # both in: more zeros
     assert choose(0.005, 0.91, 0.5)[1][0] == "best epoch"
     assert choose(0.03, 0.88, 0.2)[1:] == (None, "LAST")  # neither

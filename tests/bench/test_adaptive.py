@@ -15,3 +15,55 @@ def test_a_run_changes_only_the_seed_and_the_search():
     assert c.to_dict() == base.to_dict()
     with pytest.raises(ValueError, match="sparsity.search"):
         run.task_config(base, "demo", "unused", 0, "bogus")
+
+
+def test_the_target_column_says_what_missed(tmp_path):
+    """Per task: val within the tolerance (mean over seeds), test within it
+    or the seeds' spread, at least 20 % removed on every seed; a miss names
+    which of them failed."""
+    from benchmarks import study
+    from benchmarks.adaptive import report
+
+    def row(task, seed, val_slim, removed):
+        guard = [
+            {
+                "reference": 0.9,
+                "alpha": 0.1,
+                "zero_fraction": removed,
+                "val_accuracy": val_slim,
+                "accepted": True,
+            }
+        ]
+        return {
+            "task": task,
+            "seed": seed,
+            "search": "sweep",
+            "tolerance": 0.01,
+            "val_baseline": 0.9,
+            "val_slim": val_slim,
+            "test_baseline": 0.7,
+            "test_slim": 0.7,
+            "removed_fraction": removed,
+            "macs_share": 0.9,
+            "guard": guard,
+        }
+
+    rows = [
+        row("a", 0, 0.9, 0.3),
+        row("a", 1, 0.895, 0.25),
+        row("b", 0, 0.9, 0.3),
+        row("b", 1, 0.9, 0.19),
+        row("c", 0, 0.85, 0.3),
+        row("c", 1, 0.88, 0.3),
+    ]
+    study.merge(str(tmp_path), rows, lambda r: (r["task"], r["seed"]))
+    lines = {
+        line.split(" | ")[0]: line.rsplit(" | ", 2)[-1]
+        for line in report.readme(str(tmp_path)).splitlines()
+        if line[:4] in ("| a ", "| b ", "| c ")
+    }
+    assert lines == {
+        "| a": "met |",
+        "| b": "missed: 19.0 % removed on a seed |",
+        "| c": "missed: val |",
+    }

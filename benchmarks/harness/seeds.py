@@ -72,7 +72,7 @@ def run_seed(c, task_dir, pretrained, seed, log=print):
         target = (1 - rate) * full_ms if table else rows[(first, rate)]["params"]
         for criterion in c.bench.baselines:
             work = _baseline_work(c, r, pretrained, criterion, rate, target, table)
-            rows[(criterion, rate)] = r.stage(f"{criterion}_{rate:g}", work)
+            rows[(criterion, rate)] = r.stage(stage_folder(criterion, rate), work)
     if c.bench.get("int8", False):
         for key in rows:
             row_dir = os.path.join(r.workdir, stage_folder(*key))
@@ -87,9 +87,9 @@ def _method_rows(c, r, pretrained, text, table, full_ms):
     fine-tuned row per rate of ``bench.rates``."""
     method, alpha = parse_method(text)
     spec, _, order = text.partition("/")
-    name = spec.replace(":", "_")
+    sparse = sparse_folder(text)
     r.stage(
-        f"sparse_{name}",
+        sparse,
         functools.partial(_sparse, c, r, pretrained, method, alpha, spec),
     )
     planned = r.c.copy_and_resolve_references()
@@ -99,7 +99,7 @@ def _method_rows(c, r, pretrained, text, table, full_ms):
     for rate in c.bench.rates:
 
         def prune(folder, rate=rate):
-            model = models.load(os.path.join(r.workdir, f"sparse_{name}", MODEL))
+            model = models.load(os.path.join(r.workdir, sparse, MODEL))
             budget = table and (1 - rate) * full_ms
             slim, plan = stages.slim_as_configured(model, rate, planned, r.size, budget)
             plan.save(os.path.join(folder, "plan.json"))
@@ -257,9 +257,7 @@ def stage_folders(c):
     """The stage folders (under seed_K) that ``run_seed`` makes for config
     ``c``: what this config's time is summed over (a work folder can also
     hold stages of methods since dropped from the config)."""
-    names = []
-    for text in c.bench.methods:
-        names.append("sparse_" + text.partition("/")[0].replace(":", "_"))
+    names = [sparse_folder(text) for text in c.bench.methods]
     keys = [(m, rate) for m in c.bench.methods for rate in c.bench.rates]
     keys += [(b, rate) for rate in c.bench.baseline_rates for b in c.bench.baselines]
     rows = [stage_folder(*k) for k in keys]
@@ -268,6 +266,12 @@ def stage_folders(c):
         names += [f"int8_{row}" for row in rows]
     # methods that differ only in their "/order" share one sparsity stage
     return list(dict.fromkeys(names))
+
+
+def sparse_folder(text):
+    """The sparsity stage folder of a method "name:alpha[/order]" (one per
+    "name:alpha": the orders share it)."""
+    return "sparse_" + text.partition("/")[0].replace(":", "_")
 
 
 def stage_folder(method, rate):

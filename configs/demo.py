@@ -9,18 +9,18 @@ LSB matching at 1.0 bpp: baseline training, sparsity training (gamma L1
 minimised by a proximal step, starting from the trained gammas, its
 strength chosen from validation accuracy by the guard), which empties
 channels to exact zeros; pruning exactly those (``prune.select="zeros"``:
-the rate is what sparsity emptied, 50 % on seed 0, and accuracy right after
+the rate is what sparsity emptied, 40 % on seed 0, and accuracy right after
 pruning equals the sparse model's),
 fine-tuning, Table 5. ``--config.prune.select=rate --config.prune.target=0.6``
 prunes a fixed 60 % by |gamma| instead.
 Costs about 5-6 minutes on 2 CPU cores. Why XuNet: a full SRNet trained from
-scratch (He init) stays at 50 % accuracy for ~2,000 iterations (~21 minutes
-here) before it starts to learn; XuNet's fixed high-pass filter learns
-within seconds. SRNet with its first layer started as high-pass filters
-(``c.model.stem_init = "high_pass"`` in a config, as configs/bench_cpu.py)
-leaves the plateau within ~100 iterations (benchmarks/srnet_learning).
+scratch (He init) stays near 50 % accuracy for ~1,400 iterations (about an
+hour here, benchmarks/srnet_learning) before it starts to learn; XuNet's
+fixed high-pass filter learns within seconds. SRNet with its first layer
+started as high-pass filters (``c.model.stem_init = "high_pass"`` in a
+config, as configs/bench_cpu.py) leaves the plateau within ~100 iterations.
 ``--config.model.arch=srnet`` runs the same schedule on SRNet (give it the
-budget: --config.baseline.steps=4000 or more).
+budget: --config.baseline.steps=3000 or more).
 """
 
 from keras_sasrnet.train.config import base

@@ -141,6 +141,13 @@ def base():
     return c
 
 
+def within_tolerance(drop, tolerance):
+    """Whether an accuracy ``drop`` (a fraction, as ``tolerance``) is within
+    it; a drop of exactly the tolerance is (0.85 - 0.84 is 0.010000000000000009
+    in floating point: 2 of 200 images must not read as more than 1 pp)."""
+    return drop <= tolerance + 1e-9
+
+
 def parse_arg(arg, **defaults):
     """``"payload=0.2,qf=95"`` -> dict over ``defaults`` (types from defaults)."""
     values = dict(defaults)
@@ -187,6 +194,24 @@ def validate(c):
         f"prune.select='zeros' removes channels whose |gamma| is zero: it needs "
         f"prune.importance='gamma'; received {c.prune.importance!r}",
     )
+    s = c.sparsity
+    if s.adaptive:
+        need(
+            s.steps >= s.rungs,
+            f"sparsity.steps={s.steps} is fewer than sparsity.rungs={s.rungs}: "
+            "the guard needs at least one iteration per rung",
+        )
+        need(
+            s.alpha > 0,
+            "sparsity.alpha=0 with sparsity.adaptive: every rung would train "
+            "without the penalty; give the first rung's strength (> 0)",
+        )
+        need(
+            sparsity.method(s.method).proximal or c.prune.zero_threshold > 0,
+            f"sparsity.adaptive keeps the rung with the most channels at zero, "
+            f"and sparsity.method={s.method!r} leaves none at exactly zero: use "
+            "a proximal method (prox, gprox, ...) or prune.zero_threshold > 0",
+        )
     if not c.data.demo.use:
         for key in ("covers", "stegos"):
             folder = c.data[key]

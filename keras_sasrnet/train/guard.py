@@ -34,6 +34,7 @@ import statistics
 
 from keras_sasrnet import atomic, models, slimming
 from keras_sasrnet.train import loop
+from keras_sasrnet.train.config import within_tolerance
 from keras_sasrnet.train.run import train_stage
 
 PATH = "guard.json"  # the ladder, rung by rung
@@ -193,7 +194,8 @@ def guarded_sparsity(
         with r.strategy.scope():
             loop.save(build(start_path, s.alpha, False), final)
     else:
-        shutil.copyfile(current, final)
+        with atomic.replacing(final, ".keras") as tmp:
+            shutil.copyfile(current, tmp)
     # a best epoch's checkpoint (and the rebuilt baseline) carry no metadata
     models.io.write_metadata(final, r.metadata())
     atomic.write_json(os.path.join(folder, PATH), path)
@@ -207,7 +209,7 @@ def _rung_choice(r, step, last_path, last, folder, k, zero_fraction):
     ``step``; returns ((name, path, zeros) or None, model)."""
     tolerance = r.c.tolerance
     options = []
-    if step["drop"] <= tolerance:
+    if within_tolerance(step["drop"], tolerance):
         options.append((("last", last_path, step["zero_fraction"]), last))
     train_dir = os.path.join(folder, f"rung_{k}")
     best_path = os.path.join(train_dir, "best.keras")
@@ -218,7 +220,7 @@ def _rung_choice(r, step, last_path, last, folder, k, zero_fraction):
         step["val_best_epoch"] = r.val_accuracy(best)
         step["zero_fraction_best_epoch"] = zero_fraction(best)
         step["drop_best_epoch"] = step["reference"] - step["val_best_epoch"]
-        if step["drop_best_epoch"] <= tolerance:
+        if within_tolerance(step["drop_best_epoch"], tolerance):
             options.append(
                 (("best epoch", best_path, step["zero_fraction_best_epoch"]), best)
             )

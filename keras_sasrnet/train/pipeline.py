@@ -23,7 +23,7 @@ from keras_sasrnet.evaluation import run_report
 from keras_sasrnet.evaluation.evaluate import evaluate
 from keras_sasrnet.latency import LatencyModel
 from keras_sasrnet.train import loop, stages
-from keras_sasrnet.train.config import validate
+from keras_sasrnet.train.config import validate, within_tolerance
 from keras_sasrnet.train.run import Run, train_stage
 
 
@@ -89,7 +89,7 @@ def run_slimming(config, workdir, log=print, overwrite=False):
         source = os.path.join(workdir, f"round_{k}", "model.keras")
         paths.append(source)
         drop = base["val_accuracy"] - row["val_accuracy"]
-        if drop > c.tolerance:
+        if not within_tolerance(drop, c.tolerance):
             log(
                 f"stopping: validation accuracy {row['val_accuracy']:.4f} is "
                 f"{drop:.4f} below the baseline (tolerance {c.tolerance})"
@@ -152,9 +152,8 @@ def finetune_model(config, model_path, workdir, log=print, overwrite=False):
             folder,
             "model.keras",
         )
-        shutil.copyfile(
-            os.path.join(folder, "model.keras"), os.path.join(workdir, "model.keras")
-        )
+        with atomic.replacing(os.path.join(workdir, "model.keras"), ".keras") as tmp:
+            shutil.copyfile(os.path.join(folder, "model.keras"), tmp)
         return {"name": "fine-tuned", **r.measure(model, folder)}
 
     return r.stage("finetune", work)

@@ -257,7 +257,8 @@ def train_stage(
         )
         last = state.get("checkpoint") or f"epoch_{state['epoch']:04d}.keras"
         kept = "best.keras" if keep == "best" else last
-        shutil.copyfile(os.path.join(train_dir, kept), path)
+        with atomic.replacing(path, ".keras") as tmp:
+            shutil.copyfile(os.path.join(train_dir, kept), tmp)
     else:
         with r.strategy.scope():
             loop.save(build(), path)

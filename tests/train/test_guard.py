@@ -218,6 +218,10 @@ def test_a_rung_keeps_its_best_epoch_when_only_that_is_within_tolerance(tmp_path
     assert choose(0.005, 0.91, 0.2)[1][0] == "last"  # both in: more zeros
     assert choose(0.005, 0.91, 0.5)[1][0] == "best epoch"
     assert choose(0.03, 0.88, 0.2)[1:] == (None, "LAST")  # neither
+    # exactly 1 pp below (2 of 200 images; 0.90 - 0.89 is 0.010000000000000009)
+    assert 0.90 - 0.89 > 0.01
+    assert choose(0.03, 0.89, 0.2)[1][0] == "best epoch"
+    assert choose(0.03, 0.8899, 0.2)[1] is None  # beyond it
     atomic.write_json(str(train_dir / "state.json"), {"epoch": 4, "best_epoch": 4})
     step = {"drop": 0.005, "reference": 0.90, "zero_fraction": 0.4}
     script[:] = []  # no evaluation: popping would fail

@@ -82,3 +82,25 @@ def test_number_rules_say_the_range():
     assert rules.Number(lo=0, open_lo=True).problem(0) == "must be > 0"
     assert rules.Number(none=True).problem(None) is None
     assert rules.Number().problem(float("nan")) is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"steps": 3, "rungs": 4}, "sparsity.steps=3 is fewer than sparsity.rungs=4"),
+        ({"alpha": 0.0}, "sparsity.alpha=0 with sparsity.adaptive"),
+        ({"method": "l1"}, "sparsity.method='l1' leaves none at exactly zero"),
+    ],
+)
+def test_a_guard_that_could_not_choose_is_refused(fields, message):
+    """The guard's fields, each valid alone, that together leave it nothing
+    to judge: one line naming them (the shipped demo itself passes)."""
+    c = demo_config.get_config()
+    config.validate(c)
+    for key, value in fields.items():
+        c.sparsity[key] = value
+    with pytest.raises(ValueError, match=message):
+        config.validate(c)
+    if fields == {"method": "l1"}:  # a |gamma| threshold gives it zeros to count
+        c.prune.zero_threshold = 1e-3
+        config.validate(c)

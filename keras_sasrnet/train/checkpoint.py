@@ -1,13 +1,15 @@
 """The commit protocol of a training: a checkpoint per epoch, then state.json.
 
 Every epoch ends with a checkpoint of the model *with its optimizer state*
-and ``state.json`` written last, atomically: the commit point a resumed
-training starts from.
+and ``state.json`` written atomically: the commit point a resumed training
+starts from. ``best.keras`` is a copy of the best epoch's checkpoint made
+after the commit, so it never holds an epoch the state does not know.
 """
 
 import json
 import math
 import os
+import shutil
 import time
 
 import keras
@@ -16,6 +18,17 @@ from keras_sasrnet import atomic
 from keras_sasrnet.models.io import save
 
 STATE = "state.json"
+BEST = "best.keras"
+
+
+def settle_best(workdir, state):
+    """Copies the last checkpoint to ``best.keras`` where the state says that
+    epoch is the best: after each commit, and on a resume (a kill between the
+    commit and the copy left ``best.keras`` an earlier epoch's)."""
+    name = state.get("checkpoint")
+    if name and state.get("best_epoch") and state["best_epoch"] == state["epoch"]:
+        with atomic.replacing(os.path.join(workdir, BEST), ".keras") as tmp:
+            shutil.copyfile(os.path.join(workdir, name), tmp)
 
 
 def load_state(workdir):
@@ -57,11 +70,10 @@ class Checkpoint(keras.callbacks.Callback):
         if self.chief:
             name = f"epoch_{epoch + 1:04d}.keras"
             save(self.model, os.path.join(self.workdir, name))
-            if improved:
-                save(self.model, os.path.join(self.workdir, "best.keras"))
             previous = self.state.get("checkpoint")
             self.state["checkpoint"] = name
             atomic.write_json(os.path.join(self.workdir, STATE), self.state)
+            settle_best(self.workdir, self.state)
             if previous and previous != name:
                 os.remove(os.path.join(self.workdir, previous))
         self.log(_epoch_line(logs, self.state))

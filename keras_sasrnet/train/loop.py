@@ -21,7 +21,12 @@ import tensorflow as tf
 from keras_sasrnet import atomic
 from keras_sasrnet.models import io as model_io
 from keras_sasrnet.slimming import proximal
-from keras_sasrnet.train.checkpoint import STATE, Checkpoint, load_state  # noqa: F401
+from keras_sasrnet.train.checkpoint import (  # noqa: F401
+    STATE,
+    Checkpoint,
+    load_state,
+    settle_best,
+)
 from keras_sasrnet.train.distribute import is_chief
 
 
@@ -126,6 +131,8 @@ def train(model_fn, data_fn, val_data, recipe, workdir, strategy=None, log=print
                 os.path.join(workdir, state["checkpoint"]), compile=True
             )
             log(f"resuming {workdir} after epoch {state['epoch']}/{recipe.epochs}")
+            if chief:
+                settle_best(workdir, state)
         else:
             state = {
                 "epoch": 0,

@@ -53,6 +53,21 @@ def test_resume_continues_at_the_next_epoch_with_optimizer_state(tmp_path):
     assert (tmp_path / "best.keras").exists() and (tmp_path / "history.csv").exists()
 
 
+def test_best_is_the_committed_best_epoch_even_after_a_kill_between(tmp_path):
+    """best.keras is copied from the best epoch's checkpoint after the state
+    commits; a kill between the two (here: the copy removed) is made good by
+    the next invocation, before anything reads it."""
+    _, state = loop.train(
+        build, data_fn, val_data(), loop.Recipe(2, 2), str(tmp_path), log=print
+    )
+    assert state["best_epoch"] == state["epoch"] == 1
+    checkpoint = (tmp_path / state["checkpoint"]).read_bytes()
+    assert (tmp_path / "best.keras").read_bytes() == checkpoint
+    (tmp_path / "best.keras").unlink()
+    loop.train(build, data_fn, val_data(), loop.Recipe(2, 2), str(tmp_path), log=print)
+    assert (tmp_path / "best.keras").read_bytes() == checkpoint
+
+
 def test_steps_are_exact_when_they_are_not_whole_epochs(tmp_path):
     # 5 steps at 2 per epoch: epochs of 2, 2 and 1 (not 6 iterations)
     assert [loop.Recipe(5, 2).epoch_steps(k) for k in range(3)] == [2, 2, 1]

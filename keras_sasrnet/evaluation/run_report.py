@@ -110,6 +110,24 @@ def write_report(workdir, rows, table, log=print):
     return path
 
 
+def _sweep_final(path):
+    """The sweep's kept rung: the accepted one whose kept model (its last or
+    its best epoch) has the most channels at zero, the first on a tie, as
+    ``guard.guarded_sparsity`` chooses; None if none was accepted."""
+    final, most = None, None
+    for p in path:
+        if not p["accepted"]:
+            continue
+        zeros = (
+            p["zero_fraction_best_epoch"]
+            if p.get("kept") == "best epoch"
+            else p["zero_fraction"]
+        )
+        if most is None or zeros > most:
+            final, most = p, zeros
+    return final
+
+
 def guard_table(path):
     """The sparsity guard's rungs (``guard.guarded_sparsity``) as Markdown
     (a sweep keeps the accepted rung with the most zeros, a ladder the last);
@@ -119,6 +137,7 @@ def guard_table(path):
     probed = any("val_probe" in p for p in path)
     epochs = any("val_best_epoch" in p for p in path)
     sweep = path[0].get("search") == "sweep"  # every rung from the baseline
+    final = _sweep_final(path) if sweep else None
     cells = []
     for p in path:
         verdict = (
@@ -128,6 +147,8 @@ def guard_table(path):
         )
         if p["accepted"] and p.get("kept"):
             verdict += f" ({p['kept']})"
+        if p is final:
+            verdict += ": the phase's model"
         cells.append(
             [
                 str(p["rung"]),

@@ -161,7 +161,10 @@ def test_a_sweep_starts_every_rung_from_the_baseline_and_keeps_the_most_zeros(
     assert [p["alpha"] for p in path] == pytest.approx([1e-3, 2e-3, 4e-3])
     assert starts == [(start, True)] * 3
     assert [p["search"] for p in path] == ["sweep"] * 3
-    assert "| rejected |" in run_report.guard_table(path)
+    table = run_report.guard_table(path)
+    assert "| rejected |" in table and "| accepted |" in table  # rung 1
+    assert table.count("the phase's model") == 1  # rung 3, the most zeros
+    assert table.splitlines()[-1].endswith("| accepted: the phase's model |")
     kept = models.load(str(folder / "model.keras"))
     rung_3 = models.load(str(folder / "rung_3.keras"))
     for a, b in zip(kept.get_weights(), rung_3.get_weights(), strict=True):
@@ -214,7 +217,7 @@ def test_a_rung_keeps_its_best_epoch_when_only_that_is_within_tolerance(tmp_path
     row.update(step, val_accuracy=0.87, accepted=True, kept="best epoch")
     table = run_report.guard_table([row])
     assert "| best epoch: at zero, val | verdict |" in table
-    assert "| 20.0 %, 89.50 % | accepted (best epoch) |" in table
+    assert "| 20.0 %, 89.50 % | accepted (best epoch): the phase's model |" in table
     assert choose(0.005, 0.91, 0.2)[1][0] == "last"  # both in: more zeros
     assert choose(0.005, 0.91, 0.5)[1][0] == "best epoch"
     assert choose(0.03, 0.88, 0.2)[1:] == (None, "LAST")  # neither

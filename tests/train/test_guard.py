@@ -162,9 +162,9 @@ def test_a_sweep_starts_every_rung_from_the_baseline_and_keeps_the_most_zeros(
     assert starts == [(start, True)] * 3
     assert [p["search"] for p in path] == ["sweep"] * 3
     table = run_report.guard_table(path)
-    assert "| rejected |" in table and "| accepted |" in table  # rung 1
+    assert "| rejected |" in table and "| accepted (last) |" in table  # rung 1
     assert table.count("the phase's model") == 1  # rung 3, the most zeros
-    assert table.splitlines()[-1].endswith("| accepted: the phase's model |")
+    assert table.splitlines()[-1].endswith("| accepted (last): the phase's model |")
     kept = models.load(str(folder / "model.keras"))
     rung_3 = models.load(str(folder / "rung_3.keras"))
     for a, b in zip(kept.get_weights(), rung_3.get_weights(), strict=True):

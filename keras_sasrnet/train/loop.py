@@ -29,6 +29,13 @@ from keras_sasrnet.train.checkpoint import (  # noqa: F401
 )
 from keras_sasrnet.train.distribute import is_chief
 
+# Runs of at most this many iterations run eagerly (``Run.recipe``): tracing
+# SRNet's train and test steps costs more than that many untraced steps of
+# the tiny models such runs are for (tests, smoke runs): 2 steps of SRNet at
+# widths / 8 on 32x32 fitted in 4-6 s eagerly against 22-24 s traced (2 busy
+# cores); a real run's thousands of steps are traced.
+EAGER_STEPS = 8
+
 
 @dataclasses.dataclass(frozen=True)
 class Recipe:
@@ -44,6 +51,9 @@ class Recipe:
         optimizer: "adamax" (the reference recipe) or "sgd"; both apply the
             proximal step of proximal gamma penalties (``slimming.proximal``).
         momentum: SGD momentum.
+        eager: run the training and validation steps eagerly, untraced
+            (Keras' ``run_eagerly``): slower per step, but no tracing, which
+            costs more than a few steps of a tiny model (the tests' runs).
     """
 
     steps: int
@@ -53,6 +63,7 @@ class Recipe:
     decay: float = 0.1
     optimizer: str = "adamax"
     momentum: float = 0.9
+    eager: bool = False
 
     def __post_init__(self):
         if self.steps < 1 or self.steps_per_epoch < 1:
@@ -143,6 +154,7 @@ def train(model_fn, data_fn, val_data, recipe, workdir, strategy=None, log=print
                 "recipe": dataclasses.asdict(recipe),
             }
             model = compile_model(model_fn(), recipe)
+    model.run_eagerly = recipe.eager  # a loaded checkpoint does not keep it
     state["epochs"] = recipe.epochs
     if state["epoch"] >= recipe.epochs:
         log(f"{workdir}: already trained ({state['epoch']} epochs)")

@@ -131,6 +131,7 @@ class Run:
             decay=self.c.train.decay,
             optimizer=optimizer,
             momentum=momentum,
+            eager=steps <= loop.EAGER_STEPS,
         )
 
     def build(self, sparsity=None):

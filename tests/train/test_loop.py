@@ -68,6 +68,22 @@ def test_best_is_the_committed_best_epoch_even_after_a_kill_between(tmp_path):
     assert (tmp_path / "best.keras").read_bytes() == checkpoint
 
 
+def test_an_eager_recipe_trains_untraced_and_a_resume_keeps_it(tmp_path):
+    """Recipe.eager (a few steps: ``Run.recipe`` below loop.EAGER_STEPS):
+    Keras runs the steps untraced, also after a resume from a checkpoint,
+    which does not store it."""
+    assert loop.EAGER_STEPS >= 2
+    model, _ = loop.train(
+        build, data_fn, val_data(), loop.Recipe(2, 2, eager=True), str(tmp_path)
+    )
+    assert model.run_eagerly
+    model, state = loop.train(
+        build, data_fn, val_data(), loop.Recipe(4, 2, eager=True), str(tmp_path)
+    )
+    assert model.run_eagerly and state["epoch"] == 2
+    assert int(model.optimizer.iterations) == 4
+
+
 def test_steps_are_exact_when_they_are_not_whole_epochs(tmp_path):
     # 5 steps at 2 per epoch: epochs of 2, 2 and 1 (not 6 iterations)
     assert [loop.Recipe(5, 2).epoch_steps(k) for k in range(3)] == [2, 2, 1]

@@ -52,30 +52,36 @@ def readme(folder):
     ]
     parts += [
         f"- {r.get('search', 'ladder')}, {r['task']}, seed {r['seed']}: "
-        + ", ".join(
-            f"alpha {p['alpha']:g} -> {100 * p['zero_fraction']:.0f} % at zero, "
-            + (
-                f"val {100 * p['val_sparse']:.2f} % sparse, "
-                f"{100 * p['val_probe']:.2f} % after the probe"
-                if "val_probe" in p
-                else f"val {100 * p['val_accuracy']:.2f} %"
-            )
-            + (
-                (
-                    f" (accepted on its best epoch: "
-                    f"{100 * p['zero_fraction_best_epoch']:.0f} % at zero, val "
-                    f"{100 * p['val_best_epoch']:.2f} %)"
-                    if p.get("kept") == "best epoch"
-                    else ""
-                )
-                if p["accepted"]
-                else " (rejected)"
-            )
-            for p in r["guard"]
-        )
+        + ", ".join(_rung(p) for p in r["guard"])
         for r in rows
     ]
     return study.header(COMMAND) + "\n".join([*parts, ""])
+
+
+def _rung(p):
+    """One rung of a guard's path, in words."""
+    if "diverged" in p:
+        return f"alpha {p['alpha']:g} -> diverged (rejected)"
+    return (
+        f"alpha {p['alpha']:g} -> {100 * p['zero_fraction']:.0f} % at zero, "
+        + (
+            f"val {100 * p['val_sparse']:.2f} % sparse, "
+            f"{100 * p['val_probe']:.2f} % after the probe"
+            if "val_probe" in p
+            else f"val {100 * p['val_accuracy']:.2f} %"
+        )
+        + (
+            (
+                f" (accepted on its best epoch: "
+                f"{100 * p['zero_fraction_best_epoch']:.0f} % at zero, val "
+                f"{100 * p['val_best_epoch']:.2f} %)"
+                if p.get("kept") == "best epoch"
+                else ""
+            )
+            if p["accepted"]
+            else " (rejected)"
+        )
+    )
 
 
 def _against_best(r):

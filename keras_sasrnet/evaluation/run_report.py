@@ -149,6 +149,15 @@ def guard_table(path):
             verdict += f" ({p['kept']})"
         if p is final:
             verdict += ": the phase's model"
+        if "diverged" in p:  # no model to measure: its training diverged
+            blank = len(_columns(probed, epochs)) - 4
+            cells.append(
+                [str(p["rung"]), f"{p['alpha']:g}", str(p["iterations"])]
+                + ["diverged"]
+                + [""] * blank
+                + [("rejected" if sweep else "undone, stop") + " (diverged)"]
+            )
+            continue
         cells.append(
             [
                 str(p["rung"]),
@@ -175,13 +184,18 @@ def guard_table(path):
                 verdict,
             ]
         )
+    return markdown.table([*_columns(probed, epochs), "verdict"], cells)
+
+
+def _columns(probed, epochs):
+    """The guard table's columns before the verdict."""
     header = ["rung", "alpha", "iterations", "at zero"]
     header += (
         ["val sparse", "val after probe", "judged"] if probed else ["val accuracy"]
     )
     header += ["below baseline"]
     header += ["best epoch: at zero, val"] if epochs else []
-    return markdown.table([*header, "verdict"], cells)
+    return header
 
 
 def table5(rows, tolerance=None):

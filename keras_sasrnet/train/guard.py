@@ -107,7 +107,10 @@ def guarded_sparsity(
     epoch's, judged with its probe; val_best_epoch, zero_fraction_best_epoch,
     drop_best_epoch: the best epoch's, where that is an earlier one, judged
     alone (it is not probed); accepted, kept: "last", "best epoch" or None};
-    it is also written to folder/guard.json.
+    a rung whose training diverged (a non-finite loss) has only rung,
+    search, alpha, iterations, reference, ``diverged`` (why), accepted False
+    and kept None: a sweep goes on, a ladder stops. The path is also
+    written to folder/guard.json.
     """
     c, s = r.c, r.c.sparsity
     sweep = s.search == "sweep"
@@ -119,19 +122,40 @@ def guarded_sparsity(
             break
         out = f"rung_{k}.keras"
         start, first = (start_path, True) if sweep else (current, k == 1)
-        model = train_stage(
-            r,
-            lambda p=start, a=alpha, first=first: build(p, a, first),
-            n,
-            s.lr or c.train.lr,
-            settle_step(n),
-            folder,
-            out,
-            sub=f"rung_{k}",
-            keep="last",
-            optimizer=method.optimizer,
-            momentum=s.momentum,
-        )
+        try:
+            model = train_stage(
+                r,
+                lambda p=start, a=alpha, first=first: build(p, a, first),
+                n,
+                s.lr or c.train.lr,
+                settle_step(n),
+                folder,
+                out,
+                sub=f"rung_{k}",
+                keep="last",
+                optimizer=method.optimizer,
+                momentum=s.momentum,
+            )
+        except FloatingPointError as error:
+            # A too strong rung: rejected, not the end of the run (its NaN
+            # epoch is never committed, so a rerun diverges the same way)
+            path.append(
+                {
+                    "rung": k,
+                    "search": s.search,
+                    "alpha": alpha,
+                    "iterations": n,
+                    "reference": baseline_val,
+                    "diverged": str(error),
+                    "accepted": False,
+                    "kept": None,
+                }
+            )
+            r.log(f"guard rung {k}: alpha {alpha:g} diverged ({error}): rejected")
+            alpha *= s.factor
+            if sweep:
+                continue
+            break
         val = sparse_val = r.val_accuracy(model)
         probed = {}
         if probe is not None:  # either model is one without the zeroed channels

@@ -232,3 +232,63 @@ def test_a_rung_keeps_its_best_epoch_when_only_that_is_within_tolerance(tmp_path
         r, step, "last.keras", "LAST", str(tmp_path), 1, lambda m: 0.0
     )
     assert chosen == ("last", "last.keras", 0.4) and "val_best_epoch" not in step
+
+
+@pytest.mark.parametrize("search", ["sweep", "ladder"])
+def test_a_rung_that_diverges_is_rejected_not_the_end_of_the_run(
+    tmp_path, monkeypatch, search
+):
+    """Rung 2's training diverges (train_stage raises FloatingPointError, as
+    the loop does on a non-finite loss): it is recorded as rejected, and a
+    sweep goes on to rung 3 while a ladder stops and keeps rung 1."""
+    import types
+
+    import tensorflow as tf
+
+    c = demo_config.get_config("tiny")
+    c.sparsity.adaptive, c.sparsity.search = True, search
+    c.sparsity.rungs, c.sparsity.steps = 3, 3
+    c.sparsity.alpha, c.sparsity.factor = 1e-3, 2.0
+    c.tolerance = 0.01
+    start = str(tmp_path / "baseline.keras")
+    models.build("xunet", 0.5, input_shape=(16, 16, 1)).save(start)
+
+    def build(path, alpha, first):
+        if alpha == pytest.approx(2e-3):
+            raise FloatingPointError("non-finite loss or metric at epoch 1")
+        return models.load(path)
+
+    def train_stage(r, make, n, lr, decay_step, folder, out, **kwargs):
+        model = make()
+        rung = int(out.split("_")[1].split(".")[0])  # rung_k.keras
+        kernel = model.trainable_weights[0]
+        kernel.assign(np.full(kernel.shape, rung, "float32"))  # which rung it is
+        model.save(f"{folder}/{out}")
+        return model
+
+    monkeypatch.setattr(guard, "train_stage", train_stage)
+    lines = []
+    r = types.SimpleNamespace(
+        c=c,
+        val_accuracy=lambda m: 0.90,
+        log=lines.append,
+        load=models.load,
+        metadata=dict,
+        strategy=tf.distribute.get_strategy(),
+    )
+    zeros = iter([0.1, 0.3])
+    folder = tmp_path / "sparse"
+    folder.mkdir()
+    _, path = guard.guarded_sparsity(
+        r, str(folder), start, 0.90, lambda m: next(zeros), build
+    )
+    assert [p["rung"] for p in path] == ([1, 2, 3] if search == "sweep" else [1, 2])
+    assert [p["accepted"] for p in path] == [True, False, True][: len(path)]
+    assert path[1]["diverged"] == "non-finite loss or metric at epoch 1"
+    assert "guard rung 2: alpha 0.002 diverged" in lines[1]
+    table = run_report.guard_table(path)
+    assert "| 2 | 0.002 | 1 | diverged |" in table
+    verdict = "rejected" if search == "sweep" else "undone, stop"
+    assert f"| {verdict} (diverged) |" in table
+    kept = models.load(str(folder / "model.keras")).trainable_weights[0]
+    assert np.all(np.asarray(kept) == (3 if search == "sweep" else 1))

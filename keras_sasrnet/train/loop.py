@@ -54,6 +54,7 @@ class Recipe:
         eager: run the training and validation steps eagerly, untraced
             (Keras' ``run_eagerly``): slower per step, but no tracing, which
             costs more than a few steps of a tiny model (the tests' runs).
+            Not under MirroredStrategy.
     """
 
     steps: int
@@ -154,7 +155,11 @@ def train(model_fn, data_fn, val_data, recipe, workdir, strategy=None, log=print
                 "recipe": dataclasses.asdict(recipe),
             }
             model = compile_model(model_fn(), recipe)
-    model.run_eagerly = recipe.eager  # a loaded checkpoint does not keep it
+    # a loaded checkpoint does not keep it; under MirroredStrategy Keras'
+    # eager steps failed (a collective's shape mismatch in BatchNorm)
+    model.run_eagerly = recipe.eager and not isinstance(
+        strategy, tf.distribute.MirroredStrategy
+    )
     state["epochs"] = recipe.epochs
     if state["epoch"] >= recipe.epochs:
         log(f"{workdir}: already trained ({state['epoch']} epochs)")

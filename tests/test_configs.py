@@ -46,6 +46,12 @@ def test_paper_config_arguments():
     assert c.data.stegos == "data/boss256_q95_juniward_0.2"
     hill = load(next(p for p in CONFIGS if p.stem == "srnet_hill")).get_config()
     assert hill.data.covers == "data/boss256"
+    # the strength chosen by the guard's sweep, from the paper's alpha
+    s = hill.sparsity
+    assert (s.adaptive, s.search, s.alpha, s.rungs) == (True, "sweep", 1e-4, 4)
+    from keras_sasrnet.train import guard
+
+    assert guard.rung_iterations(s.steps, s.rungs) == [25_000] * 4
     with pytest.raises(ValueError, match="'size=3' is not key=value"):
         parse_arg("size=3", payload=0.4)
 

@@ -157,8 +157,10 @@ def train(model_fn, data_fn, val_data, recipe, workdir, strategy=None, log=print
             model = compile_model(model_fn(), recipe)
     # a loaded checkpoint does not keep it; under MirroredStrategy Keras'
     # eager steps failed (a collective's shape mismatch in BatchNorm)
+    # (the multi-worker loop traces its own step, eager or not)
     model.run_eagerly = recipe.eager and not isinstance(
-        strategy, tf.distribute.MirroredStrategy
+        strategy,
+        (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy),
     )
     state["epochs"] = recipe.epochs
     if state["epoch"] >= recipe.epochs:

@@ -13,7 +13,7 @@ from keras_sasrnet import cli, precision
 from keras_sasrnet.evaluation import detect
 
 FLAGS = flags.FLAGS
-cli.define_model("The detector (.keras).")
+cli.define_model("The detector (.keras, a SavedModel folder, .tflite or .onnx).")
 flags.DEFINE_list("inputs", None, "Image files and/or folders, comma-separated.")
 flags.DEFINE_float(
     "threshold", 0.5, "Stego above this probability.", lower_bound=0.0, upper_bound=1.0

@@ -1,6 +1,7 @@
 """Scoring image files with a detector: the engine of ``sasrnet_detect``.
 
-Detectors come as ``.keras`` files, SavedModel folders or ``.tflite`` files.
+Detectors come as ``.keras`` files, SavedModel folders, ``.tflite`` or
+``.onnx`` files.
 
 Any image size the architecture accepts is scored as it is (SRNet and XuNet
 are fully convolutional up to global pooling). JPEG files are fed in the
@@ -64,7 +65,7 @@ def read_for(domain, path):
 
 
 class Detector:
-    """A detector in any format (.keras, SavedModel, .tflite), any input size.
+    """A detector in any format (.keras, SavedModel, .tflite, .onnx), any input size.
 
     Example:
         >>> Detector("slim.keras").score(["a.pgm", "b.pgm"])

@@ -12,6 +12,7 @@ import numpy as np
 
 from keras_sasrnet import atomic, markdown
 from keras_sasrnet.evaluation import plots
+from keras_sasrnet.train.checkpoint import BEST
 
 # Stage folders and the sub-folder holding their training run, in order.
 STAGES = (("baseline", "train"), ("sparse", "train"))
@@ -60,7 +61,7 @@ def write_report(workdir, rows, table, log=print):
                 name = f"training_{stage}.png"
                 plots.training_curves(history, os.path.join(figures, name), stage)
                 links.append((f"training curves: {stage} (Fig. 5)", name))
-    base = os.path.join(workdir, "baseline", "best.keras")
+    base = os.path.join(workdir, "baseline", BEST)
     sparse = os.path.join(workdir, "sparse", "model.keras")
     if os.path.exists(base) and os.path.exists(sparse):
         plots.gamma_histogram(

@@ -34,6 +34,7 @@ import statistics
 
 from keras_sasrnet import atomic, models, slimming
 from keras_sasrnet.train import loop
+from keras_sasrnet.train.checkpoint import BEST
 from keras_sasrnet.train.config import within_tolerance
 from keras_sasrnet.train.run import train_stage
 
@@ -236,7 +237,7 @@ def _rung_choice(r, step, last_path, last, folder, k, zero_fraction):
     if within_tolerance(step["drop"], tolerance):
         options.append((("last", last_path, step["zero_fraction"]), last))
     train_dir = os.path.join(folder, f"rung_{k}")
-    best_path = os.path.join(train_dir, "best.keras")
+    best_path = os.path.join(train_dir, BEST)
     state = loop.load_state(train_dir) or {}
     best_epoch = state.get("best_epoch")  # 0 or absent: no epoch validated
     if best_epoch and best_epoch != state.get("epoch") and os.path.exists(best_path):

@@ -23,6 +23,7 @@ from keras_sasrnet.evaluation import run_report
 from keras_sasrnet.evaluation.evaluate import evaluate
 from keras_sasrnet.latency import LatencyModel
 from keras_sasrnet.train import loop, stages
+from keras_sasrnet.train.checkpoint import BEST
 from keras_sasrnet.train.config import validate, within_tolerance
 from keras_sasrnet.train.run import Run, train_stage
 
@@ -69,7 +70,7 @@ def run_slimming(config, workdir, log=print, overwrite=False):
     base = r.stage("baseline", functools.partial(stages.baseline_stage, r))
     rows = [base, r.stage("sparse", functools.partial(stages.sparse_stage, r))]
     source = os.path.join(workdir, "sparse", "model.keras")
-    paths = [os.path.join(workdir, "baseline", "best.keras"), source]
+    paths = [os.path.join(workdir, "baseline", BEST), source]
     cumulative = []
     if c.prune.select == "zeros":  # each round removes what is at zero
         cumulative = [0.0] * c.prune.rounds

@@ -19,6 +19,7 @@ from keras_sasrnet.data.manifest import Manifest
 from keras_sasrnet.evaluation import metrics
 from keras_sasrnet.evaluation.evaluate import evaluate, predict_pairs
 from keras_sasrnet.train import loop
+from keras_sasrnet.train.checkpoint import BEST
 from keras_sasrnet.train.config import validate
 from keras_sasrnet.train.distribute import make_strategy
 from keras_sasrnet.train.stopwatch import Stopwatch
@@ -257,7 +258,7 @@ def train_stage(
             r.log,
         )
         last = state.get("checkpoint") or f"epoch_{state['epoch']:04d}.keras"
-        kept = "best.keras" if keep == "best" else last
+        kept = BEST if keep == "best" else last
         with atomic.replacing(path, ".keras") as tmp:
             shutil.copyfile(os.path.join(train_dir, kept), tmp)
     else:

@@ -13,6 +13,7 @@ import numpy as np
 from keras_sasrnet import atomic, models, slimming
 from keras_sasrnet.latency import LatencyModel
 from keras_sasrnet.train import guard, loop
+from keras_sasrnet.train.checkpoint import BEST
 from keras_sasrnet.train.run import train_stage
 
 
@@ -25,7 +26,7 @@ def baseline_stage(r, folder):
     else:
         build, steps = r.build, c.baseline.steps
     model = train_stage(
-        r, build, steps, c.train.lr, c.baseline.decay_step, folder, "best.keras"
+        r, build, steps, c.train.lr, c.baseline.decay_step, folder, BEST
     )
     return {"name": "baseline", "rate": 0.0, **r.measure(model, folder)}
 
@@ -44,7 +45,7 @@ def sparse_stage(r, folder):
     ``sparsity.adaptive``: the strength is chosen from validation accuracy
     (``guard.guarded_sparsity``; its path is in the metrics as ``guard``)."""
     c, s = r.c, r.c.sparsity
-    start_path = os.path.join(r.workdir, "baseline", "best.keras")
+    start_path = os.path.join(r.workdir, "baseline", BEST)
     method = slimming.sparsity.method(s.method)
     latency_model = latency_table(c)
 
@@ -188,7 +189,7 @@ def prune_round(r, k, source, total, rate, folder):
     model = r.load(source)
     budget_ms = None
     if p.select == "latency":  # `total` of the baseline's predicted latency cut
-        baseline = r.load(os.path.join(r.workdir, "baseline", "best.keras"))
+        baseline = r.load(os.path.join(r.workdir, "baseline", BEST))
         budget_ms = (1 - total) * latency_table(c).predict(baseline)
     with r.strategy.scope():
         slim, plan = slim_as_configured(model, rate, c, r.size, budget_ms)

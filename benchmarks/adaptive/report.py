@@ -69,6 +69,7 @@ def _rung(p):
             f"{100 * p['val_probe']:.2f} % after the probe"
             if "val_probe" in p
             else f"val {100 * p['val_accuracy']:.2f} %"
+            + (", its probe diverged" if "probe_diverged" in p else "")
         )
         + (
             (

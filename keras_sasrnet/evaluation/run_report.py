@@ -135,7 +135,7 @@ def guard_table(path):
     with a probe (``sparsity.probe_steps``), the sparse model's own accuracy
     and the probe's beside the better of them, which the verdict reads; the
     rung's best epoch beside, and which of the two the verdict kept."""
-    probed = any("val_probe" in p for p in path)
+    probed = any("val_probe" in p or "probe_diverged" in p for p in path)
     epochs = any("val_best_epoch" in p for p in path)
     sweep = path[0].get("search") == "sweep"  # every rung from the baseline
     final = _sweep_final(path) if sweep else None
@@ -166,7 +166,12 @@ def guard_table(path):
                 str(p["iterations"]),
                 f"{100 * p['zero_fraction']:.1f} %",
                 *(
-                    [f"{100 * p['val_sparse']:.2f} %", f"{100 * p['val_probe']:.2f} %"]
+                    [
+                        f"{100 * p['val_sparse']:.2f} %",
+                        f"{100 * p['val_probe']:.2f} %"
+                        if "val_probe" in p
+                        else "diverged",
+                    ]
                     if probed
                     else []
                 ),

@@ -101,7 +101,8 @@ def guarded_sparsity(
             better of the two: each is a model without the zeroed channels,
             and each is one noisy draw (on the demo a probe fell 3.4 pp below
             its sparse model, and another rose 1.8 pp above it). None: by the
-            sparse model's own validation accuracy.
+            sparse model's own validation accuracy, as when the probe's
+            fine-tuning diverges (``probe_diverged`` in the path says why).
 
     The path is a list of {rung, search, alpha, iterations, zero_fraction,
     val_accuracy, val_sparse, (val_probe), reference, drop: the last
@@ -160,8 +161,12 @@ def guarded_sparsity(
         val = sparse_val = r.val_accuracy(model)
         probed = {}
         if probe is not None:  # either model is one without the zeroed channels
-            probed["val_probe"] = probe(os.path.join(folder, out), k)
-            val = max(sparse_val, probed["val_probe"])
+            try:
+                probed["val_probe"] = probe(os.path.join(folder, out), k)
+                val = max(sparse_val, probed["val_probe"])
+            except FloatingPointError as error:  # judged by the sparse model alone
+                probed["probe_diverged"] = str(error)
+                r.log(f"guard rung {k}: its probe diverged ({error})")
         drop = baseline_val - val
         step = {
             "rung": k,
@@ -187,7 +192,7 @@ def guarded_sparsity(
             f"of the channels at zero, val accuracy {val:.4f}"
             + (
                 f" (sparse {sparse_val:.4f}, probe {probed['val_probe']:.4f})"
-                if probed
+                if "val_probe" in probed
                 else ""
             )
             + f" ({drop:+.4f} "

@@ -292,3 +292,67 @@ def test_a_rung_that_diverges_is_rejected_not_the_end_of_the_run(
     assert f"| {verdict} (diverged) |" in table
     kept = models.load(str(folder / "model.keras")).trainable_weights[0]
     assert np.all(np.asarray(kept) == (3 if search == "sweep" else 1))
+
+
+def test_a_probe_that_diverges_leaves_the_rung_judged_by_its_sparse_model(
+    tmp_path, monkeypatch
+):
+    """Rung 2's probe (its zeros pruned, briefly fine-tuned) diverges: the
+    run goes on, rung 2 is judged by its sparse model's own accuracy (within
+    the tolerance here, so accepted), and the path, the log and the guard
+    table say the probe diverged."""
+    import types
+
+    import tensorflow as tf
+
+    from benchmarks.adaptive import report
+
+    c = demo_config.get_config("tiny")
+    c.sparsity.adaptive, c.sparsity.search = True, "sweep"
+    c.sparsity.rungs, c.sparsity.steps = 2, 2
+    c.sparsity.alpha, c.sparsity.factor = 1e-3, 2.0
+    c.tolerance = 0.01
+    start = str(tmp_path / "baseline.keras")
+    models.build("xunet", 0.5, input_shape=(16, 16, 1)).save(start)
+
+    def train_stage(r, make, n, lr, decay_step, folder, out, **kwargs):
+        model = make()
+        model.save(f"{folder}/{out}")
+        return model
+
+    def probe(rung_path, k):
+        if k == 2:
+            raise FloatingPointError("non-finite loss or metric at epoch 1")
+        return 0.80  # below the tolerance: rung 1 is judged by its sparse 0.895
+
+    monkeypatch.setattr(guard, "train_stage", train_stage)
+    lines = []
+    r = types.SimpleNamespace(
+        c=c,
+        val_accuracy=lambda m: 0.895,
+        log=lines.append,
+        load=models.load,
+        metadata=dict,
+        strategy=tf.distribute.get_strategy(),
+    )
+    zeros = iter([0.1, 0.3])
+    folder = tmp_path / "sparse"
+    folder.mkdir()
+    _, path = guard.guarded_sparsity(
+        r,
+        str(folder),
+        start,
+        0.90,
+        lambda m: next(zeros),
+        lambda p, a, first: models.load(p),
+        probe=probe,
+    )
+    assert [p["accepted"] for p in path] == [True, True]
+    assert path[0]["val_probe"] == 0.80 and "probe_diverged" not in path[0]
+    assert "val_probe" not in path[1]
+    assert path[1]["probe_diverged"] == "non-finite loss or metric at epoch 1"
+    assert path[1]["val_accuracy"] == path[1]["val_sparse"] == 0.895
+    assert any("guard rung 2: its probe diverged" in line for line in lines)
+    table = run_report.guard_table(path)
+    assert "| 2 | 0.002 | 1 | 30.0 % | 89.50 % | diverged | 89.50 % |" in table
+    assert "its probe diverged" in report._rung(path[1])

@@ -67,3 +67,20 @@ def test_the_target_column_says_what_missed(tmp_path):
         "| b": "missed: 19.0 % removed on a seed |",
         "| c": "missed: val |",
     }
+
+
+def test_a_rung_whose_probe_diverged_reads_so_in_the_path():
+    from benchmarks.adaptive import report
+
+    rung = {
+        "alpha": 0.1,
+        "zero_fraction": 0.3,
+        "val_accuracy": 0.895,
+        "val_sparse": 0.895,
+        "probe_diverged": "non-finite loss or metric at epoch 1",
+        "accepted": True,
+    }
+    text = report._rung(rung)
+    assert text.startswith("alpha 0.1 -> 30 % at zero, val 89.50 %, its probe")
+    del rung["probe_diverged"]
+    assert "its probe diverged" not in report._rung(rung)

@@ -61,7 +61,13 @@ def readme(folder):
 def _rung(p):
     """One rung of a guard's path, in words."""
     if "diverged" in p:
-        return f"alpha {p['alpha']:g} -> diverged (rejected)"
+        if not p["accepted"]:
+            return f"alpha {p['alpha']:g} -> diverged (rejected)"
+        return (
+            f"alpha {p['alpha']:g} -> diverged, its best epoch accepted: "
+            f"{100 * p['zero_fraction_best_epoch']:.0f} % at zero, val "
+            f"{100 * p['val_best_epoch']:.2f} %"
+        )
     return (
         f"alpha {p['alpha']:g} -> {100 * p['zero_fraction']:.0f} % at zero, "
         + (

@@ -150,13 +150,18 @@ def guard_table(path):
             verdict += f" ({p['kept']})"
         if p is final:
             verdict += ": the phase's model"
-        if "diverged" in p:  # no model to measure: its training diverged
-            blank = len(_columns(probed, epochs)) - 4
+        if "diverged" in p:  # no last model: its training diverged
+            blank = len(_columns(probed, epochs)) - 4 - epochs
             cells.append(
                 [str(p["rung"]), f"{p['alpha']:g}", str(p["iterations"])]
                 + ["diverged"]
                 + [""] * blank
-                + [("rejected" if sweep else "undone, stop") + " (diverged)"]
+                + ([_best_epoch_cell(p)] if epochs else [])
+                + [
+                    verdict.replace(" (best epoch)", "") + " (diverged; best epoch)"
+                    if p["accepted"]
+                    else verdict + " (diverged)"
+                ]
             )
             continue
         cells.append(
@@ -177,20 +182,21 @@ def guard_table(path):
                 ),
                 f"{100 * p['val_accuracy']:.2f} %",
                 f"{100 * p['drop']:+.2f} pp",
-                *(
-                    [
-                        f"{100 * p['zero_fraction_best_epoch']:.1f} %, "
-                        f"{100 * p['val_best_epoch']:.2f} %"
-                        if "val_best_epoch" in p
-                        else ""
-                    ]
-                    if epochs
-                    else []
-                ),
+                *([_best_epoch_cell(p)] if epochs else []),
                 verdict,
             ]
         )
     return markdown.table([*_columns(probed, epochs), "verdict"], cells)
+
+
+def _best_epoch_cell(p):
+    """The guard table's best-epoch cell: at zero, val ("" if none)."""
+    if "val_best_epoch" not in p:
+        return ""
+    return (
+        f"{100 * p['zero_fraction_best_epoch']:.1f} %, "
+        f"{100 * p['val_best_epoch']:.2f} %"
+    )
 
 
 def _columns(probed, epochs):

@@ -110,9 +110,10 @@ def guarded_sparsity(
     drop_best_epoch: the best epoch's, where that is an earlier one, judged
     alone (it is not probed); accepted, kept: "last", "best epoch" or None};
     a rung whose training diverged (a non-finite loss) has only rung,
-    search, alpha, iterations, reference, ``diverged`` (why), accepted False
-    and kept None: a sweep goes on, a ladder stops. The path is also
-    written to folder/guard.json.
+    search, alpha, iterations, reference, ``diverged`` (why) and, where it
+    committed an epoch before, that best epoch's figures, judged alone
+    (accepted: kept "best epoch"; else accepted False, kept None): a sweep
+    goes on, a ladder stops. The path is also written to folder/guard.json.
     """
     c, s = r.c, r.c.sparsity
     sweep = s.search == "sweep"
@@ -139,22 +140,33 @@ def guarded_sparsity(
                 momentum=s.momentum,
             )
         except FloatingPointError as error:
-            # A too strong rung: rejected, not the end of the run (its NaN
-            # epoch is never committed, so a rerun diverges the same way)
+            # A too strong rung is not the end of the run (its NaN epoch is
+            # never committed, so a rerun diverges the same way): its best
+            # committed epoch, if any, is judged alone; a ladder stops here.
+            step = {
+                "rung": k,
+                "search": s.search,
+                "alpha": alpha,
+                "iterations": n,
+                "reference": baseline_val,
+                "diverged": str(error),
+            }
+            chosen, model = _rung_choice(r, step, None, None, folder, k, zero_fraction)
             path.append(
-                {
-                    "rung": k,
-                    "search": s.search,
-                    "alpha": alpha,
-                    "iterations": n,
-                    "reference": baseline_val,
-                    "diverged": str(error),
-                    "accepted": False,
-                    "kept": None,
-                }
+                {**step, "accepted": chosen is not None, "kept": chosen and chosen[0]}
             )
-            r.log(f"guard rung {k}: alpha {alpha:g} diverged ({error}): rejected")
+            r.log(
+                f"guard rung {k}: alpha {alpha:g} diverged ({error}): "
+                + (
+                    f"its best epoch accepted ({chosen[2]:.1%} at zero, val "
+                    f"{step['val_best_epoch']:.4f})"
+                    if chosen
+                    else "rejected"
+                )
+            )
             alpha *= s.factor
+            if chosen and (not sweep or kept_zeros is None or chosen[2] > kept_zeros):
+                current, kept_model, kept_zeros = chosen[1], model, chosen[2]
             if sweep:
                 continue
             break
@@ -235,17 +247,21 @@ def guarded_sparsity(
 def _rung_choice(r, step, last_path, last, folder, k, zero_fraction):
     """The rung's model: its last epoch or its best epoch on validation
     (where that is an earlier one), whichever is within tolerance with more
-    channels at zero (the last on a tie). Adds the best epoch's figures to
-    ``step``; returns ((name, path, zeros) or None, model)."""
+    channels at zero (the last on a tie). ``last_path`` None: the rung
+    diverged, its best committed epoch is the only candidate. Adds the best
+    epoch's figures to ``step``; returns ((name, path, zeros) or None,
+    model)."""
     tolerance = r.c.tolerance
     options = []
-    if within_tolerance(step["drop"], tolerance):
+    diverged = last_path is None
+    if not diverged and within_tolerance(step["drop"], tolerance):
         options.append((("last", last_path, step["zero_fraction"]), last))
     train_dir = os.path.join(folder, f"rung_{k}")
     best_path = os.path.join(train_dir, BEST)
     state = loop.load_state(train_dir) or {}
     best_epoch = state.get("best_epoch")  # 0 or absent: no epoch validated
-    if best_epoch and best_epoch != state.get("epoch") and os.path.exists(best_path):
+    earlier = diverged or best_epoch != state.get("epoch")
+    if best_epoch and earlier and os.path.exists(best_path):
         best = r.load(best_path)
         step["val_best_epoch"] = r.val_accuracy(best)
         step["zero_fraction_best_epoch"] = zero_fraction(best)

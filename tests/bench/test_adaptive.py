@@ -84,3 +84,14 @@ def test_a_rung_whose_probe_diverged_reads_so_in_the_path():
     assert text.startswith("alpha 0.1 -> 30 % at zero, val 89.50 %, its probe")
     del rung["probe_diverged"]
     assert "its probe diverged" not in report._rung(rung)
+
+
+def test_a_diverged_rung_reads_rejected_or_its_best_epoch_accepted():
+    from benchmarks.adaptive import report
+
+    rung = {"alpha": 0.2, "diverged": "non-finite loss", "accepted": False}
+    assert report._rung(rung) == "alpha 0.2 -> diverged (rejected)"
+    rung.update(accepted=True, zero_fraction_best_epoch=0.5, val_best_epoch=0.9)
+    assert report._rung(rung) == (
+        "alpha 0.2 -> diverged, its best epoch accepted: 50 % at zero, val 90.00 %"
+    )

@@ -353,3 +353,75 @@ def test_a_probe_that_diverges_leaves_the_rung_judged_by_its_sparse_model(
     assert any("guard rung 2: its probe diverged" in line for line in lines)
     table = run_report.guard_table(path)
     assert "| 2 | 0.002 | 1 | 30.0 % | 89.50 % | diverged | 89.50 % |" in table
+
+
+@pytest.mark.parametrize("search", ["sweep", "ladder"])
+def test_a_rung_that_diverges_offers_its_best_committed_epoch(
+    tmp_path, monkeypatch, search
+):
+    """Rung 2 diverges after committing an epoch (its state and best.keras
+    exist): that epoch is judged alone and, within the tolerance with the
+    most zeros, kept: the sweep keeps it over rung 3, the ladder stops on it."""
+    import types
+
+    import tensorflow as tf
+
+    from keras_sasrnet import atomic
+
+    c = demo_config.get_config("tiny")
+    c.sparsity.adaptive, c.sparsity.search = True, search
+    c.sparsity.rungs, c.sparsity.steps = 3, 3
+    c.sparsity.alpha, c.sparsity.factor = 1e-3, 2.0
+    c.tolerance = 0.01
+    start = str(tmp_path / "baseline.keras")
+    models.build("xunet", 0.5, input_shape=(16, 16, 1)).save(start)
+    folder = tmp_path / "sparse"
+    (folder / "rung_2").mkdir(parents=True)
+    best = models.load(start)
+    best.trainable_weights[0].assign(np.full(best.trainable_weights[0].shape, 2.0))
+    best.save(str(folder / "rung_2" / "best.keras"))
+    atomic.write_json(
+        str(folder / "rung_2" / "state.json"), {"epoch": 1, "best_epoch": 1}
+    )
+
+    def build(path, alpha, first):
+        if alpha == pytest.approx(2e-3):
+            raise FloatingPointError("non-finite loss or metric at epoch 2")
+        return models.load(path)
+
+    def train_stage(r, make, n, lr, decay_step, folder, out, **kwargs):
+        model = make()
+        rung = int(out.split("_")[1].split(".")[0])
+        kernel = model.trainable_weights[0]
+        kernel.assign(np.full(kernel.shape, rung, "float32"))
+        model.save(f"{folder}/{out}")
+        return model
+
+    def zero_fraction(model):  # rung k's model (kernel filled with k)
+        return {1: 0.1, 2: 0.5, 3: 0.3}[int(model.trainable_weights[0][0, 0, 0, 0])]
+
+    monkeypatch.setattr(guard, "train_stage", train_stage)
+    lines = []
+    r = types.SimpleNamespace(
+        c=c,
+        val_accuracy=lambda m: 0.90,
+        log=lines.append,
+        load=models.load,
+        metadata=dict,
+        strategy=tf.distribute.get_strategy(),
+    )
+    _, path = guard.guarded_sparsity(r, str(folder), start, 0.90, zero_fraction, build)
+    assert [p["accepted"] for p in path] == (
+        [True] * 3 if search == "sweep" else [True] * 2
+    )
+    assert path[1]["diverged"] == "non-finite loss or metric at epoch 2"
+    assert (path[1]["kept"], path[1]["zero_fraction_best_epoch"]) == ("best epoch", 0.5)
+    assert (
+        "diverged (non-finite loss or metric at epoch 2): its best epoch accepted"
+        in lines[1]
+    )
+    kept = models.load(str(folder / "model.keras")).trainable_weights[0]
+    assert np.all(np.asarray(kept) == 2)  # the diverged rung's best epoch
+    table = run_report.guard_table(path)
+    assert "| 2 | 0.002 | 1 | diverged |  |  | 50.0 %, 90.00 % |" in table
+    assert "(diverged; best epoch)" in table

@@ -4,9 +4,11 @@ from benchmarks import study
 from keras_sasrnet import markdown
 
 COMMAND = (
-    "python -m benchmarks.latency_budget.run --workdir=/work/exp/bench28/work "
+    "python -m benchmarks.latency_budget.run --workdir=WORK "
     "--cache=/work/exp/bench28/cache --task=TASK"
 )
+# The benchmark's work folder each task's rows were collected from
+WORKDIRS = {"lsbm": "/work/exp/bench28/work", "hill": "/work/exp/bench29/work"}
 
 
 def readme(folder):
@@ -21,7 +23,9 @@ def readme(folder):
         "`/score` prunes the same sparse model in plain |gamma| order to the "
         "budget instead of the knapsack (score per ms). The benchmark's own "
         "report (means, spreads, measured latency, verdicts) is "
-        "benchmarks/slimming/README.md.\n"
+        "benchmarks/slimming/README.md. WORK: "
+        + ", ".join(f"`{w}` for {t}" for t, w in WORKDIRS.items())
+        + ".\n"
     ]
     for task in dict.fromkeys(r["task"] for r in rows):
         parts.append(_task_table([r for r in rows if r["task"] == task], task))

@@ -234,29 +234,23 @@ def test_a_rung_keeps_its_best_epoch_when_only_that_is_within_tolerance(tmp_path
     assert chosen == ("last", "last.keras", 0.4) and "val_best_epoch" not in step
 
 
-@pytest.mark.parametrize("search", ["sweep", "ladder"])
-def test_a_rung_that_diverges_is_rejected_not_the_end_of_the_run(
-    tmp_path, monkeypatch, search
-):
-    """Rung 2's training diverges (train_stage raises FloatingPointError, as
-    the loop does on a non-finite loss): it is recorded as rejected, and a
-    sweep goes on to rung 3 while a ladder stops and keeps rung 1."""
+def _scripted(tmp_path, monkeypatch, search, rungs):
+    """A guard run without training: the tiny config's guard (alpha 1e-3, x2
+    per rung, tolerance 1 pp), a saved XuNet as the baseline, ``train_stage``
+    replaced by one that fills rung k's first kernel with k (so a kept model
+    shows which rung it is) and a ``Run`` stand-in whose validation accuracy
+    is always 0.90. Returns (run, baseline path, log lines, sparse folder)."""
     import types
 
     import tensorflow as tf
 
     c = demo_config.get_config("tiny")
     c.sparsity.adaptive, c.sparsity.search = True, search
-    c.sparsity.rungs, c.sparsity.steps = 3, 3
+    c.sparsity.rungs, c.sparsity.steps = rungs, rungs
     c.sparsity.alpha, c.sparsity.factor = 1e-3, 2.0
     c.tolerance = 0.01
     start = str(tmp_path / "baseline.keras")
     models.build("xunet", 0.5, input_shape=(16, 16, 1)).save(start)
-
-    def build(path, alpha, first):
-        if alpha == pytest.approx(2e-3):
-            raise FloatingPointError("non-finite loss or metric at epoch 1")
-        return models.load(path)
 
     def train_stage(r, make, n, lr, decay_step, folder, out, **kwargs):
         model = make()
@@ -276,9 +270,33 @@ def test_a_rung_that_diverges_is_rejected_not_the_end_of_the_run(
         metadata=dict,
         strategy=tf.distribute.get_strategy(),
     )
-    zeros = iter([0.1, 0.3])
     folder = tmp_path / "sparse"
     folder.mkdir()
+    return r, start, lines, folder
+
+
+def _diverging_at(alpha, error):
+    """A rung builder whose training diverges (as the loop does on a
+    non-finite loss) at ``alpha``."""
+
+    def build(path, a, first):
+        if a == pytest.approx(alpha):
+            raise FloatingPointError(error)
+        return models.load(path)
+
+    return build
+
+
+@pytest.mark.parametrize("search", ["sweep", "ladder"])
+def test_a_rung_that_diverges_is_rejected_not_the_end_of_the_run(
+    tmp_path, monkeypatch, search
+):
+    """Rung 2's training diverges (train_stage raises FloatingPointError, as
+    the loop does on a non-finite loss): it is recorded as rejected, and a
+    sweep goes on to rung 3 while a ladder stops and keeps rung 1."""
+    r, start, lines, folder = _scripted(tmp_path, monkeypatch, search, 3)
+    build = _diverging_at(2e-3, "non-finite loss or metric at epoch 1")
+    zeros = iter([0.1, 0.3])
     _, path = guard.guarded_sparsity(
         r, str(folder), start, 0.90, lambda m: next(zeros), build
     )
@@ -301,41 +319,15 @@ def test_a_probe_that_diverges_leaves_the_rung_judged_by_its_sparse_model(
     run goes on, rung 2 is judged by its sparse model's own accuracy (within
     the tolerance here, so accepted), and the path, the log and the guard
     table say the probe diverged."""
-    import types
-
-    import tensorflow as tf
-
-    c = demo_config.get_config("tiny")
-    c.sparsity.adaptive, c.sparsity.search = True, "sweep"
-    c.sparsity.rungs, c.sparsity.steps = 2, 2
-    c.sparsity.alpha, c.sparsity.factor = 1e-3, 2.0
-    c.tolerance = 0.01
-    start = str(tmp_path / "baseline.keras")
-    models.build("xunet", 0.5, input_shape=(16, 16, 1)).save(start)
-
-    def train_stage(r, make, n, lr, decay_step, folder, out, **kwargs):
-        model = make()
-        model.save(f"{folder}/{out}")
-        return model
+    r, start, lines, folder = _scripted(tmp_path, monkeypatch, "sweep", 2)
+    r.val_accuracy = lambda m: 0.895
 
     def probe(rung_path, k):
         if k == 2:
             raise FloatingPointError("non-finite loss or metric at epoch 1")
         return 0.80  # below the tolerance: rung 1 is judged by its sparse 0.895
 
-    monkeypatch.setattr(guard, "train_stage", train_stage)
-    lines = []
-    r = types.SimpleNamespace(
-        c=c,
-        val_accuracy=lambda m: 0.895,
-        log=lines.append,
-        load=models.load,
-        metadata=dict,
-        strategy=tf.distribute.get_strategy(),
-    )
     zeros = iter([0.1, 0.3])
-    folder = tmp_path / "sparse"
-    folder.mkdir()
     _, path = guard.guarded_sparsity(
         r,
         str(folder),
@@ -362,54 +354,21 @@ def test_a_rung_that_diverges_offers_its_best_committed_epoch(
     """Rung 2 diverges after committing an epoch (its state and best.keras
     exist): that epoch is judged alone and, within the tolerance with the
     most zeros, kept: the sweep keeps it over rung 3, the ladder stops on it."""
-    import types
-
-    import tensorflow as tf
-
     from keras_sasrnet import atomic
 
-    c = demo_config.get_config("tiny")
-    c.sparsity.adaptive, c.sparsity.search = True, search
-    c.sparsity.rungs, c.sparsity.steps = 3, 3
-    c.sparsity.alpha, c.sparsity.factor = 1e-3, 2.0
-    c.tolerance = 0.01
-    start = str(tmp_path / "baseline.keras")
-    models.build("xunet", 0.5, input_shape=(16, 16, 1)).save(start)
-    folder = tmp_path / "sparse"
-    (folder / "rung_2").mkdir(parents=True)
+    r, start, lines, folder = _scripted(tmp_path, monkeypatch, search, 3)
+    (folder / "rung_2").mkdir()
     best = models.load(start)
     best.trainable_weights[0].assign(np.full(best.trainable_weights[0].shape, 2.0))
     best.save(str(folder / "rung_2" / "best.keras"))
     atomic.write_json(
         str(folder / "rung_2" / "state.json"), {"epoch": 1, "best_epoch": 1}
     )
-
-    def build(path, alpha, first):
-        if alpha == pytest.approx(2e-3):
-            raise FloatingPointError("non-finite loss or metric at epoch 2")
-        return models.load(path)
-
-    def train_stage(r, make, n, lr, decay_step, folder, out, **kwargs):
-        model = make()
-        rung = int(out.split("_")[1].split(".")[0])
-        kernel = model.trainable_weights[0]
-        kernel.assign(np.full(kernel.shape, rung, "float32"))
-        model.save(f"{folder}/{out}")
-        return model
+    build = _diverging_at(2e-3, "non-finite loss or metric at epoch 2")
 
     def zero_fraction(model):  # rung k's model (kernel filled with k)
         return {1: 0.1, 2: 0.5, 3: 0.3}[int(model.trainable_weights[0][0, 0, 0, 0])]
 
-    monkeypatch.setattr(guard, "train_stage", train_stage)
-    lines = []
-    r = types.SimpleNamespace(
-        c=c,
-        val_accuracy=lambda m: 0.90,
-        log=lines.append,
-        load=models.load,
-        metadata=dict,
-        strategy=tf.distribute.get_strategy(),
-    )
     _, path = guard.guarded_sparsity(r, str(folder), start, 0.90, zero_fraction, build)
     assert [p["accepted"] for p in path] == (
         [True] * 3 if search == "sweep" else [True] * 2

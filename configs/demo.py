@@ -9,11 +9,11 @@ LSB matching at 1.0 bpp: baseline training, sparsity training (gamma L1
 minimised by a proximal step, starting from the trained gammas, its
 strength chosen from validation accuracy by the guard), which empties
 channels to exact zeros; pruning exactly those (``prune.select="zeros"``:
-the rate is what sparsity emptied, 40 % on seed 0, and accuracy right after
+the rate is what sparsity emptied, 20 % on seed 0, and accuracy right after
 pruning equals the sparse model's),
 fine-tuning, Table 5. ``--config.prune.select=rate --config.prune.target=0.6``
 prunes a fixed 60 % by |gamma| instead.
-Costs about 5-6 minutes on 2 CPU cores. Why XuNet: a full SRNet trained from
+Costs about 5 minutes on 2 CPU cores. Why XuNet: a full SRNet trained from
 scratch (He init) stays near 50 % accuracy for ~1,400 iterations (about an
 hour here, benchmarks/srnet_learning) before it starts to learn; XuNet's
 fixed high-pass filter learns within seconds. SRNet with its first layer
@@ -37,6 +37,11 @@ def get_config(arg=None):
     c.data.demo.use = True
     c.data.demo.crop = 64
     c.data.demo.stride = 32  # overlapping crops within a photo; splits by photo
+    # Validation crops twice as dense (500 crops, 1,000 images, not 192 and
+    # 384): each image was 0.26 pp, the 1 pp tolerance under 4 images, and
+    # the guard's verdicts on seed 1 fell 4 images short (issue 29,
+    # benchmarks/adaptive). Training and test crops are unchanged.
+    c.data.demo.val_stride = 16
     c.data.demo.max_per_photo = 250  # so retina and hubble do not dominate
     c.data.demo.algorithm = "lsbm"
     c.data.demo.payload = 1.0
@@ -88,6 +93,7 @@ def tiny(c):
     everything runs, not that anything learns)."""
     c.data.demo.crop = 32
     c.data.demo.stride = 96  # about 600 crops
+    c.data.demo.val_stride = 0  # as dense as the rest
     c.data.demo.max_per_photo = 0
     c.data.pairs_per_replica = 4
     c.model.arch = "srnet"

@@ -45,6 +45,7 @@ def base():
             dir="",  # where demo data are cached ("": ~/.cache/keras_sasrnet)
             crop=64,
             stride=0,  # step between demo crops (0: the crop size)
+            val_stride=0,  # step between validation crops (0: stride)
             max_per_photo=0,  # cap on crops per photo (0: no cap)
             algorithm="lsbm",
             payload=0.4,

@@ -113,6 +113,7 @@ RULES = {
     "data.demo.dir": Text(),
     "data.demo.crop": Number(lo=16, integer=True),
     "data.demo.stride": Number(lo=0, integer=True),
+    "data.demo.val_stride": Number(lo=0, integer=True),
     "data.demo.max_per_photo": Number(lo=0, integer=True),
     "data.demo.algorithm": Choice(tuple(sorted(embed.SPATIAL))),
     "data.demo.payload": Number(lo=0, hi=1, open_lo=True),

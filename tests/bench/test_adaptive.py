@@ -1,5 +1,7 @@
 """The adaptive study's runs: one config, only data, seed and search change."""
 
+import pathlib
+
 import pytest
 
 from benchmarks.adaptive import run
@@ -95,3 +97,22 @@ def test_a_diverged_rung_reads_rejected_or_its_best_epoch_accepted():
     assert report._rung(rung) == (
         "alpha 0.2 -> diverged, its best epoch accepted: 50 % at zero, val 90.00 %"
     )
+
+
+def test_the_readme_table_is_the_one_the_rows_give():
+    """The README quotes the adaptive study's sweep table as its report
+    makes it from benchmarks/adaptive/rows.json."""
+    from benchmarks import study
+    from benchmarks.adaptive import report
+
+    root = pathlib.Path(__file__).parents[2]
+    rows = study.load(str(root / "benchmarks" / "adaptive"))
+    sweep = [r for r in rows if r.get("search", "ladder") == "sweep"]
+    assert {r["task"] for r in sweep} == {
+        "demo",
+        "photos_lsbm_0.4",
+        "photos_lsbm_1.0",
+        "photos_hill_0.4",
+    }
+    (tolerance,) = {r["tolerance"] for r in sweep}
+    assert report.table(sweep, tolerance) in (root / "README.md").read_text()

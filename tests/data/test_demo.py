@@ -66,3 +66,36 @@ def test_demo_covers_of_another_size_into_the_same_folder_stop(tmp_path):
     assert len(Manifest.load(folder).files) == len(
         [n for n in os.listdir(folder) if n.endswith(".pgm")]
     )
+
+
+def test_val_stride_cuts_only_the_validation_photos_denser(tmp_path):
+    plain = Manifest.load(demo.demo_covers(str(tmp_path / "a"), size=32, stride=128))
+    dense = Manifest.load(
+        demo.demo_covers(str(tmp_path / "b"), size=32, stride=128, val_stride=64)
+    )
+    for split in ("train", "test"):
+        assert dense.names(split) == plain.names(split), split
+    assert set(plain.names("val")) < set(dense.names("val"))
+    # every validation crop on the denser grid, the grid's new points used
+    rows_cols = {
+        tuple(int(v) for v in n[:-4].rsplit("_", 2)[1:]) for n in dense.names("val")
+    }
+    assert all(r % 64 == 0 and c % 64 == 0 for r, c in rows_cols)
+    assert any(r % 128 or c % 128 for r, c in rows_cols)
+    # the setting is part of the folder's fingerprint
+    with pytest.raises(ValueError, match="other settings"):
+        demo.demo_covers(str(tmp_path / "b"), size=32, stride=128)
+    with pytest.raises(ValueError, match="val_stride >= 1"):
+        demo.demo_covers(str(tmp_path / "c"), size=32, stride=128, val_stride=-1)
+
+
+def test_resolve_names_the_cache_by_both_strides(tmp_path):
+    from keras_sasrnet.train.config import base
+
+    c = base()
+    c.data.demo.use = True
+    c.data.demo.dir = str(tmp_path)
+    c.data.demo.crop, c.data.demo.stride, c.data.demo.val_stride = 32, 256, 128
+    covers, stegos = demo.resolve(c, log=lambda m: None)
+    assert os.path.basename(covers) == "demo_32_256v128_all"
+    assert stegos == f"{covers}_lsbm_0.4"

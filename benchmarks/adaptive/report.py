@@ -116,7 +116,9 @@ def _judged(rows):
             "crops (`data.demo.val_stride=16`: 1,000 images of the same two "
             "photos) since 2026-12-07; on 384 (commit 8644570) the sweep met 3 "
             "of the 4 tasks, the demo's seed 1 removing 19.0 % (its rung with "
-            "20.2 % at zero 4 images, 1.04 pp, below the baseline)."
+            "20.2 % at zero 4 images, 1.04 pp, below the baseline). The demo's "
+            "seeds 2 and 3, a check beyond the issue's two seeds, are rows too "
+            "(the command with `--tasks=demo --seeds=2,3`)."
         )
     return "Every rung is judged against the baseline's level (in brackets)."
 

@@ -67,7 +67,8 @@ def demo_covers(
     """Writes (once) and returns a cover data set of demo crops.
 
     Args:
-        folder: where to write; default ``~/.cache/keras_sasrnet/demo_<size>_<stride>``.
+        folder: where to write; default
+            ``~/.cache/keras_sasrnet/demo_<size>_<stride>[v<val_stride>]``.
         size: crop side in pixels.
         stride: step between crops (default ``size``: no overlap).
         min_std: drop crops whose pixel standard deviation is below this.
@@ -94,7 +95,9 @@ def demo_covers(
             f"demo crops need size >= 8, stride >= 1, val_stride >= 1; got "
             f"{size}, {stride}, {val_stride}"
         )
-    folder = folder or os.path.join(default_cache(), f"demo_{size}_{stride}")
+    folder = folder or os.path.join(
+        default_cache(), f"demo_{size}_{strides(stride, val_stride)}"
+    )
     info = {
         "source": "scikit-image photographs",
         "photos": PHOTOS,
@@ -138,6 +141,12 @@ def demo_covers(
     return folder
 
 
+def strides(stride, val_stride):
+    """The strides in a cache folder's name: "32", or "32v16" where the
+    validation crops have their own."""
+    return f"{stride}" if val_stride == stride else f"{stride}v{val_stride}"
+
+
 def write_tile(folder, name, crop):
     """Writes a crop as ``folder/name`` unless it is there (a resumed run);
     its manifest entry: name, SHA-256 and bytes."""
@@ -159,9 +168,9 @@ def resolve(c, log=print):
     crop, stride = c.data.demo.crop, c.data.demo.stride or c.data.demo.crop
     val_stride = c.data.demo.val_stride or stride
     cap = c.data.demo.max_per_photo or None
-    strides = f"{stride}" if val_stride == stride else f"{stride}v{val_stride}"
     folder = os.path.join(
-        c.data.demo.dir or default_cache(), f"demo_{crop}_{strides}_{cap or 'all'}"
+        c.data.demo.dir or default_cache(),
+        f"demo_{crop}_{strides(stride, val_stride)}_{cap or 'all'}",
     )
     covers = demo_covers(
         folder, size=crop, stride=stride, max_per_photo=cap, val_stride=val_stride

@@ -98,4 +98,5 @@ def test_resolve_names_the_cache_by_both_strides(tmp_path):
     c.data.demo.crop, c.data.demo.stride, c.data.demo.val_stride = 32, 256, 128
     covers, stegos = demo.resolve(c, log=lambda m: None)
     assert os.path.basename(covers) == "demo_32_256v128_all"
+    assert demo.strides(32, 32) == "32"
     assert stegos == f"{covers}_lsbm_0.4"

@@ -89,14 +89,16 @@ def test_val_stride_cuts_only_the_validation_photos_denser(tmp_path):
         demo.demo_covers(str(tmp_path / "c"), size=32, stride=128, val_stride=-1)
 
 
-def test_resolve_names_the_cache_by_both_strides(tmp_path):
+def test_resolve_names_the_cache_by_both_strides_and_embeds_with_seed_0(tmp_path):
     from keras_sasrnet.train.config import base
 
     c = base()
     c.data.demo.use = True
     c.data.demo.dir = str(tmp_path)
     c.data.demo.crop, c.data.demo.stride, c.data.demo.val_stride = 32, 256, 128
+    c.seed = 3  # the run's seed; the demo's stegos are embedded with seed 0
     covers, stegos = demo.resolve(c, log=lambda m: None)
     assert os.path.basename(covers) == "demo_32_256v128_all"
     assert demo.strides(32, 32) == "32"
     assert stegos == f"{covers}_lsbm_0.4"
+    assert Manifest.load(stegos).info["seed"] == 0
